@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "labbook",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "labbook", targets: ["labbook"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+    .systemLibrary(
+      name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+    .target(name: "HDF5Kit", dependencies: ["CHDF5"]),
+    .target(
+      name: "LabbookCore",
+      dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+    .target(name: "LabbookData", dependencies: ["HDF5Kit", "LabbookCore"]),
+    .target(name: "LabbookNotebook", dependencies: ["LabbookCore"]),
+    .target(
+      name: "LabbookLang", dependencies: ["LabbookData", "LabbookNotebook", "LabbookCore"]),
+    .executableTarget(
+      name: "labbook",
+      dependencies: [
+        "LabbookLang", "LabbookNotebook", "LabbookCore", "CEditLine",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "CHDF5"]),
+    .testTarget(name: "LabbookDataTests", dependencies: ["LabbookData", "HDF5Kit", "CHDF5"]),
+    .testTarget(name: "LabbookNotebookTests", dependencies: ["LabbookNotebook", "LabbookCore"]),
+    .testTarget(name: "LabbookLangTests", dependencies: ["LabbookLang", "LabbookData"]),
+    .testTarget(
+      name: "LabbookEndToEndTests", dependencies: ["LabbookCore"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

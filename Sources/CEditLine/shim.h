@@ -1,0 +1,59 @@
+// libedit's readline compatibility layer, plus setters for its globals (assigning them from
+// Swift 6 is a concurrency error) and a SIGINT flag so Ctrl-C cancels the line, not the process.
+#ifndef LABBOOK_CEDITLINE_SHIM_H
+#define LABBOOK_CEDITLINE_SHIM_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <editline/readline.h>
+
+static volatile sig_atomic_t lb_interrupted = 0;
+
+static void lb_sigint_handler(int sig) {
+  (void)sig;
+  lb_interrupted = 1;
+}
+
+/// Installs a SIGINT handler without SA_RESTART, so a blocking read returns and the line is dropped.
+static inline void lb_install_sigint_handler(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = lb_sigint_handler;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;
+  sigaction(SIGINT, &sa, NULL);
+}
+
+/// Returns whether SIGINT arrived since the last call, and clears the flag.
+static inline int lb_take_interrupt(void) {
+  int was = lb_interrupted;
+  lb_interrupted = 0;
+  return was;
+}
+
+typedef char **(*lb_completion_fn)(const char *, int, int);
+typedef char *(*lb_generator_fn)(const char *, int);
+
+static inline void lb_set_completion(lb_completion_fn fn) {
+  rl_attempted_completion_function = (rl_completion_func_t *)fn;
+}
+
+static inline char **lb_completion_matches(const char *text, lb_generator_fn gen) {
+  return rl_completion_matches(text, (rl_compentry_func_t *)gen);
+}
+
+static inline void lb_set_completion_append_character(int c) { rl_completion_append_character = c; }
+
+static inline void lb_set_attempted_completion_over(int v) { rl_attempted_completion_over = v; }
+
+static inline const char *lb_line_buffer(void) { return rl_line_buffer; }
+
+static inline void lb_set_catch_signals(int v) { rl_catch_signals = v; }
+
+static inline void lb_set_word_break_characters(const char *s) {
+  rl_basic_word_break_characters = s;
+}
+
+#endif

@@ -1,0 +1,84 @@
+// Accessors for HDF5 macros and *_g globals that do not import into Swift 6.
+// Each expands the macro in C (which also runs H5open()) and returns a plain value.
+#ifndef LABBOOK_CHDF5_SHIM_H
+#define LABBOOK_CHDF5_SHIM_H
+
+#include <hdf5.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline hid_t lb_h5p_default(void) { return (hid_t)H5P_DEFAULT; }
+static inline hid_t lb_h5s_all(void) { return (hid_t)H5S_ALL; }
+static inline hid_t lb_h5e_default(void) { return (hid_t)H5E_DEFAULT; }
+static inline unsigned lb_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline unsigned lb_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
+static inline unsigned lb_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
+static inline unsigned lb_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
+static inline size_t lb_h5t_variable(void) { return H5T_VARIABLE; }
+static inline hsize_t lb_h5s_unlimited(void) { return H5S_UNLIMITED; }
+
+static inline hid_t lb_h5p_file_create(void) { return H5P_FILE_CREATE; }
+static inline hid_t lb_h5p_file_access(void) { return H5P_FILE_ACCESS; }
+static inline hid_t lb_h5p_group_create(void) { return H5P_GROUP_CREATE; }
+static inline hid_t lb_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
+static inline hid_t lb_h5p_link_create(void) { return H5P_LINK_CREATE; }
+
+static inline hid_t lb_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t lb_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }
+static inline hid_t lb_h5t_native_int8(void) { return H5T_NATIVE_INT8; }
+static inline hid_t lb_h5t_native_uint8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t lb_h5t_native_int16(void) { return H5T_NATIVE_INT16; }
+static inline hid_t lb_h5t_native_uint16(void) { return H5T_NATIVE_UINT16; }
+static inline hid_t lb_h5t_native_int32(void) { return H5T_NATIVE_INT32; }
+static inline hid_t lb_h5t_native_uint32(void) { return H5T_NATIVE_UINT32; }
+static inline hid_t lb_h5t_native_int64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t lb_h5t_native_uint64(void) { return H5T_NATIVE_UINT64; }
+static inline hid_t lb_h5t_c_s1(void) { return H5T_C_S1; }
+static inline hid_t lb_h5t_std_i64le(void) { return H5T_STD_I64LE; }
+static inline hid_t lb_h5t_std_i16be(void) { return H5T_STD_I16BE; }
+static inline hid_t lb_h5t_std_i32be(void) { return H5T_STD_I32BE; }
+static inline hid_t lb_h5t_std_u16be(void) { return H5T_STD_U16BE; }
+static inline hid_t lb_h5t_std_u32le(void) { return H5T_STD_U32LE; }
+static inline hid_t lb_h5t_std_u64le(void) { return H5T_STD_U64LE; }
+static inline hid_t lb_h5t_std_i8le(void) { return H5T_STD_I8LE; }
+static inline hid_t lb_h5t_std_u8le(void) { return H5T_STD_U8LE; }
+static inline hid_t lb_h5t_ieee_f64le(void) { return H5T_IEEE_F64LE; }
+static inline hid_t lb_h5t_ieee_f64be(void) { return H5T_IEEE_F64BE; }
+static inline hid_t lb_h5t_ieee_f32le(void) { return H5T_IEEE_F32LE; }
+static inline hid_t lb_h5t_ieee_f32be(void) { return H5T_IEEE_F32BE; }
+
+/// Silences HDF5's automatic error printing for the calling thread (it is per thread in a
+/// thread-safe build).
+static inline void lb_h5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+static herr_t lb_h5_error_walker(unsigned n, const H5E_error2_t *err, void *data) {
+  char *buf = (char *)data;
+  size_t used = strlen(buf);
+  const char *desc = err->desc ? err->desc : "";
+  const char *fn = err->func_name ? err->func_name : "";
+  if (used > 0 && used + 3 < 1024) {
+    strcat(buf, "; ");
+    used += 2;
+  }
+  snprintf(buf + used, 1024 - used, "%s: %s", fn, desc);
+  (void)n;
+  return 0;
+}
+
+/// Writes the current thread's HDF5 error stack (innermost first) into buf (1024 bytes) and clears it.
+static inline void lb_h5_error_message(char *buf) {
+  buf[0] = 0;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, lb_h5_error_walker, buf);
+  H5Eclear2(H5E_DEFAULT);
+}
+
+/// Frees the variable-length data HDF5 allocated while reading into buf.
+static inline herr_t lb_h5_vlen_reclaim(hid_t type, hid_t space, void *buf) {
+#if H5_VERSION_GE(1, 12, 0)
+  return H5Treclaim(type, space, H5P_DEFAULT, buf);
+#else
+  return H5Dvlen_reclaim(type, space, H5P_DEFAULT, buf);
+#endif
+}
+
+#endif

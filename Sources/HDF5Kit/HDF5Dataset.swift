@@ -1,0 +1,211 @@
+import CHDF5
+import Foundation
+
+/// An open dataset: its shape, its element type, and typed reads that let HDF5 convert byte order,
+/// width and precision into native values.
+public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
+  let handle: Handle
+  public let path: String
+  public let shape: [Int]
+  public let elementType: ElementType
+  private let fileType: Handle
+
+  init(handle: Handle, path: String) throws {
+    self.handle = handle
+    self.path = path
+    let space = try checkID("cannot read the shape of '\(path)'") { H5Dget_space(handle.id) }
+    defer { H5Sclose(space) }
+    let rank = Int(H5Sget_simple_extent_ndims(space))
+    var dims = [hsize_t](repeating: 0, count: max(rank, 1))
+    if rank > 0 { H5Sget_simple_extent_dims(space, &dims, nil) }
+    shape = rank > 0 ? dims.map { Int($0) } : []
+    let type = try checkID("cannot read the datatype of '\(path)'") { H5Dget_type(handle.id) }
+    fileType = Handle(type, close: H5Tclose)
+    elementType = ElementType.describe(type)
+  }
+
+  var objectID: hid_t { handle.id }
+
+  /// Number of elements in the whole dataset.
+  public var count: Int { shape.reduce(1, *) }
+
+  /// Reads every element (or one compound `field` of every element) as Double.
+  public func readDoubles(field: String? = nil) throws -> [Double] {
+    var values = [Double](repeating: 0, count: count)
+    try values.withUnsafeMutableBytes { buffer in
+      try read(memoryType: lb_h5t_native_double(), elementSize: 8, field: field, into: buffer.baseAddress)
+    }
+    return values
+  }
+
+  /// Reads every element (or field) as Int64; HDF5 converts widths and byte order.
+  public func readInt64(field: String? = nil) throws -> [Int64] {
+    var values = [Int64](repeating: 0, count: count)
+    try values.withUnsafeMutableBytes { buffer in
+      try read(memoryType: lb_h5t_native_int64(), elementSize: 8, field: field, into: buffer.baseAddress)
+    }
+    return values
+  }
+
+  /// Reads an enumeration (or enum field) as the members' integer values.
+  public func readEnumValues(members: [EnumMember], field: String? = nil) throws -> [Int64] {
+    let enumType = try checkID("cannot make an enum type") { H5Tenum_create(lb_h5t_native_int64()) }
+    defer { H5Tclose(enumType) }
+    for member in members {
+      var value = member.value
+      try checkStatus("cannot describe enum member '\(member.name)'") { H5Tenum_insert(enumType, member.name, &value) }
+    }
+    var values = [Int64](repeating: 0, count: count)
+    try values.withUnsafeMutableBytes { buffer in
+      try read(memoryType: enumType, elementSize: 8, field: field, into: buffer.baseAddress)
+    }
+    return values
+  }
+
+  /// Reads fixed- or variable-length strings (or a string field) as Swift strings.
+  public func readStrings(field: String? = nil) throws -> [String] {
+    let stringFileType: hid_t
+    if let field {
+      let index = H5Tget_member_index(fileType.id, field)
+      stringFileType = try checkID("no field '\(field)' in '\(path)'") { H5Tget_member_type(fileType.id, UInt32(max(index, 0))) }
+    } else {
+      stringFileType = try checkID("cannot copy a string type") { H5Tcopy(fileType.id) }
+    }
+    defer { H5Tclose(stringFileType) }
+    let memoryType = try checkID("cannot copy a string type") { H5Tcopy(stringFileType) }
+    defer { H5Tclose(memoryType) }
+    let n = count
+    if H5Tis_variable_str(stringFileType) > 0 {
+      var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
+      try pointers.withUnsafeMutableBytes { buffer in
+        try read(memoryType: memoryType, elementSize: MemoryLayout<UnsafeMutablePointer<CChar>?>.size, field: field, into: buffer.baseAddress)
+      }
+      let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
+      if n > 0 {
+        // Reclaim through a 1-D space of the same length so the library frees each string.
+        var dims = [hsize_t(n)]
+        let space = H5Screate_simple(1, &dims, nil)
+        defer { H5Sclose(space) }
+        pointers.withUnsafeMutableBytes { buffer in
+          for index in 0..<n {
+            if let pointer = buffer.load(fromByteOffset: index * 8, as: UnsafeMutablePointer<CChar>?.self) {
+              H5free_memory(pointer)
+            }
+          }
+        }
+      }
+      return strings
+    }
+    let size = Int(H5Tget_size(stringFileType))
+    let padding = H5Tget_strpad(stringFileType)
+    var bytes = [UInt8](repeating: 0, count: max(n * size, 1))
+    try bytes.withUnsafeMutableBytes { buffer in
+      try read(memoryType: memoryType, elementSize: size, field: field, into: buffer.baseAddress)
+    }
+    return (0..<n).map { index in
+      var slice = bytes[(index * size)..<(index * size + size)]
+      if let end = slice.firstIndex(of: 0) { slice = slice[slice.startIndex..<end] }
+      if padding == H5T_STR_SPACEPAD {
+        while let last = slice.last, last == 0x20 { slice = slice.dropLast() }
+      }
+      return String(decoding: slice, as: UTF8.self)
+    }
+  }
+
+  private func read(memoryType: hid_t, elementSize: Int, field: String?, into buffer: UnsafeMutableRawPointer?) throws {
+    if count == 0 { return }
+    var type = memoryType
+    var wrapper: hid_t = -1
+    if let field {
+      // A compound memory type with the one field: HDF5 matches members by name.
+      wrapper = try checkID("cannot make a compound type") { H5Tcreate(H5T_COMPOUND, elementSize) }
+      try checkStatus("cannot describe field '\(field)'") { H5Tinsert(wrapper, field, 0, memoryType) }
+      type = wrapper
+    }
+    defer { if wrapper >= 0 { H5Tclose(wrapper) } }
+    try checkStatus("cannot read '\(path)'\(field.map { " field '\($0)'" } ?? "")") {
+      H5Dread(handle.id, type, lb_h5s_all(), lb_h5s_all(), lb_h5p_default(), buffer)
+    }
+  }
+}
+
+/// How `save` lays out a column dataset.
+public struct DatasetOptions: Sendable {
+  public var chunkLength: Int
+  public var deflateLevel: Int
+  public var shuffle: Bool
+  public init(chunkLength: Int = 65_536, deflateLevel: Int = 4, shuffle: Bool = true) {
+    self.chunkLength = chunkLength
+    self.deflateLevel = deflateLevel
+    self.shuffle = shuffle
+  }
+}
+
+extension HDF5Group {
+  /// Writes a chunked, compressed 1-D float64 dataset.
+  public func createDataset(_ name: String, doubles: [Double], options: DatasetOptions = DatasetOptions()) throws {
+    try doubles.withUnsafeBytes { buffer in
+      try createDataset1D(name, fileType: lb_h5t_ieee_f64le(), memoryType: lb_h5t_native_double(), count: doubles.count, options: options, data: buffer.baseAddress)
+    }
+  }
+
+  /// Writes a chunked, compressed 1-D int64 dataset.
+  public func createDataset(_ name: String, int64s: [Int64], options: DatasetOptions = DatasetOptions()) throws {
+    try int64s.withUnsafeBytes { buffer in
+      try createDataset1D(name, fileType: lb_h5t_std_i64le(), memoryType: lb_h5t_native_int64(), count: int64s.count, options: options, data: buffer.baseAddress)
+    }
+  }
+
+  /// Writes a chunked, compressed 1-D dataset of variable-length UTF-8 strings.
+  public func createDataset(_ name: String, strings: [String], options: DatasetOptions = DatasetOptions()) throws {
+    let type = try makeVariableStringType()
+    defer { H5Tclose(type) }
+    var options = options
+    options.shuffle = false
+    try withCStringArray(strings) { pointers in
+      try createDataset1D(name, fileType: type, memoryType: type, count: strings.count, options: options, data: pointers)
+    }
+  }
+
+  private func createDataset1D(
+    _ name: String, fileType: hid_t, memoryType: hid_t, count: Int, options: DatasetOptions, data: UnsafeRawPointer?
+  ) throws {
+    var dims = [hsize_t(count)]
+    var maxDims = [lb_h5s_unlimited()]
+    let space = try checkID("cannot make a dataspace") { H5Screate_simple(1, &dims, &maxDims) }
+    defer { H5Sclose(space) }
+    let dcpl = try checkID("cannot make a dataset-creation property list") { H5Pcreate(lb_h5p_dataset_create()) }
+    defer { H5Pclose(dcpl) }
+    var chunk = [hsize_t(max(1, min(count, options.chunkLength)))]
+    try checkStatus("cannot set chunking") { H5Pset_chunk(dcpl, 1, &chunk) }
+    if options.shuffle { try checkStatus("cannot set shuffle") { H5Pset_shuffle(dcpl) } }
+    if options.deflateLevel > 0 {
+      try checkStatus("cannot set deflate") { H5Pset_deflate(dcpl, UInt32(options.deflateLevel)) }
+    }
+    try checkStatus("cannot turn off time tracking") { H5Pset_obj_track_times(dcpl, false) }
+    let dataset = try checkID("cannot create dataset '\(childPath(name))'") {
+      H5Dcreate2(objectID, name, fileType, space, lb_h5p_default(), dcpl, lb_h5p_default())
+    }
+    defer { H5Dclose(dataset) }
+    if count > 0 {
+      try checkStatus("cannot write dataset '\(childPath(name))'") {
+        H5Dwrite(dataset, memoryType, lb_h5s_all(), lb_h5s_all(), lb_h5p_default(), data)
+      }
+    }
+  }
+}
+
+func makeVariableStringType() throws -> hid_t {
+  let type = try checkID("cannot make a string type") { H5Tcopy(lb_h5t_c_s1()) }
+  H5Tset_size(type, lb_h5t_variable())
+  H5Tset_cset(type, H5T_CSET_UTF8)
+  return type
+}
+
+/// Calls `body` with a contiguous array of C string pointers, freed afterwards.
+@discardableResult
+func withCStringArray<R>(_ strings: [String], _ body: (UnsafeRawPointer?) throws -> R) rethrows -> R {
+  let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+  defer { pointers.forEach { free($0) } }
+  return try pointers.withUnsafeBytes { try body($0.baseAddress) }
+}

@@ -1,0 +1,59 @@
+import CHDF5
+import Foundation
+
+/// An open HDF5 file. Closing happens when the last reference goes away.
+public final class HDF5File: @unchecked Sendable {
+  let handle: Handle
+  public let path: String
+
+  private init(handle: Handle, path: String) {
+    self.handle = handle
+    self.path = path
+  }
+
+  /// Opens an existing file read-only, or read-write when `writable`.
+  public static func open(_ path: String, writable: Bool = false) throws -> HDF5File {
+    let flags = writable ? lb_h5f_acc_rdwr() : lb_h5f_acc_rdonly()
+    let id = try checkID("cannot open '\(path)' as HDF5") {
+      H5Fopen(path, flags, lb_h5p_default())
+    }
+    return HDF5File(handle: Handle(id, close: H5Fclose), path: path)
+  }
+
+  /// Creates (truncating) a file whose groups track link creation order.
+  public static func create(_ path: String) throws -> HDF5File {
+    let fcpl = try checkID("cannot make a file-creation property list") { H5Pcreate(lb_h5p_file_create()) }
+    defer { H5Pclose(fcpl) }
+    let order = UInt32(H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)
+    try checkStatus("cannot track link creation order") { H5Pset_link_creation_order(fcpl, order) }
+    let id = try checkID("cannot create '\(path)'") {
+      H5Fcreate(path, lb_h5f_acc_trunc(), fcpl, lb_h5p_default())
+    }
+    return HDF5File(handle: Handle(id, close: H5Fclose), path: path)
+  }
+
+  /// Whether the file at `path` starts with an HDF5 signature.
+  public static func isHDF5(_ path: String) -> Bool {
+    silenceErrors()
+    let answer = H5Fis_hdf5(path)
+    _ = takeErrorStack()
+    return answer > 0
+  }
+
+  public var root: HDF5Group {
+    get throws {
+      let id = try checkID("cannot open the root group of '\(path)'") { H5Gopen2(handle.id, "/", lb_h5p_default()) }
+      return HDF5Group(handle: Handle(id, close: H5Gclose), path: "/", file: self)
+    }
+  }
+
+  /// Flushes everything written so far to disk.
+  public func flush() throws {
+    try checkStatus("cannot flush '\(path)'") { H5Fflush(handle.id, H5F_SCOPE_GLOBAL) }
+  }
+}
+
+/// What a link in a group points at.
+public enum HDF5ObjectKind: Sendable, Equatable {
+  case group, dataset, other
+}

@@ -1,0 +1,225 @@
+import Foundation
+import HDF5Kit
+
+/// Reads tables from HDF5 files in every layout `load` accepts (SPEC §2): a group of equal-length 1-D
+/// datasets, a single 1-D dataset, a 2-D numeric matrix (with `feature_names` and a sibling `y`/`target`),
+/// or a compound dataset.
+public enum HDF5TableReader {
+  /// Sibling datasets that hold the target of a 2-D matrix.
+  static let targetSiblingNames = ["y", "target"]
+
+  public static func load(path: String, inside objectPath: String? = nil, name: String) throws -> Table {
+    let file = try open(path)
+    let root = try file.root
+    guard let objectPath else { return try loadOnlyTable(in: root, file: path, name: name) }
+    let components = objectPath.split(separator: "/").map(String.init)
+    if components.isEmpty { return try loadGroup(root, file: path, name: name, explicit: true) }
+    var group = root
+    for (depth, component) in components.enumerated() {
+      guard group.contains(component) else {
+        let shown = "/" + components[...depth].joined(separator: "/")
+        let here = (try? group.linkNames()) ?? []
+        var message = "no object '\(shown)' in '\(path)'"
+        if let near = closestName(to: component, among: here) {
+          message += "; did you mean '\(group.childPath(near))'?"
+        } else if !here.isEmpty {
+          message += " (\(group.path) holds: \(here.prefix(12).joined(separator: ", ")))"
+        }
+        throw DataError(message)
+      }
+      let isLast = depth == components.count - 1
+      switch group.kind(of: component) {
+      case .group:
+        group = try group.openGroup(component)
+        if isLast { return try loadGroup(group, file: path, name: name, explicit: true) }
+      case .dataset:
+        guard isLast else { throw DataError("'\(group.childPath(component))' in '\(path)' is a dataset, not a group") }
+        return try loadDataset(try group.openDataset(component), in: group, file: path, name: name)
+      case .other:
+        throw DataError("'\(group.childPath(component))' in '\(path)' is neither a group nor a dataset")
+      }
+    }
+    throw DataError("no table at '\(objectPath)' in '\(path)'")
+  }
+
+  /// Every table `load` without `path` would consider, by path inside the file.
+  public static func candidates(path: String) throws -> [String] {
+    let file = try open(path)
+    var found: [String] = []
+    try collectCandidates(try file.root, into: &found, depth: 0)
+    return found
+  }
+
+  static func open(_ path: String) throws -> HDF5File {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw DataError("no such file: '\(path)'")
+    }
+    if isDirectory.boolValue { throw DataError("'\(path)' is a folder, not an HDF5 file") }
+    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    if size == 0 { throw DataError("'\(path)' is empty (0 bytes), not an HDF5 file") }
+    guard HDF5File.isHDF5(path) else {
+      throw DataError("'\(path)' is not an HDF5 file (no HDF5 signature; for CSV use `import`)")
+    }
+    do {
+      return try HDF5File.open(path)
+    } catch let error as HDF5Error {
+      throw DataError("cannot open '\(path)': the file looks truncated or damaged (\(error.message))")
+    }
+  }
+
+  private static func loadOnlyTable(in root: HDF5Group, file: String, name: String) throws -> Table {
+    var found: [String] = []
+    try collectCandidates(root, into: &found, depth: 0)
+    if found.isEmpty { throw DataError("'\(file)' holds no table (no group of 1-D datasets, matrix or compound dataset)") }
+    if found.count > 1 {
+      throw DataError(
+        "'\(file)' holds \(found.count) tables: \(found.prefix(20).joined(separator: ", ")); choose one with `path \"\(found[0])\"`")
+    }
+    return try load(path: file, inside: found[0], name: name)
+  }
+
+  private struct GroupContents {
+    var columnDatasets: [String] = []
+    var matrices: [String] = []
+    var compounds: [String] = []
+    var subgroups: [String] = []
+  }
+
+  private static func classify(_ group: HDF5Group) throws -> GroupContents {
+    var contents = GroupContents()
+    for link in try group.linkNames() {
+      switch group.kind(of: link) {
+      case .group: contents.subgroups.append(link)
+      case .dataset:
+        let dataset = try group.openDataset(link)
+        if case .compound = dataset.elementType, dataset.shape.count == 1 {
+          contents.compounds.append(link)
+        } else if dataset.shape.count == 2 {
+          contents.matrices.append(link)
+        } else if dataset.shape.count == 1 {
+          contents.columnDatasets.append(link)
+        }
+      case .other: break
+      }
+    }
+    if !contents.matrices.isEmpty {
+      contents.columnDatasets.removeAll { targetSiblingNames.contains($0) }
+    }
+    return contents
+  }
+
+  private static func collectCandidates(_ group: HDF5Group, into found: inout [String], depth: Int) throws {
+    guard depth < 32 else { return }
+    let contents = try classify(group)
+    if !contents.columnDatasets.isEmpty { found.append(group.path) }
+    for name in contents.matrices + contents.compounds { found.append(group.childPath(name)) }
+    for name in contents.subgroups { try collectCandidates(try group.openGroup(name), into: &found, depth: depth + 1) }
+  }
+
+  private static func loadGroup(_ group: HDF5Group, file: String, name: String, explicit: Bool) throws -> Table {
+    let contents = try classify(group)
+    if contents.columnDatasets.isEmpty {
+      let single = contents.matrices + contents.compounds
+      if single.count == 1 {
+        return try loadDataset(try group.openDataset(single[0]), in: group, file: file, name: name)
+      }
+      var message = "group '\(group.path)' in '\(file)' holds no 1-D column datasets"
+      if !single.isEmpty || !contents.subgroups.isEmpty {
+        message += "; it holds: \((single + contents.subgroups).map { group.childPath($0) }.joined(separator: ", "))"
+      }
+      throw DataError(message)
+    }
+    var datasetNames = contents.columnDatasets
+    var columnNames = datasetNames
+    // The canonical layout names its columns (with any '/') in order in the `columns` attribute.
+    if let recorded = try group.stringsAttribute("columns"), recorded.count == datasetNames.count {
+      let mapped = recorded.map(HDF5TableWriter.datasetName(for:))
+      if Set(mapped) == Set(datasetNames) {
+        datasetNames = mapped
+        columnNames = recorded
+      }
+    }
+    var columns: [Column] = []
+    for (datasetName, columnName) in zip(datasetNames, columnNames) {
+      let dataset = try group.openDataset(datasetName)
+      columns.append(try readColumn(dataset, name: columnName))
+    }
+    if let first = columns.first, columns.contains(where: { $0.count != first.count }) {
+      let lengths = columns.map { "\($0.name): \($0.count)" }.joined(separator: ", ")
+      throw DataError("group '\(group.path)' in '\(file)' is not a table: its datasets differ in length (\(lengths))")
+    }
+    let target = try group.stringsAttribute("target")?.first
+    let protected = try group.stringsAttribute("protected")?.first
+    return try Table(name: name, columns: columns, target: target, protected: protected)
+  }
+
+  private static func loadDataset(_ dataset: HDF5Dataset, in group: HDF5Group, file: String, name: String) throws -> Table {
+    let shortName = String(dataset.path.split(separator: "/").last ?? "value")
+    switch dataset.shape.count {
+    case 0: throw DataError("'\(dataset.path)' in '\(file)' is a scalar, not a table")
+    case 1:
+      if case .compound(let fields) = dataset.elementType {
+        let columns = try fields.map { field in try readColumn(dataset, name: field.name, type: field.type, field: field.name) }
+        return try Table(name: name, columns: columns)
+      }
+      return try Table(name: name, columns: [try readColumn(dataset, name: shortName)])
+    case 2: return try loadMatrix(dataset, in: group, file: file, name: name)
+    default:
+      throw DataError("'\(dataset.path)' in '\(file)' has \(dataset.shape.count) dimensions; a table needs 1 or 2")
+    }
+  }
+
+  private static func loadMatrix(_ dataset: HDF5Dataset, in group: HDF5Group, file: String, name: String) throws -> Table {
+    guard dataset.elementType.isNumeric else {
+      throw DataError("'\(dataset.path)' in '\(file)' is a 2-D dataset of \(dataset.elementType); only numeric matrices load as tables")
+    }
+    let rows = dataset.shape[0]
+    let width = dataset.shape[1]
+    let flat = try dataset.readDoubles()
+    var names = (0..<width).map { "x\($0)" }
+    if let featureNames = try dataset.stringsAttribute("feature_names") ?? group.stringsAttribute("feature_names"),
+      featureNames.count == width
+    {
+      names = featureNames
+    }
+    var columns: [Column] = []
+    columns.reserveCapacity(width + 1)
+    for j in 0..<width {
+      var values = [Double](repeating: 0, count: rows)
+      for i in 0..<rows { values[i] = flat[i * width + j] }
+      columns.append(.numeric(names[j], values))
+    }
+    var target: String?
+    for sibling in targetSiblingNames where group.contains(sibling) && group.kind(of: sibling) == .dataset {
+      let dataset = try group.openDataset(sibling)
+      guard dataset.shape == [rows] else { continue }
+      columns.append(try readColumn(dataset, name: "y"))
+      target = "y"
+      break
+    }
+    return try Table(name: name, columns: columns, target: target)
+  }
+
+  /// Reads a 1-D dataset (or one field of a compound one) as a column.
+  static func readColumn(_ dataset: HDF5Dataset, name: String, type: ElementType? = nil, field: String? = nil) throws -> Column {
+    let type = type ?? dataset.elementType
+    switch type {
+    case .integer, .float:
+      return .numeric(name, try dataset.readDoubles(field: field))
+    case .enumeration(_, let members):
+      let values = try dataset.readEnumValues(members: members, field: field)
+      var codeOf: [Int64: Int32] = [:]
+      for (index, member) in members.enumerated() where codeOf[member.value] == nil { codeOf[member.value] = Int32(index) }
+      let codes = values.map { codeOf[$0] ?? -1 }
+      return Column(name: name, values: .categorical(codes: codes, levels: members.map(\.name)))
+    case .string:
+      let strings = try dataset.readStrings(field: field)
+      return .categorical(name, strings.map { $0.isEmpty ? nil : $0 })
+    case .compound:
+      throw DataError("'\(dataset.path)'\(field.map { " field '\($0)'" } ?? "") is a nested compound; flatten it to load it")
+    case .unsupported(let what):
+      throw DataError("'\(dataset.path)'\(field.map { " field '\($0)'" } ?? "") has an unsupported datatype (\(what))")
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import HDF5Kit
+
+/// Writes a table in Labbook's canonical HDF5 layout (SPEC §4): one group, one chunked and
+/// deflate-compressed 1-D dataset per column in column order, attributes `labbook_format`, `columns`,
+/// and the optional roles `target` and `protected`. No modification times are stored, so the same
+/// table written twice gives the same bytes.
+public enum HDF5TableWriter {
+  public static let format: Int64 = 1
+
+  /// A column's dataset name: HDF5 reserves '/' as the path separator.
+  public static func datasetName(for columnName: String) -> String {
+    columnName.replacingOccurrences(of: "/", with: "_")
+  }
+
+  public static func save(_ table: Table, to path: String, group groupPath: String) throws {
+    let components = groupPath.split(separator: "/").map(String.init)
+    guard !components.isEmpty else { throw DataError("save needs a group path such as \"/\(table.name)\", not '\(groupPath)'") }
+    let datasetNames = table.columns.map { datasetName(for: $0.name) }
+    if let clash = firstDuplicate(datasetNames) {
+      throw DataError("two columns would both be stored as '\(clash)' ('/' becomes '_'); rename one with `derive`")
+    }
+    let exists = FileManager.default.fileExists(atPath: path)
+    if exists {
+      let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+      guard size > 0, HDF5File.isHDF5(path) else {
+        throw DataError("'\(path)' exists and is not an HDF5 file; not overwriting it")
+      }
+      let file = try HDF5File.open(path, writable: true)
+      try write(table, datasetNames: datasetNames, into: file, components: components)
+      try file.flush()
+      return
+    }
+    // A new file is written beside its final name and moved into place, so no half-written file remains.
+    let directory = (path as NSString).deletingLastPathComponent
+    if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+      throw DataError("cannot save to '\(path)': folder '\(directory)' does not exist")
+    }
+    let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+    do {
+      try writeNewFile(table, datasetNames: datasetNames, temporary: temporary, components: components)
+      if rename(temporary, path) != 0 { throw DataError("cannot move the new file into place at '\(path)'") }
+    } catch {
+      try? FileManager.default.removeItem(atPath: temporary)
+      throw error
+    }
+  }
+
+  private static func writeNewFile(_ table: Table, datasetNames: [String], temporary: String, components: [String]) throws {
+    let file = try HDF5File.create(temporary)
+    try write(table, datasetNames: datasetNames, into: file, components: components)
+    try file.flush()
+  }
+
+  private static func write(_ table: Table, datasetNames: [String], into file: HDF5File, components: [String]) throws {
+    var parent = try file.root
+    for component in components.dropLast() {
+      if parent.contains(component) {
+        guard parent.kind(of: component) == .group else {
+          throw DataError("'\(parent.childPath(component))' in '\(file.path)' is a dataset, not a group")
+        }
+        parent = try parent.openGroup(component)
+      } else {
+        parent = try parent.createGroup(component)
+      }
+    }
+    let leaf = components[components.count - 1]
+    if parent.contains(leaf) { try parent.removeLink(leaf) }
+    let group = try parent.createGroup(leaf)
+    try group.setAttribute("labbook_format", integer: format)
+    try group.setAttribute("columns", strings: table.columnNames)
+    if let target = table.target { try group.setAttribute("target", string: target) }
+    if let protected = table.protected { try group.setAttribute("protected", string: protected) }
+    for (column, datasetName) in zip(table.columns, datasetNames) {
+      switch column.values {
+      case .numeric(let values):
+        if let integers = exactIntegers(values) {
+          try group.createDataset(datasetName, int64s: integers)
+        } else {
+          try group.createDataset(datasetName, doubles: values)
+        }
+      case .categorical(let codes, let levels):
+        try group.createDataset(datasetName, strings: codes.map { $0 < 0 ? "" : levels[Int($0)] })
+      }
+    }
+  }
+
+  /// The values as Int64 when every one is a whole number within ±2^53 and none is missing.
+  static func exactIntegers(_ values: [Double]) -> [Int64]? {
+    var out = [Int64]()
+    out.reserveCapacity(values.count)
+    for value in values {
+      guard value.isFinite, value == value.rounded(), abs(value) <= 9_007_199_254_740_992 else { return nil }
+      out.append(Int64(value))
+    }
+    return out
+  }
+
+  private static func firstDuplicate(_ names: [String]) -> String? {
+    var seen = Set<String>()
+    return names.first { !seen.insert($0).inserted }
+  }
+}
