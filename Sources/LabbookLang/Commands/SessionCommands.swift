@@ -1,0 +1,95 @@
+import Foundation
+import LabbookData
+
+/// `vars`
+struct VarsCommand: Command {
+  static let keyword = "vars"
+  static let help = CommandHelp(
+    usage: "vars", summary: "the session's variables, their types and a summary", details: "", example: "vars")
+
+  init(parsing parser: inout StatementParser) throws {}
+
+  func execute(in session: Session) throws -> Value {
+    .variables(
+      session.variableOrder.map { name in
+        let value = session.variables[name]!
+        return VariableSummary(name: name, type: value.typeName, summary: value.summaryLine)
+      })
+  }
+}
+
+/// `history`
+struct HistoryCommand: Command {
+  static let keyword = "history"
+  static let help = CommandHelp(
+    usage: "history", summary: "the statements run so far in this session", details: "", example: "history")
+
+  init(parsing parser: inout StatementParser) throws {}
+
+  func execute(in session: Session) throws -> Value {
+    .history(Array(session.history.dropLast()))
+  }
+}
+
+/// `help [STATEMENT]`
+struct HelpCommand: Command {
+  static let keyword = "help"
+  static let help = CommandHelp(
+    usage: "help [STATEMENT]", summary: "this list, or one statement's help", details: "", example: "help split")
+
+  let topic: Located<String>?
+
+  init(parsing parser: inout StatementParser) throws {
+    topic = parser.atEnd ? nil : try parser.name("a statement name")
+  }
+
+  func execute(in session: Session) throws -> Value {
+    guard let topic else { return .help(topic: "", text: HelpText.overview) }
+    if topic.value == "param" { return .help(topic: "param", text: HelpText.param) }
+    if topic.value == "expressions" { return .help(topic: "expressions", text: FilterCommand.help.details) }
+    guard let command = CommandTable.commands[topic.value] else {
+      if let area = CommandTable.later[topic.value] {
+        return .help(topic: topic.value, text: "`\(topic.value)` (\(area)) is part of Labbook's language but not in this version yet.")
+      }
+      var message = "no help for '\(topic.value)'"
+      if let near = Parser.closestStatement(topic.value) { message += "; did you mean `\(near)`?" }
+      throw LabError(message, at: topic.span)
+    }
+    return .help(topic: topic.value, text: HelpText.page(command.help))
+  }
+}
+
+enum HelpText {
+  static var overview: String {
+    var lines = ["Statements (one per line; `help STATEMENT` for details):", ""]
+    let width = CommandTable.all.map { $0.help.usage.count }.max() ?? 0
+    lines.append("  " + "param NAME = DEFAULT".padding(toLength: width, withPad: " ", startingAt: 0) + "  a parameter, overridden by --param NAME=VALUE")
+    for command in CommandTable.all {
+      lines.append("  " + command.help.usage.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + command.help.summary)
+    }
+    lines += [
+      "",
+      "Bind results with NAME = statement (or A, B = split ...). Values: numbers, \"strings\", durations (30s),",
+      "lists [a, b], variables and fields (t.rows). `#` starts a comment; `\\` at a line's end continues it.",
+      "Column names with spaces: \"sepal length (cm)\" in lists, `sepal length (cm)` in expressions.",
+      "`help expressions` explains filter/derive expressions.",
+    ]
+    return lines.joined(separator: "\n")
+  }
+
+  static let param = """
+    param NAME = DEFAULT
+      Declares a parameter. `labbook run SCRIPT --param NAME=VALUE` (and replay) overrides the default; the value
+      used is recorded in the notebook's metadata.
+    example: param data = "datasets/german_credit.h5"
+    """
+
+  static func page(_ help: CommandHelp) -> String {
+    var text = help.usage + "\n  " + help.summary
+    if !help.details.isEmpty {
+      text += "\n\n" + help.details.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+    }
+    text += "\n\nexample: " + help.example
+    return text
+  }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import LabbookCore
+import LabbookData
+import LabbookNotebook
+
+/// The interpreter's state: variables, parameters, the seed, the statements so far, and the files
+/// each statement read. Every side effect of a statement goes through here so it can be recorded.
+public final class Session {
+  public private(set) var variables: [String: Value] = [:]
+  /// Variable names in the order they were first bound (for `vars` and completion).
+  public private(set) var variableOrder: [String] = []
+  /// `--param NAME=VALUE` overrides, already parsed.
+  public let paramOverrides: [String: Value]
+  /// The parameters in effect, in the order declared, with the values used.
+  public private(set) var params: [(String, Value)] = []
+  public let seed: UInt64
+  public private(set) var history: [String] = []
+  /// Files read by the statement being executed (reset for each statement).
+  public private(set) var statementInputs: [RecordedInput] = []
+
+  public init(seed: UInt64 = 0, paramOverrides: [String: String] = [:]) {
+    self.seed = seed
+    var parsed: [String: Value] = [:]
+    for (name, text) in paramOverrides { parsed[name] = Session.parseParamValue(text) }
+    self.paramOverrides = parsed
+    for name in parsed.keys.sorted() {
+      bind(name, parsed[name]!)
+      params.append((name, parsed[name]!))
+    }
+  }
+
+  /// `--param` text as a value: a number when it reads as one, else a string (surrounding quotes dropped).
+  public static func parseParamValue(_ text: String) -> Value {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    if let number = Double(trimmed), number.isFinite { return .number(number) }
+    if trimmed.count >= 2, trimmed.hasPrefix("\""), trimmed.hasSuffix("\"") {
+      return .string(String(trimmed.dropFirst().dropLast()))
+    }
+    return .string(trimmed)
+  }
+
+  /// Runs one statement: executes it, binds its targets, and returns the value to show.
+  public func execute(_ statement: Statement) throws -> Value {
+    statementInputs = []
+    history.append(statement.source)
+    let result: Value
+    switch statement.body {
+    case .param(let name, let defaultExpression):
+      if let override = paramOverrides[name.value] {
+        result = .param(name: name.value, value: override, overridden: true)
+      } else {
+        let value = try evaluate(defaultExpression)
+        bind(name.value, value)
+        params.removeAll { $0.0 == name.value }
+        params.append((name.value, value))
+        result = .param(name: name.value, value: value, overridden: false)
+      }
+    case .command(let command):
+      result = try command.execute(in: self)
+    case .value(let expression):
+      result = try evaluate(expression)
+    }
+    try bindTargets(statement.targets, to: result)
+    if !statement.targets.isEmpty {
+      return renamed(result, statement.targets.map(\.value))
+    }
+    return result
+  }
+
+  private func bindTargets(_ targets: [Located<String>], to result: Value) throws {
+    guard !targets.isEmpty else { return }
+    let value = result.bound
+    if targets.count == 1 {
+      bind(targets[0].value, renamed(value, [targets[0].value]))
+      return
+    }
+    guard case .tuple(let parts) = value else {
+      throw LabError("\(targets.count) names but the statement gives one \(value.typeName)", at: targets[1].span)
+    }
+    guard parts.count == targets.count else {
+      throw LabError("\(targets.count) names but the statement gives \(parts.count) values", at: targets[0].span)
+    }
+    for (target, part) in zip(targets, parts) { bind(target.value, renamed(part, [target.value])) }
+  }
+
+  /// Tables take the name of the variable they are bound to.
+  private func renamed(_ value: Value, _ names: [String]) -> Value {
+    switch value {
+    case .table(var table):
+      table.name = names[0]
+      return .table(table)
+    case .tuple(let parts) where parts.count == names.count:
+      return .tuple(zip(parts, names).map { renamed($0, [$1]) })
+    default: return value
+    }
+  }
+
+  func bind(_ name: String, _ value: Value) {
+    if variables[name] == nil { variableOrder.append(name) }
+    variables[name] = value
+  }
+
+  // MARK: Evaluating arguments
+
+  public func evaluate(_ expression: ValueExpression) throws -> Value {
+    switch expression {
+    case .number(let v, _): return .number(v)
+    case .string(let s, _): return .string(s)
+    case .duration(let d, _): return .duration(d)
+    case .list(let items, _): return .list(try items.map { try evaluate($0) })
+    case .variable(let name, let span):
+      if let value = variables[name] { return value.bound }
+      var message = "unknown variable '\(name)'"
+      if let near = LabbookDataNames.closest(name, variableOrder) { message += "; did you mean '\(near)'?" }
+      throw LabError(message, at: span)
+    case .field(let base, let name, let span):
+      let value = try evaluate(base)
+      if let field = value.field(name) { return field }
+      let names = value.fieldNames()
+      var message = "a \(value.typeName) has no field '\(name)'"
+      if !names.isEmpty { message += " (fields: \(names.joined(separator: ", ")))" }
+      throw LabError(message, at: span)
+    }
+  }
+
+  public func table(_ expression: ValueExpression) throws -> Table {
+    let value = try evaluate(expression)
+    guard case .table(let table) = value else {
+      throw LabError("expected a table, but this is a \(value.typeName)", at: expression.span)
+    }
+    return table
+  }
+
+  public func string(_ expression: ValueExpression, _ what: String) throws -> String {
+    let value = try evaluate(expression)
+    guard case .string(let text) = value else {
+      throw LabError("\(what) must be a string such as \"datasets/iris.h5\", not a \(value.typeName)", at: expression.span)
+    }
+    return text
+  }
+
+  public func number(_ expression: ValueExpression, _ what: String) throws -> Double {
+    let value = try evaluate(expression)
+    guard case .number(let number) = value else {
+      throw LabError("\(what) must be a number, not a \(value.typeName)", at: expression.span)
+    }
+    return number
+  }
+
+  public func integer(_ expression: ValueExpression, _ what: String, minimum: Int) throws -> Int {
+    let number = try number(expression, what)
+    guard number == number.rounded(), number >= Double(minimum), number < 1e15 else {
+      throw LabError("\(what) must be a whole number ≥ \(minimum), got \(formatNumber(number))", at: expression.span)
+    }
+    return Int(number)
+  }
+
+  /// A column of `table` named at `name`, with a "did you mean" error at the name's location.
+  public func requireColumn(_ name: Located<String>, in table: Table) throws -> Column {
+    do {
+      return try table.column(name.value)
+    } catch let error as DataError {
+      throw LabError(error.message, at: name.span)
+    }
+  }
+
+  // MARK: Files
+
+  /// Records a file the statement read, by content hash.
+  public func recordInput(_ path: String) throws {
+    let digest = try SHA256Digest.hex(fileAt: path)
+    let input = RecordedInput(path: path, sha256: digest)
+    if !statementInputs.contains(input) { statementInputs.append(input) }
+  }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import LabbookCore
+
+@main
+struct Labbook: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "labbook",
+    abstract: "A scriptable REPL and notebook workbench for tabular machine learning.",
+    discussion: """
+      Load HDF5 datasets, reshape and check them, and record every session as a replayable,
+      tamper-evident notebook (.ipynb).
+
+      Examples:
+        labbook                                   start the REPL (records notebooks/session-*.ipynb)
+        labbook run notebooks/tour.lab            run a script headlessly, record notebooks/tour.ipynb
+        labbook run s.lab --param data="new.h5"   override a `param` declared in the script
+        echo 'describe load "datasets/iris.h5"' | labbook --no-record
+
+      Inside Labbook, type `help` for the statements and `help STATEMENT` for one of them.
+      """,
+    version: Labbook.toolVersion,
+    subcommands: [Repl.self, Run.self],
+    defaultSubcommand: Repl.self)
+
+  static let toolVersion = LabbookCore.Labbook.version
+
+  /// Parses and runs, with usage errors exiting 2 (as SPEC §1 says) rather than the parser's 64.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      let code = exitCode(for: error)
+      if code == .validationFailure {
+        FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+        Foundation.exit(2)
+      }
+      exit(withError: error)
+    }
+  }
+}
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("Model registry folder (default ./registry, or $LABBOOK_REGISTRY).", valueName: "dir"))
+  var registry: String?
+
+  @Option(help: ArgumentHelp("Worker threads (default: all cores, or $LABBOOK_THREADS); results are identical for every N.", valueName: "n"))
+  var threads: Int?
+
+  @Option(help: ArgumentHelp("The session's seed for every random choice not given its own.", valueName: "n"))
+  var seed: UInt64 = 0
+
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    if let text = ProcessInfo.processInfo.environment["LABBOOK_THREADS"], !text.isEmpty, (Int(text) ?? 0) < 1 {
+      throw ValidationError("LABBOOK_THREADS must be a whole number ≥ 1, got '\(text)'")
+    }
+  }
+
+  var registryPath: String {
+    registry ?? ProcessInfo.processInfo.environment["LABBOOK_REGISTRY"] ?? "registry"
+  }
+}
+
+/// Parses `--param NAME=VALUE` arguments.
+func parseParams(_ items: [String]) throws -> [String: String] {
+  var params: [String: String] = [:]
+  for item in items {
+    guard let equals = item.firstIndex(of: "=") else {
+      throw ValidationError("--param takes NAME=VALUE, got '\(item)'")
+    }
+    let name = String(item[..<equals])
+    guard let first = name.first, first.isLetter || first == "_", name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+      throw ValidationError("--param name '\(name)' is not a valid name ([A-Za-z_][A-Za-z0-9_]*)")
+    }
+    params[name] = String(item[item.index(after: equals)...])
+  }
+  return params
+}

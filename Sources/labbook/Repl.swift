@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import LabbookCore
+import LabbookLang
+import LabbookNotebook
+
+struct Repl: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "repl",
+    abstract: "The interactive prompt (the default when no command is given).",
+    discussion: """
+      Line editing, persistent history (~/.labbook_history) and tab completion of statements, variables, column
+      names and file paths. A trailing \\ or an open bracket continues a statement on the next line; Ctrl-C drops
+      the line being typed; Ctrl-D leaves. Every statement is recorded to notebooks/session-YYYYMMDD-HHMMSS.ipynb
+      unless --notebook or --no-record says otherwise. Without a terminal, statements are read from stdin with no
+      prompt (exit 1 if any failed).
+      """)
+
+  @Option(help: ArgumentHelp("Record the session to this notebook.", valueName: "path.ipynb"))
+  var notebook: String?
+
+  @Flag(name: .customLong("no-record"), help: "Do not record a notebook.")
+  var noRecord = false
+
+  @Option(name: .customLong("param"), help: ArgumentHelp("Predefine a parameter (repeatable).", valueName: "name=value"))
+  var params: [String] = []
+
+  @Flag(help: "Print each result as one JSON object per line.")
+  var json = false
+
+  @OptionGroup var global: GlobalOptions
+
+  func validate() throws {
+    _ = try parseParams(params)
+  }
+
+  func run() throws {
+    let reader = LineReader()
+    let session = Session(seed: global.seed, paramOverrides: try parseParams(params))
+    var recorder: NotebookRecorder?
+    if !noRecord {
+      let path = notebook ?? "notebooks/session-\(sessionStamp()).ipynb"
+      recorder = NotebookRecorder(path: path, metadata: NotebookMetadata(created: isoTimestamp(), seed: global.seed, source: nil))
+    }
+    let interpreter = Interpreter(session: session, recorder: recorder)
+    let output = Output(json: json)
+    if reader.interactive {
+      let recording = recorder.map { "recording to \($0.path)" } ?? "not recording"
+      print("Labbook \(Labbook.toolVersion) — \(recording). Type `help` for statements, Ctrl-D to leave.")
+      CompletionWords.shared.update(from: session)
+    }
+    var failed = false
+    var pending = ""
+    var entry = 0
+    while true {
+      let prompt = pending.isEmpty ? "labbook> " : "     ...> "
+      switch reader.read(prompt: prompt) {
+      case .end:
+        if !pending.isEmpty { failed = !runEntry(pending, entry: entry, interpreter: interpreter, output: output) || failed }
+        if failed && !reader.interactive { throw ExitCode(1) }
+        return
+      case .interrupted:
+        pending = ""
+        continue
+      case .text(let line):
+        pending += pending.isEmpty ? line : "\n" + line
+        if Parser.needsContinuation(pending) { continue }
+        entry += 1
+        reader.remember(pending)
+        failed = !runEntry(pending, entry: entry, interpreter: interpreter, output: output) || failed
+        pending = ""
+        if reader.interactive { CompletionWords.shared.update(from: session) }
+      }
+    }
+  }
+
+  /// Parses and runs one entry (which may hold several statements); false when any failed.
+  private func runEntry(_ text: String, entry: Int, interpreter: Interpreter, output: Output) -> Bool {
+    let name = "<input \(entry)>"
+    let statements: [Statement]
+    do {
+      statements = try Parser.parse(text)
+    } catch let error as LabError {
+      output.error(error, sourceName: name, source: text)
+      return false
+    } catch {
+      standardError("error: \(error)")
+      return false
+    }
+    for statement in statements {
+      let (outcome, recordingError) = interpreter.run(statement, sourceName: name, source: text)
+      if let recordingError { standardError("error: \(recordingError)") }
+      switch outcome {
+      case .success(let value): output.result(value)
+      case .failure(let error):
+        output.error(error, sourceName: name, source: text)
+        return false
+      }
+    }
+    return true
+  }
+
+  private func sessionStamp() -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "yyyyMMdd-HHmmss"
+    return formatter.string(from: Date())
+  }
+}

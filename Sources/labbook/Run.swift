@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import LabbookCore
+import LabbookLang
+import LabbookNotebook
+
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run a .lab script headlessly and record its notebook.",
+    discussion: """
+      The whole script is parsed first: a syntax error anywhere is reported with its location and nothing runs.
+      Statements then run in order; the first failure stops the run. The notebook (default: the script's path
+      with .ipynb) is rewritten after every statement and holds every cell run, including the failing one.
+
+      Exit status: 0 when every statement succeeded, 1 when one failed or the script has a syntax error,
+      2 for command-line usage errors.
+      """)
+
+  @Argument(help: ArgumentHelp("The script to run.", valueName: "script.lab"))
+  var script: String
+
+  @Option(help: ArgumentHelp("Where to record the notebook.", valueName: "out.ipynb"))
+  var notebook: String?
+
+  @Option(name: .customLong("param"), help: ArgumentHelp("Override a `param` of the script (repeatable).", valueName: "name=value"))
+  var params: [String] = []
+
+  @Flag(help: "Print each statement's structured result as one JSON object per line.")
+  var json = false
+
+  @OptionGroup var global: GlobalOptions
+
+  func validate() throws {
+    _ = try parseParams(params)
+    guard FileManager.default.fileExists(atPath: script) else { throw ValidationError("no such script: '\(script)'") }
+  }
+
+  func run() throws {
+    guard let data = FileManager.default.contents(atPath: script) else {
+      throw ValidationError("cannot read the script '\(script)'")
+    }
+    let source = String(decoding: data, as: UTF8.self)
+    let output = Output(json: json)
+    let statements: [Statement]
+    do {
+      statements = try Parser.parse(source)
+    } catch let error as LabError {
+      output.error(error, sourceName: script, source: source)
+      throw ExitCode(1)
+    }
+    let notebookPath = notebook ?? ((script as NSString).deletingPathExtension + ".ipynb")
+    var metadata = NotebookMetadata(created: isoTimestamp(), seed: global.seed, source: script)
+    metadata.params = []
+    let recorder = NotebookRecorder(path: notebookPath, metadata: metadata)
+    let interpreter = Interpreter(session: Session(seed: global.seed, paramOverrides: try parseParams(params)), recorder: recorder)
+    for statement in statements {
+      let (outcome, recordingError) = interpreter.run(statement, sourceName: script, source: source)
+      if let recordingError { standardError("error: \(recordingError)") }
+      switch outcome {
+      case .success(let value): output.result(value)
+      case .failure(let error):
+        output.error(error, sourceName: script, source: source)
+        throw ExitCode(1)
+      }
+      if recordingError != nil { throw ExitCode(1) }
+    }
+  }
+}
+
+func isoTimestamp(_ date: Date = Date()) -> String {
+  let formatter = ISO8601DateFormatter()
+  formatter.timeZone = TimeZone(identifier: "UTC")
+  return formatter.string(from: date)
+}
