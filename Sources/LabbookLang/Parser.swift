@@ -97,7 +97,7 @@ public enum Parser {
       throw LabError("`\(head.text)` is part of Labbook's language but not available in this version yet (\(future))", at: head.span)
     }
     // A bare value: a variable to show, or a literal to bind.
-    var parser = StatementParser(tokens: Array(tokens[index...]), keyword: head)
+    var parser = StatementParser(tokens: Array(tokens[index...]), keyword: head, isCommand: false)
     let value: ValueExpression
     do {
       value = try parser.value("a statement or a value")

@@ -7,10 +7,13 @@ public struct StatementParser {
   var position = 0
   /// The keyword that started the statement, for messages.
   let keyword: Token
+  /// How messages name what is being parsed: "`split`", or "the value".
+  let subject: String
 
-  init(tokens: [Token], keyword: Token) {
+  init(tokens: [Token], keyword: Token, isCommand: Bool = true) {
     self.tokens = tokens
     self.keyword = keyword
+    self.subject = isCommand ? "`\(keyword.text)`" : "the statement"
   }
 
   public var current: Token { tokens[min(position, tokens.count - 1)] }
@@ -25,9 +28,9 @@ public struct StatementParser {
   func unexpected(_ expected: String) -> LabError {
     let token = current
     if token.isEnd {
-      return LabError("`\(keyword.text)` expected \(expected) here, but the statement ended", at: endSpan)
+      return LabError("\(subject) expected \(expected) here, but the statement ended", at: endSpan)
     }
-    return LabError("`\(keyword.text)` expected \(expected), found '\(token.text)'", at: token.span)
+    return LabError("\(subject) expected \(expected), found '\(token.text)'", at: token.span)
   }
 
   /// A one-character span just past the last token, for "ended too soon" errors.
@@ -161,7 +164,7 @@ public struct StatementParser {
 
   /// Fails unless the statement ends here.
   public func finish() throws {
-    guard atEnd else { throw LabError("unexpected '\(current.text)': `\(keyword.text)` is complete before it", at: current.span) }
+    guard atEnd else { throw LabError("unexpected '\(current.text)': \(subject) is complete before it", at: current.span) }
   }
 
   // MARK: Expressions (Pratt parser): or < and < not < comparison < + - < * / < unary - < ^ < postfix `is missing`

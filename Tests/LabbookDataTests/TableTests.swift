@@ -1,0 +1,207 @@
+import Foundation
+import Testing
+
+@testable import LabbookData
+
+/// The shared CSVs live beside the checkout (../shared/datasets), as the brief lays them out.
+let sharedDatasets: String = {
+  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  return root.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
+}()
+
+let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent().path
+
+@Suite struct CSVImportTests {
+  @Test func quotedFieldsMissingMarkersAndTypeInference() throws {
+    let csv = "id,name,score,note\n1,\"Smith, J\",3.5,\n2,\"say \"\"hi\"\"\",NA,\"two\nlines\"\n3,plain,-1e3,x\n"
+    let table = try CSVImport.parse(Data(csv.utf8), name: "t", source: "inline")
+    #expect(table.columnNames == ["id", "name", "score", "note"])
+    #expect(try table.column("id").values == .numeric([1, 2, 3]))
+    let score = try table.column("score")
+    #expect(score.isNumeric && score.missingCount == 1)
+    #expect(score.text(at: 2) == "-1000")
+    let name = try table.column("name")
+    #expect(name.text(at: 0) == "Smith, J" && name.text(at: 1) == "say \"hi\"")
+    #expect(try table.column("note").text(at: 1) == "two\nlines")
+    #expect(try table.column("note").missingCount == 1)
+  }
+
+  @Test func raggedRowsAndOpenQuotesAreErrorsWithTheLine() {
+    #expect(throws: DataError.self) { try CSVImport.parse(Data("a,b\n1,2\n3\n".utf8), name: "t", source: "x.csv") }
+    do {
+      _ = try CSVImport.parse(Data("a,b\n1,2\n3\n".utf8), name: "t", source: "x.csv")
+    } catch { #expect("\(error)".contains("line 3: 1 fields, but the header has 2")) }
+    do {
+      _ = try CSVImport.parse(Data("a\n\"open\n".utf8), name: "t", source: "x.csv")
+    } catch { #expect("\(error)".contains("line 2: a quoted field is never closed")) }
+    #expect(throws: DataError.self) { try CSVImport.parse(Data(), name: "t", source: "x.csv") }
+  }
+
+  @Test func germanCreditTypes() throws {
+    let table = try CSVImport.read(path: sharedDatasets + "/german_credit.csv", name: "credit")
+    #expect(table.rowCount == 1000)
+    #expect(table.columns.filter { !$0.isNumeric }.map(\.name) == ["sex", "housing", "saving_accounts", "checking_account", "purpose"])
+  }
+}
+
+@Suite struct DescribeTests {
+  // Expected values from pandas 2 on the same CSV files:
+  //   pd.read_csv(f)[col].mean() / .std() (ddof=1), printed with repr.
+  @Test func matchesPandas() throws {
+    let iris = try CSVImport.read(path: sharedDatasets + "/iris.csv", name: "iris").describe()
+    let sepal = try #require(iris.columns.first { $0.name == "sepal length (cm)" })
+    #expect(sepal.count == 150 && sepal.missing == 0)
+    #expect(abs(sepal.mean! - 5.843333333333334) < 1e-13)
+    #expect(abs(sepal.std! - 0.828066127977863) < 1e-13)
+    #expect(sepal.min == 4.3 && sepal.max == 7.9)
+    let petal = try #require(iris.columns.first { $0.name == "petal width (cm)" })
+    #expect(abs(petal.std! - 0.7622376689603465) < 1e-13)
+
+    let credit = try CSVImport.read(path: sharedDatasets + "/german_credit.csv", name: "c").describe()
+    let age = try #require(credit.columns.first { $0.name == "age" })
+    #expect(age.mean == 35.546 && abs(age.std! - 11.375468574317512) < 1e-12)
+    let amount = try #require(credit.columns.first { $0.name == "credit_amount" })
+    #expect(abs(amount.std! - 2822.7368759604406) < 1e-9)
+    // d.sex.value_counts(): male 690, female 310.
+    let sex = try #require(credit.columns.first { $0.name == "sex" })
+    #expect(sex.levels?.map(\.0) == ["female", "male"] && sex.levels?.map(\.1) == [310, 690])
+  }
+
+  @Test func missingValuesAreNotCounted() throws {
+    let table = try Table(name: "t", columns: [.numeric("x", [1, .nan, 3])])
+    let x = table.describe().columns[0]
+    // By hand: count 2, mean 2, std sqrt(((1-2)^2 + (3-2)^2) / 1) = sqrt(2).
+    #expect(x.count == 2 && x.missing == 1 && x.mean == 2 && x.std == 2.0.squareRoot())
+  }
+}
+
+@Suite struct ContentHashTests {
+  @Test func independentOfLayoutAndLevelOrder() throws {
+    let a = try Table(name: "a", columns: [.numeric("x", [1, 2]), .categorical("c", ["p", "q"])])
+    // Same values, levels stored in the other order.
+    let b = try Table(name: "b", columns: [.numeric("x", [1, 2]), Column(name: "c", values: .categorical(codes: [1, 0], levels: ["q", "p"]))])
+    #expect(a.contentHash == b.contentHash)
+    let c = try Table(name: "a", columns: [.numeric("x", [1, 3]), .categorical("c", ["p", "q"])])
+    #expect(a.contentHash != c.contentHash)
+    let d = try Table(name: "a", columns: [.numeric("y", [1, 2]), .categorical("c", ["p", "q"])])
+    #expect(a.contentHash != d.contentHash)
+  }
+
+  @Test func csvAndShippedHDF5HaveTheSameHash() throws {
+    let csv = try CSVImport.read(path: sharedDatasets + "/wine.csv", name: "wine")
+    let h5 = try HDF5TableReader.load(path: repositoryRoot + "/datasets/wine.h5", name: "wine")
+    #expect(h5.columnNames == csv.columnNames)
+    #expect(h5.contentHash == csv.contentHash)
+    #expect(h5.target == "target")
+  }
+}
+
+@Suite struct ExpressionTests {
+  let table = try! Table(
+    name: "t", columns: [.numeric("a", [1, 2, .nan, 4]), .numeric("b", [2, 0, 1, 1]), .categorical("s", ["x", "y", nil, "x"])])
+  let here = LabbookCoreSpan.zero
+
+  @Test func arithmeticPropagatesMissing() throws {
+    let e = Expression.binary(.add, .column("a", here), .binary(.multiply, .column("b", here), .number(10, here), here), here)
+    guard case .numbers(let v) = try table.evaluate(e) else { Issue.record("not numbers"); return }
+    #expect(v[0] == 21 && v[1] == 2 && v[2].isNaN && v[3] == 14)
+  }
+
+  @Test func threeValuedLogicAndIsMissing() throws {
+    // a > 1: [F, T, unknown, T]; s == "x": [T, F, unknown, T]
+    let condition = Expression.binary(
+      .or, .binary(.greater, .column("a", here), .number(1, here), here),
+      .binary(.equal, .column("s", here), .text("x", here), here), here)
+    let filtered = try table.filtering(condition)
+    #expect(filtered.rowCount == 3)  // rows 1, 2, 4; row 3 is unknown or unknown → dropped
+    let missing = try table.filtering(.isMissing(.column("a", here), negated: false, here))
+    #expect(missing.rowCount == 1)
+  }
+
+  @Test func divisionByZeroNamesTheRow() {
+    let e = Expression.binary(.divide, .column("a", here), .column("b", here), here)
+    #expect {
+      try table.evaluate(e)
+    } throws: { error in
+      "\(error)" == "division by zero in row 2 (column 'b' is 0)"
+    }
+  }
+
+  @Test func typeErrors() {
+    let e = Expression.binary(.add, .column("s", here), .number(1, here), here)
+    #expect(throws: ExpressionError.self) { try table.evaluate(e) }
+    let compare = Expression.binary(.equal, .column("s", here), .number(1, here), here)
+    #expect(throws: ExpressionError.self) { try table.evaluate(compare) }
+    let unknown = Expression.column("aa", here)
+    #expect {
+      try table.evaluate(unknown)
+    } throws: { error in
+      "\(error)".contains("did you mean 'a'")
+    }
+  }
+
+  @Test func deriveAddsOrReplaces() throws {
+    let derived = try table.deriving("big", .binary(.greater, .column("b", here), .number(1, here), here))
+    #expect(try derived.column("big").values == .numeric([1, 0, 0, 0]))
+    let replaced = try table.deriving("a", .unary(.negate, .column("a", here), here))
+    #expect(replaced.columnNames == table.columnNames)
+  }
+}
+
+@Suite struct SplitTests {
+  @Test func stratifiedSplitKeepsClassShares() throws {
+    let credit = try CSVImport.read(path: sharedDatasets + "/german_credit.csv", name: "credit")
+    let (train, test) = try RandomSplit.split(credit, ratio: 0.8, seed: 42, stratify: "risk")
+    #expect(train.rowCount == 800 && test.rowCount == 200)
+    // 700 good and 300 bad in the file (value_counts), so 560/240 and 140/60 by hand.
+    guard case .numeric(let risk) = try train.column("risk").values else { return }
+    #expect(risk.filter { $0 == 1 }.count == 560)
+  }
+
+  @Test func sameSeedSameSplitOtherSeedOtherSplit() throws {
+    let table = try Table(name: "t", columns: [.numeric("i", (0..<100).map(Double.init))])
+    let (a, _) = try RandomSplit.split(table, ratio: 0.7, seed: 7)
+    let (b, _) = try RandomSplit.split(table, ratio: 0.7, seed: 7)
+    let (c, _) = try RandomSplit.split(table, ratio: 0.7, seed: 8)
+    #expect(a == b)
+    #expect(a != c)
+    #expect(a.rowCount == 70)
+  }
+
+  @Test func badRatiosAreErrors() throws {
+    let table = try Table(name: "t", columns: [.numeric("i", [1, 2, 3])])
+    #expect(throws: DataError.self) { try RandomSplit.split(table, ratio: 1.2, seed: 1) }
+    #expect(throws: DataError.self) { try RandomSplit.split(table, ratio: 0.1, seed: 1) }
+  }
+}
+
+@Suite struct QualityCheckTests {
+  @Test func findsEachKindOfProblem() throws {
+    // Built by hand: x has one missing of 10 (10% → warning) and one far outlier (1000); k is
+    // constant; m is mostly numbers with one text value; y has 9 of class 0 and 1 of class 1 (ratio
+    // 0.11 < 0.2); row 9 repeats row 1 exactly.
+    let x: [Double] = [1, 2, 3, 4, 5, 6, 7, .nan, 1, 1000]
+    let table = try Table(
+      name: "t",
+      columns: [
+        .numeric("x", x), .numeric("k", Array(repeating: 5, count: 10)),
+        .categorical("m", ["1", "2", "3", "4", "5", "6", "7", "oops", "1", "9"]),
+        .numeric("y", [0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+      ], target: "y")
+    let findings = table.qualityFindings()
+    let byCheck = Dictionary(grouping: findings, by: \.check)
+    #expect(byCheck["missing"]?.first?.severity == .warning)
+    #expect(byCheck["constant"]?.first?.column == "k")
+    #expect(byCheck["outliers"]?.first?.column == "x")
+    #expect(byCheck["mixed_types"]?.first?.column == "m")
+    #expect(byCheck["class_imbalance"]?.first?.column == "y")
+    #expect(byCheck["duplicates"]?.first?.message.hasPrefix("1 rows") == true)  // row 9 repeats row 1
+  }
+}
+
+import LabbookCore
+
+enum LabbookCoreSpan {
+  static let zero = SourceSpan(line: 1, column: 1, length: 1)
+}
