@@ -35,7 +35,7 @@ let package = Package(
     .testTarget(name: "LabbookNotebookTests", dependencies: ["LabbookNotebook", "LabbookCore"]),
     .testTarget(name: "LabbookLangTests", dependencies: ["LabbookLang", "LabbookData"]),
     .testTarget(
-      name: "LabbookEndToEndTests", dependencies: ["LabbookCore"]),
+      name: "LabbookEndToEndTests", dependencies: ["LabbookCore", "labbook"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -76,7 +76,7 @@ extension Table {
     return [
       Finding(
         check: "outliers", column: column.name, severity: outliers.count * 100 > sorted.count ? .warning : .info,
-        message: "\(outliers.count) values outside [\(formatNumber(low)), \(formatNumber(high))] (Q1/Q3 ∓ 3·IQR); extremes \(formatNumber(sorted.first!)) and \(formatNumber(sorted.last!))"
+        message: "\(outliers.count) value\(outliers.count == 1 ? "" : "s") outside [\(formatNumber(low)), \(formatNumber(high))] (Q1/Q3 ∓ 3·IQR); extremes \(formatNumber(sorted.first!)) and \(formatNumber(sorted.last!))"
       )
     ]
   }
@@ -115,7 +115,7 @@ extension Table {
     var duplicates = 0
     for row in 0..<rowCount where !seen.insert(columns.map { $0.text(at: row) }).inserted { duplicates += 1 }
     guard duplicates > 0 else { return [] }
-    return [Finding(check: "duplicates", column: nil, severity: .warning, message: "\(duplicates) rows repeat an earlier row exactly")]
+    return [Finding(check: "duplicates", column: nil, severity: .warning, message: "\(duplicates) row\(duplicates == 1 ? "" : "s") repeat\(duplicates == 1 ? "s" : "") an earlier row exactly")]
   }
 
   private func imbalanceFindings(_ column: Column) -> [Finding] {

@@ -15,7 +15,7 @@ extension Value {
     case .findings(let name, let rows, let findings): return TableText.findings(name, rows, findings)
     case .rows(let table, let limit): return TableText.rows(table, limit: limit)
     case .saved(let path, let group, let table):
-      return "saved \(table.name) (\(table.rowCount) rows × \(table.columns.count) columns) to \(path) at \(group)"
+      return "saved \(table.name) (\(TableText.shape(table))) to \(path) at \(group)"
     case .variables(let summaries):
       if summaries.isEmpty { return "no variables yet" }
       return TableText.grid(
@@ -32,7 +32,7 @@ extension Value {
   /// One line about the value, for `vars`.
   var summaryLine: String {
     switch self {
-    case .table(let t): return "\(t.rowCount) rows × \(t.columns.count) columns"
+    case .table(let t): return TableText.shape(t)
     case .tuple(let parts): return "\(parts.count) values"
     case .description(let name, _): return "summary of \(name)"
     case .findings(let name, _, let f): return "\(f.count) findings on \(name)"
@@ -45,14 +45,25 @@ extension Value {
 
 /// Aligned text tables.
 enum TableText {
+  /// "150 rows × 5 columns", in the singular where it applies.
+  static func shape(_ table: Table) -> String {
+    "\(counted(table.rowCount, "row")) × \(counted(table.columns.count, "column"))"
+  }
+
+  static func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
   static func summary(_ table: Table) -> String {
-    var lines = ["\(table.name): \(table.rowCount) rows × \(table.columns.count) columns"]
+    var lines = ["\(table.name): \(shape(table))"]
     var roles: [String] = []
     if let target = table.target { roles.append("target \(target)") }
     if let protected = table.protected { roles.append("protected \(protected)") }
     if !roles.isEmpty { lines[0] += " (" + roles.joined(separator: ", ") + ")" }
-    let rows = table.columns.map { [$0.name, $0.typeName, String($0.missingCount)] }
+    let shown = table.columns.count > 15 ? Array(table.columns.prefix(10)) : table.columns
+    let rows = shown.map { [$0.name, $0.typeName, String($0.missingCount)] }
     lines.append(grid(header: ["column", "type", "missing"], rows: rows, numericColumns: [2]))
+    if shown.count < table.columns.count {
+      lines.append("... and \(table.columns.count - shown.count) more columns (`describe \(table.name)` lists them all)")
+    }
     return lines.joined(separator: "\n")
   }
 

@@ -196,7 +196,7 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathCom
     #expect(byCheck["outliers"]?.first?.column == "x")
     #expect(byCheck["mixed_types"]?.first?.column == "m")
     #expect(byCheck["class_imbalance"]?.first?.column == "y")
-    #expect(byCheck["duplicates"]?.first?.message.hasPrefix("1 rows") == true)  // row 9 repeats row 1
+    #expect(byCheck["duplicates"]?.first?.message.hasPrefix("1 row repeats") == true)  // row 9 repeats row 1
   }
 }
 

@@ -1,0 +1,205 @@
+import Foundation
+import LabbookCore
+import Testing
+
+/// `labbook run` and the piped REPL, through the real executable, checking the notebook it records.
+@Suite struct RunTests {
+  static let tour = """
+    # A short tour over the bundled german_credit dataset.
+    param data = "datasets/german_credit.h5"
+    credit = load data
+    describe credit
+    credit = derive credit monthly = credit_amount / duration
+    train, test = split credit ratio 0.8 seed 42 stratify risk
+    show train rows 3
+    """
+
+  func write(_ text: String, _ name: String, in directory: String) throws -> String {
+    let path = directory + "/" + name
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  @Test func runRecordsAValidNotebook() throws {
+    let directory = try Labbook.temporaryDirectory()
+    let script = try write(Self.tour, "tour.lab", in: directory)
+    let result = try Labbook.run(["run", script])
+    #expect(result.status == 0, "stderr: \(result.stderr)")
+    #expect(result.stdout.contains("train: 800 rows × 11 columns"))
+    let notebook = try Labbook.notebook(directory + "/tour.ipynb")
+    #expect(notebook["nbformat"]?.doubleValue == 4 && notebook["nbformat_minor"]?.doubleValue == 5)
+    let cells = try #require(notebook["cells"]?.arrayValue)
+    #expect(cells.count == 6)
+    #expect(cells.map { $0["source"]?.stringValue ?? "" }[1] == "credit = load data")
+    for cell in cells {
+      let output = try #require(cell["outputs"]?.arrayValue?.first)
+      #expect(output["output_type"]?.stringValue == "execute_result")
+      #expect(output["data"]?["text/plain"]?.stringValue?.isEmpty == false)
+      #expect(output["data"]?["application/json"]?["kind"] != nil)
+      #expect(cell["metadata"]?["labbook"]?["hash"]?.stringValue?.count == 64)
+    }
+    let labbook = try #require(notebook["metadata"]?["labbook"])
+    #expect(labbook["format"]?.doubleValue == 1)
+    #expect(labbook["revision"]?.doubleValue == 1)
+    #expect(labbook["params"]?["data"]?.stringValue == "datasets/german_credit.h5")
+    let input = try #require(labbook["inputs"]?.arrayValue?.first)
+    #expect(input["path"]?.stringValue == "datasets/german_credit.h5")
+    #expect(input["sha256"]?.stringValue == (try SHA256Digest.hex(fileAt: Labbook.repositoryRoot + "/datasets/german_credit.h5")))
+    #expect(labbook["chain"]?.stringValue == cells.last?["metadata"]?["labbook"]?["hash"]?.stringValue)
+  }
+
+  /// Recomputes the hash chain with Python's hashlib and json (an implementation independent of Labbook's).
+  @Test func hashChainVerifiesIndependently() throws {
+    let python = try #require(Labbook.systemPython, "python3 is needed to verify the chain independently")
+    let directory = try Labbook.temporaryDirectory()
+    let script = try write(Self.tour, "tour.lab", in: directory)
+    #expect(try Labbook.run(["run", script]).status == 0)
+    let check = """
+      import hashlib, json, sys
+      nb = json.load(open(sys.argv[1]))
+      prev = ""
+      for i, cell in enumerate(nb["cells"]):
+          outputs = json.dumps(cell["outputs"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+          digest = hashlib.sha256((prev + cell["source"] + outputs).encode()).hexdigest()
+          if digest != cell["metadata"]["labbook"]["hash"]:
+              print("mismatch at cell", i + 1); sys.exit(1)
+          prev = digest
+      assert nb["metadata"]["labbook"]["chain"] == prev
+      print("ok", len(nb["cells"]))
+      """
+    let result = try Labbook.runPython(python, check, arguments: [directory + "/tour.ipynb"])
+    #expect(result.stdout == "ok 6\n", "python said: \(result.stdout) \(result.stderr)")
+  }
+
+  @Test func paramOverrideIsRecorded() throws {
+    let directory = try Labbook.temporaryDirectory()
+    let script = try write("param data = \"datasets/german_credit.h5\"\nt = load data\n", "p.lab", in: directory)
+    let result = try Labbook.run(["run", script, "--param", "data=datasets/iris.h5", "--json"])
+    #expect(result.status == 0, "stderr: \(result.stderr)")
+    let lines = result.stdout.split(separator: "\n").map(String.init)
+    #expect(lines.count == 2)
+    let param = try JSONValue.parse(lines[0])
+    #expect(param["kind"]?.stringValue == "param" && param["source"]?.stringValue == "override")
+    let table = try JSONValue.parse(lines[1])
+    #expect(table["kind"]?.stringValue == "table" && table["rows"]?.doubleValue == 150)
+    let notebook = try Labbook.notebook(directory + "/p.ipynb")
+    #expect(notebook["metadata"]?["labbook"]?["params"]?["data"]?.stringValue == "datasets/iris.h5")
+  }
+
+  @Test func aFailingStatementStopsTheRunAndIsRecorded() throws {
+    let directory = try Labbook.temporaryDirectory()
+    let script = try write("t = load \"datasets/iris.h5\"\nselect t [petal]\nshow t\n", "fail.lab", in: directory)
+    let result = try Labbook.run(["run", script, "--notebook", directory + "/out.ipynb"])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("error: no column 'petal' in table 't'"))
+    #expect(result.stderr.contains("fail.lab:2:11"))
+    #expect(result.stderr.contains("          ^^^^^"))
+    let cells = try #require(try Labbook.notebook(directory + "/out.ipynb")["cells"]?.arrayValue)
+    #expect(cells.count == 2)
+    #expect(cells[1]["outputs"]?.arrayValue?.first?["output_type"]?.stringValue == "error")
+    #expect(cells[1]["metadata"]?["labbook"]?["error"]?["line"]?.doubleValue == 2)
+  }
+
+  @Test func aSyntaxErrorAnywhereRunsNothing() throws {
+    let directory = try Labbook.temporaryDirectory()
+    let body = "t = load \"datasets/iris.h5\"\nsave t to \"\(directory)/written.h5\"\n" + String(repeating: "describe t\n", count: 37)
+    let script = try write(body + "select t [a,\n", "syntax.lab", in: directory)
+    let result = try Labbook.run(["run", script])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("syntax.lab:40:"))
+    #expect(!FileManager.default.fileExists(atPath: directory + "/written.h5"))
+    #expect(!FileManager.default.fileExists(atPath: directory + "/syntax.ipynb"))
+  }
+
+  @Test func commandLineUsage() throws {
+    let version = try Labbook.run(["--version"])
+    #expect(version.status == 0 && version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == LabbookCore.Labbook.version)
+    let help = try Labbook.run(["--help"])
+    #expect(help.status == 0 && help.stdout.contains("run") && help.stdout.contains("Examples"))
+    let missing = try Labbook.run(["run", "/nonexistent.lab"])
+    #expect(missing.status == 2 && missing.stderr.contains("no such script"))
+    let badParam = try Labbook.run(["run", "notebooks/tour.lab", "--param", "novalue"])
+    #expect(badParam.status == 2 && badParam.stderr.contains("--param takes NAME=VALUE"))
+    let badThreads = try Labbook.run(["run", "notebooks/tour.lab", "--threads", "0"])
+    #expect(badThreads.status == 2 && badThreads.stderr.contains("--threads must be at least 1"))
+  }
+
+  @Test func savedTablesReadBackInH5py() throws {
+    let python = try #require(Labbook.python.map { $0 } ?? Labbook.systemPython)
+    let probe = try Labbook.runPython(python, "import h5py")
+    try #require(probe.status == 0, "h5py is not installed for \(python); .ci/run installs it (LABBOOK_TEST_PYTHON)")
+    let directory = try Labbook.temporaryDirectory()
+    let script = try write(
+      "w = load \"datasets/wine.h5\"\nw = derive w ratio = alcohol / hue\nsave w to \"\(directory)/w.h5\" path \"/wine\" target target\n",
+      "save.lab", in: directory)
+    #expect(try Labbook.run(["run", script]).status == 0)
+    let check = """
+      import h5py, csv, sys
+      g = h5py.File(sys.argv[1], "r")["wine"]
+      names = list(g.attrs["columns"])
+      assert names[11] == "od280/od315_of_diluted_wines", names
+      assert "od280_od315_of_diluted_wines" in g
+      assert g.attrs["target"] == "target" and g.attrs["labbook_format"] == 1
+      rows = list(csv.DictReader(open(sys.argv[2])))
+      alcohol = g["alcohol"][:]
+      assert g["alcohol"].dtype == "float64" and g["magnesium"].dtype == "int64"
+      assert [float(r["alcohol"]) for r in rows] == list(alcohol)
+      ratio = g["ratio"][:]
+      assert all(ratio[i] == float(r["alcohol"]) / float(r["hue"]) for i, r in enumerate(rows))
+      assert g["alcohol"].compression == "gzip" and g["alcohol"].chunks is not None
+      print("ok")
+      """
+    let result = try Labbook.runPython(python, check, arguments: [directory + "/w.h5", Labbook.repositoryRoot + "/../shared/datasets/wine.csv"])
+    #expect(result.stdout == "ok\n", "python said: \(result.stdout) \(result.stderr)")
+  }
+
+  @Test func notebooksValidateAgainstTheNbformatSchema() throws {
+    let python = try #require(Labbook.python ?? Labbook.systemPython)
+    let probe = try Labbook.runPython(python, "import nbformat")
+    try #require(probe.status == 0, "nbformat is not installed for \(python); .ci/run installs it (LABBOOK_TEST_PYTHON)")
+    let directory = try Labbook.temporaryDirectory()
+    let script = try write(Self.tour + "\nselect credit [nope]\n", "v.lab", in: directory)
+    #expect(try Labbook.run(["run", script]).status == 1)
+    let result = try Labbook.runPython(
+      python, "import nbformat, sys\nnb = nbformat.read(sys.argv[1], as_version=4)\nnbformat.validate(nb)\nprint('valid', len(nb.cells))",
+      arguments: [directory + "/v.ipynb"])
+    #expect(result.stdout == "valid 7\n", "python said: \(result.stdout) \(result.stderr)")
+  }
+}
+
+@Suite struct ReplTests {
+  @Test func pipedSessionRunsEveryStatementAndRecords() throws {
+    let directory = try Labbook.temporaryDirectory()
+    let session = """
+      t = load "datasets/iris.h5"
+      describe t
+      select t [nope]
+      small = select t \\
+        ["petal width (cm)", target]
+      vars
+      """
+    let result = try Labbook.run(["--notebook", directory + "/s.ipynb"], stdin: session)
+    #expect(result.status == 1)  // one statement failed; the rest still ran
+    #expect(!result.stdout.contains("labbook>"))
+    #expect(result.stdout.contains("small  table  150 rows × 2 columns"))
+    #expect(result.stderr.contains("error: no column 'nope' in table 't'"))
+    let cells = try #require(try Labbook.notebook(directory + "/s.ipynb")["cells"]?.arrayValue)
+    #expect(cells.count == 5)
+    #expect(cells[3]["source"]?.stringValue == "small = select t \\\n  [\"petal width (cm)\", target]")
+  }
+
+  @Test func noRecordWritesNothing() throws {
+    let directory = try Labbook.temporaryDirectory()
+    let result = try Labbook.run(["--no-record"], stdin: "x = 2\n", in: directory)
+    #expect(result.status == 0)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+  }
+
+  @Test func defaultRecordingGoesToNotebooksFolder() throws {
+    let directory = try Labbook.temporaryDirectory()
+    let result = try Labbook.run([], stdin: "x = 2\n", in: directory)
+    #expect(result.status == 0)
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory + "/notebooks")
+    #expect(files.count == 1 && files[0].hasPrefix("session-") && files[0].hasSuffix(".ipynb"))
+  }
+}
