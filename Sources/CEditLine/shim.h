@@ -52,8 +52,11 @@ static inline const char *lb_line_buffer(void) { return rl_line_buffer; }
 
 static inline void lb_set_catch_signals(int v) { rl_catch_signals = v; }
 
+/// Copies `s` (Swift's bridged pointer lives only for the call) and makes it the word breaks.
 static inline void lb_set_word_break_characters(const char *s) {
-  rl_basic_word_break_characters = s;
+  char *copy = strdup(s);
+  rl_basic_word_break_characters = copy;
+  rl_completer_word_break_characters = copy;
 }
 
 #endif

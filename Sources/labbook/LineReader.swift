@@ -20,7 +20,7 @@ final class LineReader {
     if interactive {
       lb_set_catch_signals(0)
       lb_install_sigint_handler()
-      lb_set_word_break_characters(" \t\n,[]()=+-*/^<>")
+      lb_set_word_break_characters(" \t\n,[]()=+*^<>")
       lb_set_completion(attemptedCompletion)
       using_history()
       read_history(historyPath)
