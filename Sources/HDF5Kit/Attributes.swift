@@ -22,7 +22,9 @@ extension AttributeHolder {
   /// Reads a string attribute (scalar or 1-D, fixed or variable length); nil when absent or not text.
   public func stringsAttribute(_ name: String) throws -> [String]? {
     guard hasAttribute(name) else { return nil }
-    let attribute = try checkID("cannot open attribute '\(name)' of '\(path)'") { H5Aopen(holderID, name, lb_h5p_default()) }
+    let attribute = try checkID("cannot open attribute '\(name)' of '\(path)'") {
+      H5Aopen(holderID, name, lb_h5p_default())
+    }
     defer { H5Aclose(attribute) }
     let type = try checkID("cannot read the type of attribute '\(name)'") { H5Aget_type(attribute) }
     defer { H5Tclose(type) }
@@ -36,7 +38,7 @@ extension AttributeHolder {
       defer { H5Tclose(memoryType) }
       var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
       try checkStatus("cannot read attribute '\(name)'") { H5Aread(attribute, memoryType, &pointers) }
-      defer { pointers.forEach { if let p = $0 { H5free_memory(p) } } }
+      defer { for case let pointer? in pointers { H5free_memory(pointer) } }
       return pointers.map { $0.map { String(cString: $0) } ?? "" }
     }
     let size = Int(H5Tget_size(type))
@@ -53,7 +55,9 @@ extension AttributeHolder {
   /// Reads a numeric scalar attribute as Int64; nil when absent or not numeric.
   public func integerAttribute(_ name: String) throws -> Int64? {
     guard hasAttribute(name) else { return nil }
-    let attribute = try checkID("cannot open attribute '\(name)' of '\(path)'") { H5Aopen(holderID, name, lb_h5p_default()) }
+    let attribute = try checkID("cannot open attribute '\(name)' of '\(path)'") {
+      H5Aopen(holderID, name, lb_h5p_default())
+    }
     defer { H5Aclose(attribute) }
     let type = H5Aget_type(attribute)
     defer { H5Tclose(type) }

@@ -67,7 +67,9 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
     let stringFileType: hid_t
     if let field {
       let index = H5Tget_member_index(fileType.id, field)
-      stringFileType = try checkID("no field '\(field)' in '\(path)'") { H5Tget_member_type(fileType.id, UInt32(max(index, 0))) }
+      stringFileType = try checkID("no field '\(field)' in '\(path)'") {
+        H5Tget_member_type(fileType.id, UInt32(max(index, 0)))
+      }
     } else {
       stringFileType = try checkID("cannot copy a string type") { H5Tcopy(fileType.id) }
     }
@@ -78,7 +80,9 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
     if H5Tis_variable_str(stringFileType) > 0 {
       var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
       try pointers.withUnsafeMutableBytes { buffer in
-        try read(memoryType: memoryType, elementSize: MemoryLayout<UnsafeMutablePointer<CChar>?>.size, field: field, into: buffer.baseAddress)
+        try read(
+          memoryType: memoryType, elementSize: MemoryLayout<UnsafeMutablePointer<CChar>?>.size, field: field,
+          into: buffer.baseAddress)
       }
       let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
       if n > 0 {
@@ -145,14 +149,18 @@ extension HDF5Group {
   /// Writes a chunked, compressed 1-D float64 dataset.
   public func createDataset(_ name: String, doubles: [Double], options: DatasetOptions = DatasetOptions()) throws {
     try doubles.withUnsafeBytes { buffer in
-      try createDataset1D(name, fileType: lb_h5t_ieee_f64le(), memoryType: lb_h5t_native_double(), count: doubles.count, options: options, data: buffer.baseAddress)
+      try createDataset1D(
+        name, fileType: lb_h5t_ieee_f64le(), memoryType: lb_h5t_native_double(), count: doubles.count, options: options,
+        data: buffer.baseAddress)
     }
   }
 
   /// Writes a chunked, compressed 1-D int64 dataset.
   public func createDataset(_ name: String, int64s: [Int64], options: DatasetOptions = DatasetOptions()) throws {
     try int64s.withUnsafeBytes { buffer in
-      try createDataset1D(name, fileType: lb_h5t_std_i64le(), memoryType: lb_h5t_native_int64(), count: int64s.count, options: options, data: buffer.baseAddress)
+      try createDataset1D(
+        name, fileType: lb_h5t_std_i64le(), memoryType: lb_h5t_native_int64(), count: int64s.count, options: options,
+        data: buffer.baseAddress)
     }
   }
 
@@ -163,7 +171,8 @@ extension HDF5Group {
     var options = options
     options.shuffle = false
     try withCStringArray(strings) { pointers in
-      try createDataset1D(name, fileType: type, memoryType: type, count: strings.count, options: options, data: pointers)
+      try createDataset1D(
+        name, fileType: type, memoryType: type, count: strings.count, options: options, data: pointers)
     }
   }
 
@@ -206,6 +215,6 @@ func makeVariableStringType() throws -> hid_t {
 @discardableResult
 func withCStringArray<R>(_ strings: [String], _ body: (UnsafeRawPointer?) throws -> R) rethrows -> R {
   let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-  defer { pointers.forEach { free($0) } }
+  defer { for pointer in pointers { free(pointer) } }
   return try pointers.withUnsafeBytes { try body($0.baseAddress) }
 }

@@ -144,7 +144,8 @@ private struct JSONParser {
   }
 
   mutating func hex4() throws -> UInt32 {
-    guard index + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16)
+    guard index + 4 <= bytes.count,
+      let v = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16)
     else { throw error("invalid \\u escape") }
     index += 4
     return v

@@ -41,7 +41,8 @@ public enum CSVImport {
       } else if let value = Double(trimmed), value.isFinite || trimmed.lowercased().contains("inf") {
         numbers.append(value)
       } else {
-        return .categorical(name, fields.map { missingMarkers.contains($0.trimmingCharacters(in: .whitespaces)) ? nil : $0 })
+        return .categorical(
+          name, fields.map { missingMarkers.contains($0.trimmingCharacters(in: .whitespaces)) ? nil : $0 })
       }
     }
     return .numeric(name, numbers)

@@ -17,7 +17,8 @@ public struct Column: Sendable, Equatable {
     let levels = Array(Set(strings.compactMap { $0 })).sorted()
     var index: [String: Int32] = [:]
     for (code, level) in levels.enumerated() { index[level] = Int32(code) }
-    return Column(name: name, values: .categorical(codes: strings.map { $0.flatMap { index[$0] } ?? -1 }, levels: levels))
+    return Column(
+      name: name, values: .categorical(codes: strings.map { $0.flatMap { index[$0] } ?? -1 }, levels: levels))
   }
 
   public var count: Int {
@@ -68,7 +69,8 @@ public enum ColumnValues: Sendable, Equatable {
     case (.numeric(let a), .numeric(let b)):
       return a.count == b.count && zip(a, b).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
     case (.categorical(let ca, let la), .categorical(let cb, let lb)):
-      return ca.count == cb.count && zip(ca, cb).allSatisfy { ($0 < 0 ? nil : la[Int($0)]) == ($1 < 0 ? nil : lb[Int($1)]) }
+      return ca.count == cb.count
+        && zip(ca, cb).allSatisfy { ($0 < 0 ? nil : la[Int($0)]) == ($1 < 0 ? nil : lb[Int($1)]) }
     default: return false
     }
   }

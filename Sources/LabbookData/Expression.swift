@@ -1,3 +1,4 @@
+import Foundation
 import LabbookCore
 
 /// An expression over a table's columns, as `filter ... where` and `derive` take it.
@@ -10,11 +11,24 @@ public indirect enum Expression: Sendable, Equatable {
   case call(Function, Expression, SourceSpan)
   case isMissing(Expression, negated: Bool, SourceSpan)
 
-  public enum UnaryOperator: String, Sendable { case negate = "-", not }
+  public enum UnaryOperator: String, Sendable {
+    case negate = "-"
+    case not
+  }
   public enum BinaryOperator: String, Sendable {
-    case add = "+", subtract = "-", multiply = "*", divide = "/", power = "^"
-    case less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">=", equal = "==", notEqual = "!="
-    case and, or
+    case add = "+"
+    case subtract = "-"
+    case multiply = "*"
+    case divide = "/"
+    case power = "^"
+    case less = "<"
+    case lessOrEqual = "<="
+    case greater = ">"
+    case greaterOrEqual = ">="
+    case equal = "=="
+    case notEqual = "!="
+    case and
+    case or
   }
   public enum Function: String, Sendable, CaseIterable { case log, exp, sqrt, abs }
 
@@ -98,11 +112,15 @@ extension Table {
       case (.negate, .numbers(let v)): return .numbers(v.map { -$0 })
       case (.not, .truths(let v)): return .truths(v.map { $0.map { !$0 } })
       default:
-        throw ExpressionError(message: "type error: '\(op.rawValue)' needs \(op == .not ? "a condition" : "a number"), not \(value.typeName)\(describe(inner))", span: span)
+        throw ExpressionError(
+          message:
+            "type error: '\(op.rawValue)' needs \(op == .not ? "a condition" : "a number"), not \(value.typeName)\(describe(inner))",
+          span: span)
       }
     case .call(let function, let argument, let span):
       guard case .numbers(let v) = try evaluate(argument) else {
-        throw ExpressionError(message: "type error: \(function.rawValue) needs a number\(describe(argument))", span: span)
+        throw ExpressionError(
+          message: "type error: \(function.rawValue) needs a number\(describe(argument))", span: span)
       }
       return .numbers(try apply(function, v, span: span))
     case .binary(let op, let left, let right, let span):
@@ -120,22 +138,25 @@ extension Table {
   private func apply(_ function: Expression.Function, _ values: [Double], span: SourceSpan) throws -> [Double] {
     switch function {
     case .abs: return values.map { Swift.abs($0) }
-    case .exp: return values.map { Foundation_exp($0) }
+    case .exp: return values.map { Foundation.exp($0) }
     case .log:
       if let row = values.firstIndex(where: { $0 <= 0 }) {
-        throw ExpressionError(message: "log of \(formatNumber(values[row])) in row \(row + 1): log needs positive values", span: span)
+        throw ExpressionError(
+          message: "log of \(formatNumber(values[row])) in row \(row + 1): log needs positive values", span: span)
       }
-      return values.map { Foundation_log($0) }
+      return values.map { Foundation.log($0) }
     case .sqrt:
       if let row = values.firstIndex(where: { $0 < 0 }) {
-        throw ExpressionError(message: "sqrt of \(formatNumber(values[row])) in row \(row + 1): sqrt needs values ≥ 0", span: span)
+        throw ExpressionError(
+          message: "sqrt of \(formatNumber(values[row])) in row \(row + 1): sqrt needs values ≥ 0", span: span)
       }
       return values.map { $0.squareRoot() }
     }
   }
 
   private func binary(
-    _ op: Expression.BinaryOperator, _ lhs: ExpressionValue, _ rhs: ExpressionValue, left: Expression, right: Expression,
+    _ op: Expression.BinaryOperator, _ lhs: ExpressionValue, _ rhs: ExpressionValue, left: Expression,
+    right: Expression,
     span: SourceSpan
   ) throws -> ExpressionValue {
     func typeError(_ needs: String) -> ExpressionError {
@@ -150,7 +171,7 @@ extension Table {
       case .add: return .numbers(zip(a, b).map { $0 + $1 })
       case .subtract: return .numbers(zip(a, b).map { $0 - $1 })
       case .multiply: return .numbers(zip(a, b).map { $0 * $1 })
-      case .power: return .numbers(zip(a, b).map { Foundation_pow($0, $1) })
+      case .power: return .numbers(zip(a, b).map { Foundation.pow($0, $1) })
       default:
         if let row = b.indices.first(where: { b[$0] == 0 && !a[$0].isNaN }) {
           let what = describe(right).isEmpty ? "the divisor is 0" : "column '\(right.columnNames.first ?? "")' is 0"
@@ -163,13 +184,15 @@ extension Table {
       case (.numbers(let a), .numbers(let b)):
         return .truths(zip(a, b).map { x, y in x.isNaN || y.isNaN ? nil : compare(op, x, y) })
       case (.texts(let a), .texts(let b)):
-        return .truths(zip(a, b).map { x, y in
-          guard let x, let y else { return nil }
-          return compare(op, x, y)
-        })
+        return .truths(
+          zip(a, b).map { x, y in
+            guard let x, let y else { return nil }
+            return compare(op, x, y)
+          })
       case (.texts, .numbers), (.numbers, .texts):
         throw ExpressionError(
-          message: "type error: '\(op.rawValue)' compares text with a number\(describe(left))\(describe(right)); quote the value, e.g. \"1\"",
+          message:
+            "type error: '\(op.rawValue)' compares text with a number\(describe(left))\(describe(right)); quote the value, e.g. \"1\"",
           span: span)
       default: throw typeError("two numbers or two texts")
       }

@@ -71,10 +71,13 @@ public enum HDF5TableReader {
   private static func loadOnlyTable(in root: HDF5Group, file: String, name: String) throws -> Table {
     var found: [String] = []
     try collectCandidates(root, into: &found, depth: 0)
-    if found.isEmpty { throw DataError("'\(file)' holds no table (no group of 1-D datasets, matrix or compound dataset)") }
+    if found.isEmpty {
+      throw DataError("'\(file)' holds no table (no group of 1-D datasets, matrix or compound dataset)")
+    }
     if found.count > 1 {
       throw DataError(
-        "'\(file)' holds \(found.count) tables: \(found.prefix(20).joined(separator: ", ")); choose one with `path \"\(found[0])\"`")
+        "'\(file)' holds \(found.count) tables: \(found.prefix(20).joined(separator: ", ")); choose one with `path \"\(found[0])\"`"
+      )
     }
     return try load(path: file, inside: found[0], name: name)
   }
@@ -154,13 +157,17 @@ public enum HDF5TableReader {
     return try Table(name: name, columns: columns, target: target, protected: protected)
   }
 
-  private static func loadDataset(_ dataset: HDF5Dataset, in group: HDF5Group, file: String, name: String) throws -> Table {
+  private static func loadDataset(_ dataset: HDF5Dataset, in group: HDF5Group, file: String, name: String) throws
+    -> Table
+  {
     let shortName = String(dataset.path.split(separator: "/").last ?? "value")
     switch dataset.shape.count {
     case 0: throw DataError("'\(dataset.path)' in '\(file)' is a scalar, not a table")
     case 1:
       if case .compound(let fields) = dataset.elementType {
-        let columns = try fields.map { field in try readColumn(dataset, name: field.name, type: field.type, field: field.name) }
+        let columns = try fields.map { field in
+          try readColumn(dataset, name: field.name, type: field.type, field: field.name)
+        }
         return try Table(name: name, columns: columns)
       }
       return try Table(name: name, columns: [try readColumn(dataset, name: shortName)])
@@ -170,9 +177,13 @@ public enum HDF5TableReader {
     }
   }
 
-  private static func loadMatrix(_ dataset: HDF5Dataset, in group: HDF5Group, file: String, name: String) throws -> Table {
+  private static func loadMatrix(_ dataset: HDF5Dataset, in group: HDF5Group, file: String, name: String) throws
+    -> Table
+  {
     guard dataset.elementType.isNumeric else {
-      throw DataError("'\(dataset.path)' in '\(file)' is a 2-D dataset of \(dataset.elementType); only numeric matrices load as tables")
+      throw DataError(
+        "'\(dataset.path)' in '\(file)' is a 2-D dataset of \(dataset.elementType); only numeric matrices load as tables"
+      )
     }
     let rows = dataset.shape[0]
     let width = dataset.shape[1]
@@ -202,7 +213,9 @@ public enum HDF5TableReader {
   }
 
   /// Reads a 1-D dataset (or one field of a compound one) as a column.
-  static func readColumn(_ dataset: HDF5Dataset, name: String, type: ElementType? = nil, field: String? = nil) throws -> Column {
+  static func readColumn(_ dataset: HDF5Dataset, name: String, type: ElementType? = nil, field: String? = nil) throws
+    -> Column
+  {
     let type = type ?? dataset.elementType
     switch type {
     case .integer, .float:
@@ -210,14 +223,17 @@ public enum HDF5TableReader {
     case .enumeration(_, let members):
       let values = try dataset.readEnumValues(members: members, field: field)
       var codeOf: [Int64: Int32] = [:]
-      for (index, member) in members.enumerated() where codeOf[member.value] == nil { codeOf[member.value] = Int32(index) }
+      for (index, member) in members.enumerated() where codeOf[member.value] == nil {
+        codeOf[member.value] = Int32(index)
+      }
       let codes = values.map { codeOf[$0] ?? -1 }
       return Column(name: name, values: .categorical(codes: codes, levels: members.map(\.name)))
     case .string:
       let strings = try dataset.readStrings(field: field)
       return .categorical(name, strings.map { $0.isEmpty ? nil : $0 })
     case .compound:
-      throw DataError("'\(dataset.path)'\(field.map { " field '\($0)'" } ?? "") is a nested compound; flatten it to load it")
+      throw DataError(
+        "'\(dataset.path)'\(field.map { " field '\($0)'" } ?? "") is a nested compound; flatten it to load it")
     case .unsupported(let what):
       throw DataError("'\(dataset.path)'\(field.map { " field '\($0)'" } ?? "") has an unsupported datatype (\(what))")
     }

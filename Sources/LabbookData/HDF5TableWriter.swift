@@ -15,7 +15,9 @@ public enum HDF5TableWriter {
 
   public static func save(_ table: Table, to path: String, group groupPath: String) throws {
     let components = groupPath.split(separator: "/").map(String.init)
-    guard !components.isEmpty else { throw DataError("save needs a group path such as \"/\(table.name)\", not '\(groupPath)'") }
+    guard !components.isEmpty else {
+      throw DataError("save needs a group path such as \"/\(table.name)\", not '\(groupPath)'")
+    }
     let datasetNames = table.columns.map { datasetName(for: $0.name) }
     if let clash = firstDuplicate(datasetNames) {
       throw DataError("two columns would both be stored as '\(clash)' ('/' becomes '_'); rename one with `derive`")
@@ -46,7 +48,9 @@ public enum HDF5TableWriter {
     }
   }
 
-  private static func writeNewFile(_ table: Table, datasetNames: [String], temporary: String, components: [String]) throws {
+  private static func writeNewFile(_ table: Table, datasetNames: [String], temporary: String, components: [String])
+    throws
+  {
     let file = try HDF5File.create(temporary)
     try write(table, datasetNames: datasetNames, into: file, components: components)
     try file.flush()

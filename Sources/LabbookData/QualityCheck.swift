@@ -58,7 +58,11 @@ extension Table {
       if distinct.count > 1 { return [] }
     }
     let value = distinct.first.map { "'\($0)'" } ?? "missing"
-    return [Finding(check: "constant", column: column.name, severity: .warning, message: "every value is \(value): the column carries no information")]
+    return [
+      Finding(
+        check: "constant", column: column.name, severity: .warning,
+        message: "every value is \(value): the column carries no information")
+    ]
   }
 
   private func outlierFindings(_ column: Column) -> [Finding] {
@@ -76,7 +80,8 @@ extension Table {
     return [
       Finding(
         check: "outliers", column: column.name, severity: outliers.count * 100 > sorted.count ? .warning : .info,
-        message: "\(outliers.count) value\(outliers.count == 1 ? "" : "s") outside [\(formatNumber(low)), \(formatNumber(high))] (Q1/Q3 ∓ 3·IQR); extremes \(formatNumber(sorted.first!)) and \(formatNumber(sorted.last!))"
+        message:
+          "\(outliers.count) value\(outliers.count == 1 ? "" : "s") outside [\(formatNumber(low)), \(formatNumber(high))] (Q1/Q3 ∓ 3·IQR); extremes \(formatNumber(sorted.first!)) and \(formatNumber(sorted.last!))"
       )
     ]
   }
@@ -99,7 +104,9 @@ extension Table {
     return [
       Finding(
         check: "mixed_types", column: column.name, severity: .warning,
-        message: "\(numeric) values are numbers but \(text) are text (e.g. '\(example ?? "")'), so the column was read as categorical")
+        message:
+          "\(numeric) values are numbers but \(text) are text (e.g. '\(example ?? "")'), so the column was read as categorical"
+      )
     ]
   }
 
@@ -107,7 +114,11 @@ extension Table {
     guard case .categorical(let codes, let levels) = column.values, rowCount >= 20, levels.count == rowCount,
       !codes.contains(-1)
     else { return [] }
-    return [Finding(check: "identifier", column: column.name, severity: .info, message: "every value is distinct: an identifier, not a feature")]
+    return [
+      Finding(
+        check: "identifier", column: column.name, severity: .info,
+        message: "every value is distinct: an identifier, not a feature")
+    ]
   }
 
   private func duplicateFindings() -> [Finding] {
@@ -115,7 +126,12 @@ extension Table {
     var duplicates = 0
     for row in 0..<rowCount where !seen.insert(columns.map { $0.text(at: row) }).inserted { duplicates += 1 }
     guard duplicates > 0 else { return [] }
-    return [Finding(check: "duplicates", column: nil, severity: .warning, message: "\(duplicates) row\(duplicates == 1 ? "" : "s") repeat\(duplicates == 1 ? "s" : "") an earlier row exactly")]
+    return [
+      Finding(
+        check: "duplicates", column: nil, severity: .warning,
+        message:
+          "\(duplicates) row\(duplicates == 1 ? "" : "s") repeat\(duplicates == 1 ? "s" : "") an earlier row exactly")
+    ]
   }
 
   private func imbalanceFindings(_ column: Column) -> [Finding] {
@@ -123,7 +139,8 @@ extension Table {
     for row in 0..<column.count {
       if let label = column.text(at: row) { counts[label, default: 0] += 1 }
     }
-    guard counts.count >= 2, counts.count <= 20, let smallest = counts.min(by: { ($0.value, $0.key) < ($1.value, $1.key) }),
+    guard counts.count >= 2, counts.count <= 20,
+      let smallest = counts.min(by: { ($0.value, $0.key) < ($1.value, $1.key) }),
       let largest = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) })
     else { return [] }
     let ratio = Double(smallest.value) / Double(largest.value)
@@ -131,7 +148,9 @@ extension Table {
     return [
       Finding(
         check: "class_imbalance", column: column.name, severity: .warning,
-        message: "class '\(smallest.key)' has \(smallest.value) rows against \(largest.value) for '\(largest.key)' (ratio \(formatNumber(ratio, significant: 3)))")
+        message:
+          "class '\(smallest.key)' has \(smallest.value) rows against \(largest.value) for '\(largest.key)' (ratio \(formatNumber(ratio, significant: 3)))"
+      )
     ]
   }
 }

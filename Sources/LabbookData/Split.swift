@@ -5,8 +5,12 @@ public enum RandomSplit {
   /// `ratio` of the rows (rounded down, at least one) go to the first table. With `stratify`, each
   /// class keeps its share: every class gets ⌊ratio·n_c⌋ rows and the rows still owed go to the classes
   /// with the largest remainders (ties to the earlier class). Rows keep their original order in each part.
-  public static func split(_ table: Table, ratio: Double, seed: UInt64, stratify: String? = nil) throws -> (Table, Table) {
-    guard ratio > 0, ratio < 1 else { throw DataError("ratio must be between 0 and 1 (exclusive), got \(formatNumber(ratio))") }
+  public static func split(_ table: Table, ratio: Double, seed: UInt64, stratify: String? = nil) throws -> (
+    Table, Table
+  ) {
+    guard ratio > 0, ratio < 1 else {
+      throw DataError("ratio must be between 0 and 1 (exclusive), got \(formatNumber(ratio))")
+    }
     let n = table.rowCount
     guard n >= 2 else { throw DataError("cannot split table '\(table.name)': it has \(n) row\(n == 1 ? "" : "s")") }
     let firstCount = Int((ratio * Double(n)).rounded(.down))
@@ -26,9 +30,13 @@ public enum RandomSplit {
       }
       order.sort()
       var quotas = order.map { Int((ratio * Double(groups[$0]!.count)).rounded(.down)) }
-      let remainders = order.map { ratio * Double(groups[$0]!.count) - Double(Int((ratio * Double(groups[$0]!.count)).rounded(.down))) }
+      let remainders = order.map {
+        ratio * Double(groups[$0]!.count) - Double(Int((ratio * Double(groups[$0]!.count)).rounded(.down)))
+      }
       var owed = firstCount - quotas.reduce(0, +)
-      for index in order.indices.sorted(by: { remainders[$0] > remainders[$1] || (remainders[$0] == remainders[$1] && $0 < $1) }) where owed > 0 {
+      for index in order.indices.sorted(by: {
+        remainders[$0] > remainders[$1] || (remainders[$0] == remainders[$1] && $0 < $1)
+      }) where owed > 0 {
         quotas[index] += 1
         owed -= 1
       }

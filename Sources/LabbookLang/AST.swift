@@ -22,7 +22,8 @@ public indirect enum ValueExpression: Sendable {
 
   public var span: SourceSpan {
     switch self {
-    case .number(_, let s), .string(_, let s), .duration(_, let s), .list(_, let s), .variable(_, let s), .field(_, _, let s):
+    case .number(_, let s), .string(_, let s), .duration(_, let s), .list(_, let s), .variable(_, let s),
+      .field(_, _, let s):
       return s
     }
   }

@@ -15,7 +15,8 @@ public enum ErrorReport {
       lines.append("\(gutter) |")
       lines.append("\(number) | \(text)")
       lines.append(
-        "\(gutter) | " + String(repeating: " ", count: max(0, span.column - 1)) + String(repeating: "^", count: min(span.length, available)))
+        "\(gutter) | " + String(repeating: " ", count: max(0, span.column - 1))
+          + String(repeating: "^", count: min(span.length, available)))
     }
     return lines.joined(separator: "\n")
   }

@@ -40,11 +40,14 @@ public final class Interpreter {
       outputs = [.result(executionCount: index, text: value.text, json: value.json)]
     case .failure(let error):
       let report = ErrorReport.text(error, sourceName: sourceName, source: source)
-      outputs = [.error(name: "LabbookError", message: error.message, traceback: report.split(separator: "\n").map(String.init))]
+      outputs = [
+        .error(name: "LabbookError", message: error.message, traceback: report.split(separator: "\n").map(String.init))
+      ]
       replay.append(("error", ErrorReport.json(error)))
     }
     let cell = NotebookCell(
-      index: index, source: statement.source, outputs: outputs, previousHash: recorder.chainHead, elapsedMilliseconds: elapsed,
+      index: index, source: statement.source, outputs: outputs, previousHash: recorder.chainHead,
+      elapsedMilliseconds: elapsed,
       inputs: session.statementInputs, replay: replay)
     recorder.setParams(session.params.map { ($0.0, $0.1.plainJSON) })
     do {

@@ -52,7 +52,9 @@ public struct Lexer {
           while let c = current, c != "\n" { advance() }
           if current == "\n" { advance() }
         } else {
-          throw LabError("unexpected '\\': a backslash continues a line only at its end", at: span(from: column, line: line, length: 1))
+          throw LabError(
+            "unexpected '\\': a backslash continues a line only at its end",
+            at: span(from: column, line: line, length: 1))
         }
       } else if c == "\n" && depth > 0 {
         advance()
@@ -64,7 +66,9 @@ public struct Lexer {
     let startLine = line
     let startColumn = column
     func make(_ kind: Token.Kind, _ text: String) -> Token {
-      Token(kind: kind, text: text, span: span(from: startColumn, line: startLine, length: index - startIndex), start: startIndex, stop: index)
+      Token(
+        kind: kind, text: text, span: span(from: startColumn, line: startLine, length: index - startIndex),
+        start: startIndex, stop: index)
     }
     guard let c = current else { return make(.eof, "") }
     if c == "\n" || c == ";" {
@@ -89,9 +93,15 @@ public struct Lexer {
         text.append(c)
         advance()
       }
-      guard current == "`" else { throw LabError("unterminated `name`: close it with a backtick", at: span(from: startColumn, line: startLine, length: text.count + 1)) }
+      guard current == "`" else {
+        throw LabError(
+          "unterminated `name`: close it with a backtick",
+          at: span(from: startColumn, line: startLine, length: text.count + 1))
+      }
       advance()
-      guard !text.isEmpty else { throw LabError("empty `` name", at: span(from: startColumn, line: startLine, length: 2)) }
+      guard !text.isEmpty else {
+        throw LabError("empty `` name", at: span(from: startColumn, line: startLine, length: 2))
+      }
       return make(.name(quoted: true), text)
     }
     if c.isASCII && c.isNumber || (c == "." && (peek()?.isNumber ?? false)) {
@@ -113,7 +123,9 @@ public struct Lexer {
       return make(.symbol, String(c))
     }
     if c == "!" {
-      throw LabError("unexpected '!': write `not` for negation and `!=` for inequality", at: span(from: startColumn, line: startLine, length: 1))
+      throw LabError(
+        "unexpected '!': write `not` for negation and `!=` for inequality",
+        at: span(from: startColumn, line: startLine, length: 1))
     }
     throw LabError("unexpected character '\(c)'", at: span(from: startColumn, line: startLine, length: 1))
   }
@@ -124,7 +136,9 @@ public struct Lexer {
       if c != "_" { text.append(c) }
       advance()
     }
-    if let c = current, c == "e" || c == "E", let n = peek(), n.isNumber || ((n == "-" || n == "+") && (peek(2)?.isNumber ?? false)) {
+    if let c = current, c == "e" || c == "E", let n = peek(),
+      n.isNumber || ((n == "-" || n == "+") && (peek(2)?.isNumber ?? false))
+    {
       text.append(c)
       advance()
       if let sign = current, sign == "-" || sign == "+" {
@@ -163,7 +177,8 @@ public struct Lexer {
         advance()
         return Token(
           kind: .string(value), text: String(chars[startIndex..<index]),
-          span: SourceSpan(line: startLine, column: startColumn, length: index - startIndex), start: startIndex, stop: index)
+          span: SourceSpan(line: startLine, column: startColumn, length: index - startIndex), start: startIndex,
+          stop: index)
       }
       if c == "\n" { break }
       if c == "\\" {
@@ -175,7 +190,9 @@ public struct Lexer {
         case "\"": value.append("\"")
         case "\\": value.append("\\")
         default:
-          throw LabError("unknown escape '\\\(e)' in string (use \\\\ for a backslash)", at: SourceSpan(line: line, column: column - 1, length: 2))
+          throw LabError(
+            "unknown escape '\\\(e)' in string (use \\\\ for a backslash)",
+            at: SourceSpan(line: line, column: column - 1, length: 2))
         }
         advance()
       } else {
@@ -183,6 +200,8 @@ public struct Lexer {
         advance()
       }
     }
-    throw LabError("unterminated string: close it with \" on the same line", at: SourceSpan(line: startLine, column: startColumn, length: 1))
+    throw LabError(
+      "unterminated string: close it with \" on the same line",
+      at: SourceSpan(line: startLine, column: startColumn, length: 1))
   }
 }

@@ -94,7 +94,8 @@ public enum Parser {
       return Statement(targets: targets, body: .command(parsed), source: source, span: span)
     }
     if head.kind == .name(quoted: false), let future = CommandTable.later[head.text], !tokens[index + 1].isEnd {
-      throw LabError("`\(head.text)` is part of Labbook's language but not available in this version yet (\(future))", at: head.span)
+      throw LabError(
+        "`\(head.text)` is part of Labbook's language but not available in this version yet (\(future))", at: head.span)
     }
     // A bare value: a variable to show, or a literal to bind.
     var parser = StatementParser(tokens: Array(tokens[index...]), keyword: head, isCommand: false)
@@ -105,7 +106,11 @@ public enum Parser {
     } catch let error as LabError {
       if targets.isEmpty, head.kind == .name(quoted: false), !tokens[index + 1].isEnd {
         var message = "unknown statement '\(head.text)'"
-        if let near = closestStatement(head.text) { message += "; did you mean `\(near)`?" } else { message += " (type `help` for the list)" }
+        if let near = closestStatement(head.text) {
+          message += "; did you mean `\(near)`?"
+        } else {
+          message += " (type `help` for the list)"
+        }
         throw LabError(message, at: head.span)
       }
       throw error

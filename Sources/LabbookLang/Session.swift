@@ -134,7 +134,8 @@ public final class Session {
   public func string(_ expression: ValueExpression, _ what: String) throws -> String {
     let value = try evaluate(expression)
     guard case .string(let text) = value else {
-      throw LabError("\(what) must be a string such as \"datasets/iris.h5\", not a \(value.typeName)", at: expression.span)
+      throw LabError(
+        "\(what) must be a string such as \"datasets/iris.h5\", not a \(value.typeName)", at: expression.span)
     }
     return text
   }

@@ -146,7 +146,9 @@ public struct StatementParser {
       let token = current
       guard token.kind == .name(quoted: false), let kind = allowed[token.text] else {
         let names = allowed.keys.sorted().map { "`\($0)`" }.joined(separator: ", ")
-        if allowed.isEmpty { throw LabError("unexpected '\(token.text)': `\(keyword.text)` takes nothing more", at: token.span) }
+        if allowed.isEmpty {
+          throw LabError("unexpected '\(token.text)': `\(keyword.text)` takes nothing more", at: token.span)
+        }
         var message = "unexpected '\(token.text)': `\(keyword.text)` takes \(names)"
         if let near = closestName(to: token.text, among: Array(allowed.keys)) { message += "; did you mean `\(near)`?" }
         throw LabError(message, at: token.span)
@@ -164,7 +166,9 @@ public struct StatementParser {
 
   /// Fails unless the statement ends here.
   public func finish() throws {
-    guard atEnd else { throw LabError("unexpected '\(current.text)': \(subject) is complete before it", at: current.span) }
+    guard atEnd else {
+      throw LabError("unexpected '\(current.text)': \(subject) is complete before it", at: current.span)
+    }
   }
 
   // MARK: Expressions (Pratt parser): or < and < not < comparison < + - < * / < unary - < ^ < postfix `is missing`

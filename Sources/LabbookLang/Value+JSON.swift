@@ -6,7 +6,8 @@ extension Value {
   public var json: JSONValue {
     switch self {
     case .number(let v): return .object([("kind", .string("value")), ("type", .string("number")), ("value", .num(v))])
-    case .string(let s): return .object([("kind", .string("value")), ("type", .string("string")), ("value", .string(s))])
+    case .string(let s):
+      return .object([("kind", .string("value")), ("type", .string("string")), ("value", .string(s))])
     case .duration(let d):
       return .object([("kind", .string("value")), ("type", .string("duration")), ("seconds", .num(d))])
     case .list(let items): return .object([("kind", .string("list")), ("items", .array(items.map(\.json)))])
@@ -21,7 +22,8 @@ extension Value {
           .array(
             findings.map {
               .object([
-                ("check", .string($0.check)), ("column", .optional($0.column)), ("severity", .string($0.severity.rawValue)),
+                ("check", .string($0.check)), ("column", .optional($0.column)),
+                ("severity", .string($0.severity.rawValue)),
                 ("message", .string($0.message)),
               ])
             })
@@ -29,16 +31,23 @@ extension Value {
       ])
     case .rows(let table, let limit): return ResultJSON.rows(table, limit: limit)
     case .saved(let path, let group, let table):
-      return .object([("kind", .string("saved")), ("path", .string(path)), ("group", .string(group)), ("table", ResultJSON.table(table))])
+      return .object([
+        ("kind", .string("saved")), ("path", .string(path)), ("group", .string(group)),
+        ("table", ResultJSON.table(table)),
+      ])
     case .variables(let summaries):
       return .object([
         ("kind", .string("vars")),
         (
           "variables",
-          .array(summaries.map { .object([("name", .string($0.name)), ("type", .string($0.type)), ("summary", .string($0.summary))]) })
+          .array(
+            summaries.map {
+              .object([("name", .string($0.name)), ("type", .string($0.type)), ("summary", .string($0.summary))])
+            })
         ),
       ])
-    case .help(let topic, let text): return .object([("kind", .string("help")), ("topic", .string(topic)), ("text", .string(text))])
+    case .help(let topic, let text):
+      return .object([("kind", .string("help")), ("topic", .string(topic)), ("text", .string(text))])
     case .history(let statements):
       return .object([("kind", .string("history")), ("statements", .array(statements.map { .string($0) }))])
     case .param(let name, let value, let overridden):
@@ -67,7 +76,10 @@ enum ResultJSON {
       ("kind", .string("table")), ("name", .string(table.name)), ("rows", .num(table.rowCount)),
       (
         "columns",
-        .array(table.columns.map { .object([("name", .string($0.name)), ("type", .string($0.typeName)), ("missing", .num($0.missingCount))]) })
+        .array(
+          table.columns.map {
+            .object([("name", .string($0.name)), ("type", .string($0.typeName)), ("missing", .num($0.missingCount))])
+          })
       ),
       ("sha256", .string(table.contentHash)),
     ]
@@ -107,6 +119,9 @@ enum ResultJSON {
       }
       return .object(pairs)
     }
-    return .object([("kind", .string("describe")), ("name", .string(name)), ("rows", .num(description.rows)), ("columns", .array(columns))])
+    return .object([
+      ("kind", .string("describe")), ("name", .string(name)), ("rows", .num(description.rows)),
+      ("columns", .array(columns)),
+    ])
   }
 }

@@ -62,7 +62,8 @@ enum TableText {
     let rows = shown.map { [$0.name, $0.typeName, String($0.missingCount)] }
     lines.append(grid(header: ["column", "type", "missing"], rows: rows, numericColumns: [2]))
     if shown.count < table.columns.count {
-      lines.append("... and \(table.columns.count - shown.count) more columns (`describe \(table.name)` lists them all)")
+      lines.append(
+        "... and \(table.columns.count - shown.count) more columns (`describe \(table.name)` lists them all)")
     }
     return lines.joined(separator: "\n")
   }
@@ -81,11 +82,13 @@ enum TableText {
     let rows = description.columns.map { c -> [String] in
       let levels = c.levels.map { levels in
         let top = levels.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }.prefix(3)
-        return top.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + (levels.count > 3 ? ", ... (\(levels.count) levels)" : "")
+        return top.map { "\($0.0): \($0.1)" }.joined(separator: ", ")
+          + (levels.count > 3 ? ", ... (\(levels.count) levels)" : "")
       }
       return [
         clip(c.name), c.type, String(c.count), String(c.missing), c.mean.map { formatNumber($0) } ?? "",
-        c.std.map { formatNumber($0) } ?? "", c.min.map { formatNumber($0) } ?? "", c.max.map { formatNumber($0) } ?? "",
+        c.std.map { formatNumber($0) } ?? "", c.min.map { formatNumber($0) } ?? "",
+        c.max.map { formatNumber($0) } ?? "",
         levels ?? "",
       ]
     }
@@ -112,7 +115,9 @@ enum TableText {
   static func grid(header: [String], rows: [[String]], numericColumns: Set<Int>) -> String {
     var widths = header.map(\.count)
     for row in rows {
-      for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
+      for (index, cell) in row.enumerated() where index < widths.count {
+        widths[index] = max(widths[index], cell.count)
+      }
     }
     func line(_ cells: [String]) -> String {
       cells.enumerated().map { index, cell in

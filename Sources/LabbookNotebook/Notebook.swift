@@ -25,9 +25,19 @@ public struct Notebook: Sendable {
       (
         "metadata",
         .object([
-          ("kernelspec", .object([("display_name", .string("Labbook")), ("language", .string("labbook")), ("name", .string("labbook"))])),
+          (
+            "kernelspec",
+            .object([
+              ("display_name", .string("Labbook")), ("language", .string("labbook")), ("name", .string("labbook")),
+            ])
+          ),
           ("labbook", labbook),
-          ("language_info", .object([("file_extension", .string(".lab")), ("name", .string("labbook")), ("version", .string(Labbook.version))])),
+          (
+            "language_info",
+            .object([
+              ("file_extension", .string(".lab")), ("name", .string("labbook")), ("version", .string(Labbook.version)),
+            ])
+          ),
         ])
       ),
       ("nbformat", .number(4)),

@@ -20,7 +20,9 @@ final class CompletionWords: @unchecked Sendable {
   }
 
   func update(from session: Session) {
-    var all = Set(CommandTable.commands.keys).union(["param", "where", "ratio", "seed", "stratify", "path", "to", "rows", "target", "protected"])
+    var all = Set(CommandTable.commands.keys).union([
+      "param", "where", "ratio", "seed", "stratify", "path", "to", "rows", "target", "protected",
+    ])
     var quoted = Set<String>()
     for name in session.variableOrder {
       all.insert(name)
@@ -51,15 +53,18 @@ final class CompletionWords: @unchecked Sendable {
 
   private func fileMatches(_ partial: String) -> [String] {
     let directory = partial.contains("/") ? String(partial[...partial.lastIndex(of: "/")!]) : ""
-    let namePrefix = partial.contains("/") ? String(partial[partial.index(after: partial.lastIndex(of: "/")!)...]) : partial
+    let namePrefix =
+      partial.contains("/") ? String(partial[partial.index(after: partial.lastIndex(of: "/")!)...]) : partial
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
-    return entries.filter { $0.hasPrefix(namePrefix) && !$0.hasPrefix(".") || (namePrefix.hasPrefix(".") && $0.hasPrefix(namePrefix)) }
-      .sorted()
-      .map { entry in
-        var isDirectory: ObjCBool = false
-        _ = FileManager.default.fileExists(atPath: directory + entry, isDirectory: &isDirectory)
-        return directory + entry + (isDirectory.boolValue ? "/" : "")
-      }
+    return entries.filter {
+      $0.hasPrefix(namePrefix) && !$0.hasPrefix(".") || (namePrefix.hasPrefix(".") && $0.hasPrefix(namePrefix))
+    }
+    .sorted()
+    .map { entry in
+      var isDirectory: ObjCBool = false
+      _ = FileManager.default.fileExists(atPath: directory + entry, isDirectory: &isDirectory)
+      return directory + entry + (isDirectory.boolValue ? "/" : "")
+    }
   }
 }
 
@@ -71,7 +76,9 @@ func completionGenerator(_ text: UnsafePointer<CChar>?, _ state: Int32) -> Unsaf
   return strdup(candidates[Int(state)])
 }
 
-func attemptedCompletion(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+func attemptedCompletion(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int32) -> UnsafeMutablePointer<
+  UnsafeMutablePointer<CChar>?
+>? {
   lb_set_attempted_completion_over(1)
   guard let text, let buffer = lb_line_buffer() else { return nil }
   let line = Array(String(cString: buffer).utf8)
@@ -86,11 +93,14 @@ func attemptedCompletion(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: I
   }
   let word = String(decoding: line[wordStart..<endIndex], as: UTF8.self)
   let alreadyTyped = startIndex - wordStart
-  let matches = CompletionWords.shared.matches(word).map { String(decoding: Array($0.utf8).dropFirst(alreadyTyped), as: UTF8.self) }
+  let matches = CompletionWords.shared.matches(word).map {
+    String(decoding: Array($0.utf8).dropFirst(alreadyTyped), as: UTF8.self)
+  }
   CompletionWords.shared.current = matches
   // Only a single bare word gets a trailing space; a quoted name or a folder must stay open.
   let single = matches.count == 1 ? matches[0] : nil
-  let closed = single.map { !word.hasPrefix("\"") && !word.hasPrefix("`") && !$0.hasPrefix("`") && !$0.hasSuffix("/") } ?? false
+  let closed =
+    single.map { !word.hasPrefix("\"") && !word.hasPrefix("`") && !$0.hasPrefix("`") && !$0.hasSuffix("/") } ?? false
   lb_set_completion_append_character(closed ? 32 : 0)
   return lb_completion_matches(text, completionGenerator)
 }

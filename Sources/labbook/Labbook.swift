@@ -46,7 +46,9 @@ struct GlobalOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Model registry folder (default ./registry, or $LABBOOK_REGISTRY).", valueName: "dir"))
   var registry: String?
 
-  @Option(help: ArgumentHelp("Worker threads (default: all cores, or $LABBOOK_THREADS); results are identical for every N.", valueName: "n"))
+  @Option(
+    help: ArgumentHelp(
+      "Worker threads (default: all cores, or $LABBOOK_THREADS); results are identical for every N.", valueName: "n"))
   var threads: Int?
 
   @Option(help: ArgumentHelp("The session's seed for every random choice not given its own.", valueName: "n"))
@@ -72,7 +74,9 @@ func parseParams(_ items: [String]) throws -> [String: String] {
       throw ValidationError("--param takes NAME=VALUE, got '\(item)'")
     }
     let name = String(item[..<equals])
-    guard let first = name.first, first.isLetter || first == "_", name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+    guard let first = name.first, first.isLetter || first == "_",
+      name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+    else {
       throw ValidationError("--param name '\(name)' is not a valid name ([A-Za-z_][A-Za-z0-9_]*)")
     }
     params[name] = String(item[item.index(after: equals)...])

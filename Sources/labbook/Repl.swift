@@ -22,7 +22,8 @@ struct Repl: ParsableCommand {
   @Flag(name: .customLong("no-record"), help: "Do not record a notebook.")
   var noRecord = false
 
-  @Option(name: .customLong("param"), help: ArgumentHelp("Predefine a parameter (repeatable).", valueName: "name=value"))
+  @Option(
+    name: .customLong("param"), help: ArgumentHelp("Predefine a parameter (repeatable).", valueName: "name=value"))
   var params: [String] = []
 
   @Flag(help: "Print each result as one JSON object per line.")
@@ -40,7 +41,8 @@ struct Repl: ParsableCommand {
     var recorder: NotebookRecorder?
     if !noRecord {
       let path = notebook ?? "notebooks/session-\(sessionStamp()).ipynb"
-      recorder = NotebookRecorder(path: path, metadata: NotebookMetadata(created: isoTimestamp(), seed: global.seed, source: nil))
+      recorder = NotebookRecorder(
+        path: path, metadata: NotebookMetadata(created: isoTimestamp(), seed: global.seed, source: nil))
     }
     let interpreter = Interpreter(session: session, recorder: recorder)
     let output = Output(json: json)
@@ -56,7 +58,9 @@ struct Repl: ParsableCommand {
       let prompt = pending.isEmpty ? "labbook> " : "     ...> "
       switch reader.read(prompt: prompt) {
       case .end:
-        if !pending.isEmpty { failed = !runEntry(pending, entry: entry, interpreter: interpreter, output: output) || failed }
+        if !pending.isEmpty {
+          failed = !runEntry(pending, entry: entry, interpreter: interpreter, output: output) || failed
+        }
         if failed && !reader.interactive { throw ExitCode(1) }
         return
       case .interrupted:

@@ -22,7 +22,9 @@ struct Run: ParsableCommand {
   @Option(help: ArgumentHelp("Where to record the notebook.", valueName: "out.ipynb"))
   var notebook: String?
 
-  @Option(name: .customLong("param"), help: ArgumentHelp("Override a `param` of the script (repeatable).", valueName: "name=value"))
+  @Option(
+    name: .customLong("param"),
+    help: ArgumentHelp("Override a `param` of the script (repeatable).", valueName: "name=value"))
   var params: [String] = []
 
   @Flag(help: "Print each statement's structured result as one JSON object per line.")
@@ -52,7 +54,8 @@ struct Run: ParsableCommand {
     var metadata = NotebookMetadata(created: isoTimestamp(), seed: global.seed, source: script)
     metadata.params = []
     let recorder = NotebookRecorder(path: notebookPath, metadata: metadata)
-    let interpreter = Interpreter(session: Session(seed: global.seed, paramOverrides: try parseParams(params)), recorder: recorder)
+    let interpreter = Interpreter(
+      session: Session(seed: global.seed, paramOverrides: try parseParams(params)), recorder: recorder)
     for statement in statements {
       let (outcome, recordingError) = interpreter.run(statement, sourceName: script, source: source)
       if let recordingError { standardError("error: \(recordingError)") }

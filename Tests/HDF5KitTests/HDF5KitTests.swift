@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct HDF5KitTests {
   func path(_ name: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("hdf5kit-\(getpid())-\(UUID().uuidString)-\(name)").path
+    FileManager.default.temporaryDirectory.appendingPathComponent("hdf5kit-\(getpid())-\(UUID().uuidString)-\(name)")
+      .path
   }
 
   @Test func errorsCarryTheLibraryStackAsText() {

@@ -40,9 +40,13 @@ final class CFixtureWriter {
     H5Sclose(space)
   }
 
-  func doubles(_ path: String, _ values: [Double], as fileType: hid_t, dims: [Int]? = nil, configure: ((hid_t) -> Void)? = nil) {
+  func doubles(
+    _ path: String, _ values: [Double], as fileType: hid_t, dims: [Int]? = nil, configure: ((hid_t) -> Void)? = nil
+  ) {
     values.withUnsafeBytes {
-      dataset(path, fileType: fileType, memoryType: lb_h5t_native_double(), dims: dims ?? [values.count], buffer: $0.baseAddress, configure: configure)
+      dataset(
+        path, fileType: fileType, memoryType: lb_h5t_native_double(), dims: dims ?? [values.count],
+        buffer: $0.baseAddress, configure: configure)
     }
   }
 
@@ -54,7 +58,8 @@ final class CFixtureWriter {
 
   func uint64s(_ path: String, _ values: [UInt64], as fileType: hid_t) {
     values.withUnsafeBytes {
-      dataset(path, fileType: fileType, memoryType: lb_h5t_native_uint64(), dims: [values.count], buffer: $0.baseAddress)
+      dataset(
+        path, fileType: fileType, memoryType: lb_h5t_native_uint64(), dims: [values.count], buffer: $0.baseAddress)
     }
   }
 
@@ -67,15 +72,19 @@ final class CFixtureWriter {
     for (i, value) in values.enumerated() {
       for (j, byte) in value.utf8.prefix(size).enumerated() { bytes[i * size + j] = byte }
     }
-    bytes.withUnsafeBytes { dataset(path, fileType: type, memoryType: type, dims: [values.count], buffer: $0.baseAddress) }
+    bytes.withUnsafeBytes {
+      dataset(path, fileType: type, memoryType: type, dims: [values.count], buffer: $0.baseAddress)
+    }
     H5Tclose(type)
   }
 
   func variableStrings(_ path: String, _ values: [String]) {
     let type = variableStringType()
     let pointers = values.map { strdup($0) }
-    pointers.withUnsafeBytes { dataset(path, fileType: type, memoryType: type, dims: [values.count], buffer: $0.baseAddress) }
-    pointers.forEach { free($0) }
+    pointers.withUnsafeBytes {
+      dataset(path, fileType: type, memoryType: type, dims: [values.count], buffer: $0.baseAddress)
+    }
+    for pointer in pointers { free(pointer) }
     H5Tclose(type)
   }
 
@@ -93,7 +102,9 @@ final class CFixtureWriter {
       var v = value
       H5Tenum_insert(type, name, &v)
     }
-    values.withUnsafeBytes { dataset(path, fileType: type, memoryType: type, dims: [values.count], buffer: $0.baseAddress) }
+    values.withUnsafeBytes {
+      dataset(path, fileType: type, memoryType: type, dims: [values.count], buffer: $0.baseAddress)
+    }
     H5Tclose(type)
   }
 
@@ -114,7 +125,7 @@ final class CFixtureWriter {
     let attribute = H5Acreate2(object, name, type, space, lb_h5p_default(), lb_h5p_default())
     let pointers = values.map { strdup($0) }
     pointers.withUnsafeBytes { _ = H5Awrite(attribute, type, $0.baseAddress) }
-    pointers.forEach { free($0) }
+    for pointer in pointers { free(pointer) }
     H5Aclose(attribute)
     H5Sclose(space)
     H5Tclose(type)

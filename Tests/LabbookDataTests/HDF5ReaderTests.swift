@@ -75,7 +75,10 @@ import Testing
     let table = try HDF5TableReader.load(path: path, name: "t")
     #expect(try texts(table, "flag") == ["TRUE", "FALSE", "TRUE"])
     #expect(try texts(table, "colour") == ["blue", "red", "green"])
-    guard case .categorical(_, let levels) = try table.column("colour").values else { Issue.record("not categorical"); return }
+    guard case .categorical(_, let levels) = try table.column("colour").values else {
+      Issue.record("not categorical")
+      return
+    }
     #expect(levels == ["red", "green", "blue"])
     #expect(table.describe().columns.first { $0.name == "flag" }?.levels?.map(\.0) == ["FALSE", "TRUE"])
   }
@@ -125,7 +128,9 @@ import Testing
       var buffer = [UInt8](repeating: 0, count: 40 * 2)
       let labels = [strdup("first"), strdup("second")]
       buffer.withUnsafeMutableBytes { raw in
-        for (row, (id, score, code, ok)) in [(Int32(7), 1.25, "AB", Int8(1)), (Int32(-3), -8.5, "CDEF", Int8(0))].enumerated() {
+        for (row, (id, score, code, ok)) in [(Int32(7), 1.25, "AB", Int8(1)), (Int32(-3), -8.5, "CDEF", Int8(0))]
+          .enumerated()
+        {
           let base = row * 40
           raw.storeBytes(of: id, toByteOffset: base, as: Int32.self)
           raw.storeBytes(of: score, toByteOffset: base + 8, as: Double.self)
@@ -134,9 +139,11 @@ import Testing
           raw.storeBytes(of: ok, toByteOffset: base + 32, as: Int8.self)
         }
       }
-      buffer.withUnsafeBytes { w.dataset("/records", fileType: file, memoryType: memory, dims: [2], buffer: $0.baseAddress) }
-      labels.forEach { free($0) }
-      [memory, file, fixed, vlen, flag].forEach { H5Tclose($0) }
+      buffer.withUnsafeBytes {
+        w.dataset("/records", fileType: file, memoryType: memory, dims: [2], buffer: $0.baseAddress)
+      }
+      for label in labels { free(label) }
+      for type in [memory, file, fixed, vlen, flag] { H5Tclose(type) }
     }
     let table = try HDF5TableReader.load(path: path, name: "t")
     #expect(table.columnNames == ["id", "score", "code", "label", "ok"])
@@ -241,7 +248,9 @@ import Testing
       w.doubles("/scalar", [1], as: lb_h5t_ieee_f64le(), dims: [])
       var opaque = [UInt8](repeating: 1, count: 8)
       let type = H5Tcreate(H5T_OPAQUE, 4)
-      opaque.withUnsafeMutableBytes { w.dataset("/blob", fileType: type, memoryType: type, dims: [2], buffer: $0.baseAddress) }
+      opaque.withUnsafeMutableBytes {
+        w.dataset("/blob", fileType: type, memoryType: type, dims: [2], buffer: $0.baseAddress)
+      }
       H5Tclose(type)
     }
     let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
@@ -260,9 +269,13 @@ import Testing
     #expect(message { try HDF5TableReader.load(path: empty, name: "t") }.contains("empty (0 bytes)"))
     #expect(message { try HDF5TableReader.load(path: text, name: "t") }.contains("not an HDF5 file"))
     #expect(message { try HDF5TableReader.load(path: truncated, name: "t") }.contains("truncated"))
-    #expect(message { try HDF5TableReader.load(path: whole, inside: "/g", name: "t") }.contains("differ in length (a: 2, b: 3)"))
+    #expect(
+      message { try HDF5TableReader.load(path: whole, inside: "/g", name: "t") }.contains(
+        "differ in length (a: 2, b: 3)"))
     #expect(message { try HDF5TableReader.load(path: whole, inside: "/scalar", name: "t") }.contains("scalar"))
-    #expect(message { try HDF5TableReader.load(path: whole, inside: "/blob", name: "t") }.contains("unsupported datatype (opaque)"))
+    #expect(
+      message { try HDF5TableReader.load(path: whole, inside: "/blob", name: "t") }.contains(
+        "unsupported datatype (opaque)"))
     #expect(message { try HDF5TableReader.load(path: whole, inside: "/g/c", name: "t") }.contains("no object '/g/c'"))
   }
 }

@@ -1,11 +1,13 @@
 import Foundation
+import LabbookCore
 import Testing
 
 @testable import LabbookData
 
 /// The shared CSVs live beside the checkout (../shared/datasets), as the brief lays them out.
 let sharedDatasets: String = {
-  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
   return root.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
 }()
 
@@ -41,7 +43,10 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathCom
   @Test func germanCreditTypes() throws {
     let table = try CSVImport.read(path: sharedDatasets + "/german_credit.csv", name: "credit")
     #expect(table.rowCount == 1000)
-    #expect(table.columns.filter { !$0.isNumeric }.map(\.name) == ["sex", "housing", "saving_accounts", "checking_account", "purpose"])
+    #expect(
+      table.columns.filter { !$0.isNumeric }.map(\.name) == [
+        "sex", "housing", "saving_accounts", "checking_account", "purpose",
+      ])
   }
 }
 
@@ -80,7 +85,9 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathCom
   @Test func independentOfLayoutAndLevelOrder() throws {
     let a = try Table(name: "a", columns: [.numeric("x", [1, 2]), .categorical("c", ["p", "q"])])
     // Same values, levels stored in the other order.
-    let b = try Table(name: "b", columns: [.numeric("x", [1, 2]), Column(name: "c", values: .categorical(codes: [1, 0], levels: ["q", "p"]))])
+    let b = try Table(
+      name: "b",
+      columns: [.numeric("x", [1, 2]), Column(name: "c", values: .categorical(codes: [1, 0], levels: ["q", "p"]))])
     #expect(a.contentHash == b.contentHash)
     let c = try Table(name: "a", columns: [.numeric("x", [1, 3]), .categorical("c", ["p", "q"])])
     #expect(a.contentHash != c.contentHash)
@@ -99,12 +106,17 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathCom
 
 @Suite struct ExpressionTests {
   let table = try! Table(
-    name: "t", columns: [.numeric("a", [1, 2, .nan, 4]), .numeric("b", [2, 0, 1, 1]), .categorical("s", ["x", "y", nil, "x"])])
+    name: "t",
+    columns: [.numeric("a", [1, 2, .nan, 4]), .numeric("b", [2, 0, 1, 1]), .categorical("s", ["x", "y", nil, "x"])])
   let here = LabbookCoreSpan.zero
 
   @Test func arithmeticPropagatesMissing() throws {
-    let e = Expression.binary(.add, .column("a", here), .binary(.multiply, .column("b", here), .number(10, here), here), here)
-    guard case .numbers(let v) = try table.evaluate(e) else { Issue.record("not numbers"); return }
+    let e = Expression.binary(
+      .add, .column("a", here), .binary(.multiply, .column("b", here), .number(10, here), here), here)
+    guard case .numbers(let v) = try table.evaluate(e) else {
+      Issue.record("not numbers")
+      return
+    }
     #expect(v[0] == 21 && v[1] == 2 && v[2].isNaN && v[3] == 14)
   }
 
@@ -199,8 +211,6 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathCom
     #expect(byCheck["duplicates"]?.first?.message.hasPrefix("1 row repeats") == true)  // row 9 repeats row 1
   }
 }
-
-import LabbookCore
 
 enum LabbookCoreSpan {
   static let zero = SourceSpan(line: 1, column: 1, length: 1)

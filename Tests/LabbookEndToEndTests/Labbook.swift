@@ -23,7 +23,10 @@ enum Labbook {
     var stderr: String
   }
 
-  static func run(_ arguments: [String], stdin: String? = nil, in directory: String = repositoryRoot, environment: [String: String] = [:]) throws -> Result {
+  static func run(
+    _ arguments: [String], stdin: String? = nil, in directory: String = repositoryRoot,
+    environment: [String: String] = [:]
+  ) throws -> Result {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -45,11 +48,15 @@ enum Labbook {
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    return Result(
+      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+      stderr: String(decoding: errData, as: UTF8.self))
   }
 
   static func temporaryDirectory() throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("labbook-e2e-\(getpid())-\(UUID().uuidString)").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "labbook-e2e-\(getpid())-\(UUID().uuidString)"
+    ).path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
   }
@@ -60,7 +67,9 @@ enum Labbook {
 
   /// A Python with h5py and nbformat, when the environment provides one (CI's .ci/run does).
   static let python: String? = {
-    guard let path = ProcessInfo.processInfo.environment["LABBOOK_TEST_PYTHON"], FileManager.default.isExecutableFile(atPath: path) else {
+    guard let path = ProcessInfo.processInfo.environment["LABBOOK_TEST_PYTHON"],
+      FileManager.default.isExecutableFile(atPath: path)
+    else {
       return nil
     }
     return path
@@ -78,7 +87,9 @@ enum Labbook {
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    return Result(
+      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+      stderr: String(decoding: errData, as: UTF8.self))
   }
 
   static var systemPython: String? {

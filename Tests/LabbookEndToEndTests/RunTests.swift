@@ -44,7 +44,9 @@ import Testing
     #expect(labbook["params"]?["data"]?.stringValue == "datasets/german_credit.h5")
     let input = try #require(labbook["inputs"]?.arrayValue?.first)
     #expect(input["path"]?.stringValue == "datasets/german_credit.h5")
-    #expect(input["sha256"]?.stringValue == (try SHA256Digest.hex(fileAt: Labbook.repositoryRoot + "/datasets/german_credit.h5")))
+    #expect(
+      input["sha256"]?.stringValue
+        == (try SHA256Digest.hex(fileAt: Labbook.repositoryRoot + "/datasets/german_credit.h5")))
     #expect(labbook["chain"]?.stringValue == cells.last?["metadata"]?["labbook"]?["hash"]?.stringValue)
   }
 
@@ -102,7 +104,9 @@ import Testing
 
   @Test func aSyntaxErrorAnywhereRunsNothing() throws {
     let directory = try Labbook.temporaryDirectory()
-    let body = "t = load \"datasets/iris.h5\"\nsave t to \"\(directory)/written.h5\"\n" + String(repeating: "describe t\n", count: 37)
+    let body =
+      "t = load \"datasets/iris.h5\"\nsave t to \"\(directory)/written.h5\"\n"
+      + String(repeating: "describe t\n", count: 37)
     let script = try write(body + "select t [a,\n", "syntax.lab", in: directory)
     let result = try Labbook.run(["run", script])
     #expect(result.status == 1)
@@ -113,7 +117,9 @@ import Testing
 
   @Test func commandLineUsage() throws {
     let version = try Labbook.run(["--version"])
-    #expect(version.status == 0 && version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == LabbookCore.Labbook.version)
+    #expect(
+      version.status == 0
+        && version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == LabbookCore.Labbook.version)
     let help = try Labbook.run(["--help"])
     #expect(help.status == 0 && help.stdout.contains("run") && help.stdout.contains("Examples"))
     let missing = try Labbook.run(["run", "/nonexistent.lab"])
@@ -149,19 +155,22 @@ import Testing
       assert g["alcohol"].compression == "gzip" and g["alcohol"].chunks is not None
       print("ok")
       """
-    let result = try Labbook.runPython(python, check, arguments: [directory + "/w.h5", Labbook.repositoryRoot + "/../shared/datasets/wine.csv"])
+    let result = try Labbook.runPython(
+      python, check, arguments: [directory + "/w.h5", Labbook.repositoryRoot + "/../shared/datasets/wine.csv"])
     #expect(result.stdout == "ok\n", "python said: \(result.stdout) \(result.stderr)")
   }
 
   @Test func notebooksValidateAgainstTheNbformatSchema() throws {
     let python = try #require(Labbook.python ?? Labbook.systemPython)
     let probe = try Labbook.runPython(python, "import nbformat")
-    try #require(probe.status == 0, "nbformat is not installed for \(python); .ci/run installs it (LABBOOK_TEST_PYTHON)")
+    try #require(
+      probe.status == 0, "nbformat is not installed for \(python); .ci/run installs it (LABBOOK_TEST_PYTHON)")
     let directory = try Labbook.temporaryDirectory()
     let script = try write(Self.tour + "\nselect credit [nope]\n", "v.lab", in: directory)
     #expect(try Labbook.run(["run", script]).status == 1)
     let result = try Labbook.runPython(
-      python, "import nbformat, sys\nnb = nbformat.read(sys.argv[1], as_version=4)\nnbformat.validate(nb)\nprint('valid', len(nb.cells))",
+      python,
+      "import nbformat, sys\nnb = nbformat.read(sys.argv[1], as_version=4)\nnbformat.validate(nb)\nprint('valid', len(nb.cells))",
       arguments: [directory + "/v.ipynb"])
     #expect(result.stdout == "valid 7\n", "python said: \(result.stdout) \(result.stderr)")
   }

@@ -55,13 +55,23 @@ import Testing
   }
 
   @Test func assignmentsAndTuples() throws {
-    let statements = try Parser.parse("train, test = split t ratio 0.8 seed 42 stratify risk\nparam data = \"x.h5\"\nn = 3")
+    let statements = try Parser.parse(
+      "train, test = split t ratio 0.8 seed 42 stratify risk\nparam data = \"x.h5\"\nn = 3")
     #expect(statements[0].targets.map(\.value) == ["train", "test"])
-    guard case .command(let command) = statements[0].body else { Issue.record("not a command"); return }
+    guard case .command(let command) = statements[0].body else {
+      Issue.record("not a command")
+      return
+    }
     #expect(type(of: command).keyword == "split")
-    guard case .param(let name, _) = statements[1].body else { Issue.record("not a param"); return }
+    guard case .param(let name, _) = statements[1].body else {
+      Issue.record("not a param")
+      return
+    }
     #expect(name.value == "data")
-    guard case .value(.number(3, _)) = statements[2].body else { Issue.record("not a value"); return }
+    guard case .value(.number(3, _)) = statements[2].body else {
+      Issue.record("not a value")
+      return
+    }
   }
 
   @Test func helpfulMessages() {
@@ -70,7 +80,8 @@ import Testing
     #expect(parseError("filter t where a = 1")?.message == "'=' assigns; compare with '=='")
     #expect(parseError("filter t where 1 < a < 3")?.message.contains("do not chain") == true)
     #expect(parseError("split t seed 1")?.message.contains("needs `ratio`") == true)
-    #expect(parseError("m = train logistic on t target y")?.message.contains("not available in this version yet") == true)
+    #expect(
+      parseError("m = train logistic on t target y")?.message.contains("not available in this version yet") == true)
     #expect(parseError("where = 3")?.message.contains("reserved word") == true)
   }
 
@@ -82,7 +93,9 @@ import Testing
     }
     // and( >( +( -(^(a,2)), *(b,3) ), 1 ), not(is missing(c)) )
     guard case .binary(.and, let left, let right, _) = derive.expression,
-      case .binary(.greater, .binary(.add, .unary(.negate, .binary(.power, _, _, _), _), .binary(.multiply, _, _, _), _), _, _) = left,
+      case .binary(
+        .greater, .binary(.add, .unary(.negate, .binary(.power, _, _, _), _), .binary(.multiply, _, _, _), _), _, _) =
+        left,
       case .unary(.not, .isMissing(.column("c", _), negated: false, _), _) = right
     else {
       Issue.record("wrong tree: \(derive.expression)")

@@ -26,7 +26,8 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathCom
       small = select women [age, monthly]
       n = small.rows
       """)
-    guard case .table(let credit) = session.variables["credit"]!, case .table(let train) = session.variables["train"]! else {
+    guard case .table(let credit) = session.variables["credit"]!, case .table(let train) = session.variables["train"]!
+    else {
       Issue.record("not tables")
       return
     }
@@ -37,7 +38,10 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathCom
     #expect(monthly[0] == 1169.0 / 6.0)
     #expect(train.name == "train" && train.rowCount == 800 && train.target == "risk" && train.protected == "sex")
     // 310 women in the file (value_counts).
-    guard case .number(let n) = values.last! else { Issue.record("not a number"); return }
+    guard case .number(let n) = values.last! else {
+      Issue.record("not a number")
+      return
+    }
     #expect(n == 310)
     #expect(session.params.map(\.0) == ["data"])
     #expect(session.statementInputs.isEmpty)

@@ -7,7 +7,8 @@ import Testing
 @Suite struct CanonicalJSONTests {
   @Test func sortedKeysCompactNumbersAndEscapes() throws {
     let value = JSONValue.object([
-      ("b", .array([.bool(true), .null, .string("q\n\u{1}\"")])), ("a", .number(1)), ("é", .number(0.1)), ("c", .num(.nan)),
+      ("b", .array([.bool(true), .null, .string("q\n\u{1}\"")])), ("a", .number(1)), ("é", .number(0.1)),
+      ("c", .num(.nan)),
     ])
     #expect(value.canonicalString == "{\"a\":1,\"b\":[true,null,\"q\\n\\u0001\\\"\"],\"c\":null,\"é\":0.1}")
     #expect(value.compactString.hasPrefix("{\"b\":"))
@@ -16,7 +17,10 @@ import Testing
 
   @Test func parserKeepsOrderAndRejectsGarbage() throws {
     let parsed = try JSONValue.parse("{\"z\": 1, \"a\": [1.5e3, \"\\u00e9\\ud83d\\ude00\"]}")
-    guard case .object(let pairs) = parsed else { Issue.record("not an object"); return }
+    guard case .object(let pairs) = parsed else {
+      Issue.record("not an object")
+      return
+    }
     #expect(pairs.map(\.0) == ["z", "a"])
     #expect(parsed["a"]?.arrayValue?[0].doubleValue == 1500)
     #expect(parsed["a"]?.arrayValue?[1].stringValue == "é😀")
@@ -29,9 +33,13 @@ import Testing
   // Expected digests from Python: hashlib.sha256(b'ab[]').hexdigest() and
   // hashlib.sha256(('prev' + 'x = 1' + '[{"a":1,"b":[true,null,"q\\n"]}]').encode()).hexdigest().
   @Test func linkIsSHA256OfPreviousSourceAndCanonicalOutputs() {
-    #expect(HashChain.link(previous: "a", source: "b", outputs: []) == "e387591bc803c316d80efa9ad22af61063f1052a940b3f98ebe7548466ca6db7")
+    #expect(
+      HashChain.link(previous: "a", source: "b", outputs: [])
+        == "e387591bc803c316d80efa9ad22af61063f1052a940b3f98ebe7548466ca6db7")
     let output = JSONValue.object([("b", .array([.bool(true), .null, .string("q\n")])), ("a", .number(1))])
-    #expect(HashChain.link(previous: "prev", source: "x = 1", outputs: [output]) == "e6ccf0c2ea7c8e514501a874e094c0e028bd8880993cba51ace6bf201063f896")
+    #expect(
+      HashChain.link(previous: "prev", source: "x = 1", outputs: [output])
+        == "e6ccf0c2ea7c8e514501a874e094c0e028bd8880993cba51ace6bf201063f896")
   }
 }
 
@@ -41,7 +49,8 @@ import Testing
     let path = directory.appendingPathComponent("sub/session.ipynb").path
     let recorder = NotebookRecorder(path: path, metadata: NotebookMetadata(created: "2026-01-01T00:00:00Z", seed: 9))
     let first = NotebookCell(
-      index: 1, source: "x = 1", outputs: [.result(executionCount: 1, text: "1", json: .object([("kind", .string("value"))]))],
+      index: 1, source: "x = 1",
+      outputs: [.result(executionCount: 1, text: "1", json: .object([("kind", .string("value"))]))],
       previousHash: recorder.chainHead, elapsedMilliseconds: 3, inputs: [RecordedInput(path: "a.h5", sha256: "00")])
     try recorder.append(first)
     let second = NotebookCell(
@@ -69,7 +78,10 @@ import Testing
   // SplitMix64 outputs from 42.
   @Test func matchesTheReferenceSequence() {
     var generator = SeededGenerator(seed: 42)
-    #expect([generator.next(), generator.next(), generator.next()] == [1_546_998_764_402_558_742, 6_990_951_692_964_543_102, 12_544_586_762_248_559_009])
+    #expect(
+      [generator.next(), generator.next(), generator.next()] == [
+        1_546_998_764_402_558_742, 6_990_951_692_964_543_102, 12_544_586_762_248_559_009,
+      ])
   }
 
   @Test func uniformStaysInRangeAndShuffleIsAPermutation() {

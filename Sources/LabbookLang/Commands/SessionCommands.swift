@@ -49,7 +49,9 @@ struct HelpCommand: Command {
     if topic.value == "expressions" { return .help(topic: "expressions", text: FilterCommand.help.details) }
     guard let command = CommandTable.commands[topic.value] else {
       if let area = CommandTable.later[topic.value] {
-        return .help(topic: topic.value, text: "`\(topic.value)` (\(area)) is part of Labbook's language but not in this version yet.")
+        return .help(
+          topic: topic.value,
+          text: "`\(topic.value)` (\(area)) is part of Labbook's language but not in this version yet.")
       }
       var message = "no help for '\(topic.value)'"
       if let near = Parser.closestStatement(topic.value) { message += "; did you mean `\(near)`?" }
@@ -63,9 +65,12 @@ enum HelpText {
   static var overview: String {
     var lines = ["Statements (one per line; `help STATEMENT` for details):", ""]
     let width = CommandTable.all.map { $0.help.usage.count }.max() ?? 0
-    lines.append("  " + "param NAME = DEFAULT".padding(toLength: width, withPad: " ", startingAt: 0) + "  a parameter, overridden by --param NAME=VALUE")
+    lines.append(
+      "  " + "param NAME = DEFAULT".padding(toLength: width, withPad: " ", startingAt: 0)
+        + "  a parameter, overridden by --param NAME=VALUE")
     for command in CommandTable.all {
-      lines.append("  " + command.help.usage.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + command.help.summary)
+      lines.append(
+        "  " + command.help.usage.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + command.help.summary)
     }
     lines += [
       "",
@@ -87,7 +92,10 @@ enum HelpText {
   static func page(_ help: CommandHelp) -> String {
     var text = help.usage + "\n  " + help.summary
     if !help.details.isEmpty {
-      text += "\n\n" + help.details.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+      text +=
+        "\n\n"
+        + help.details.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(
+          separator: "\n")
     }
     text += "\n\nexample: " + help.example
     return text
