@@ -30,6 +30,8 @@ let package = Package(
         "LabbookLang", "LabbookNotebook", "LabbookCore", "CEditLine",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    .executableTarget(
+      name: "labbook-bench", dependencies: ["LabbookData"], path: "benchmarks/Sources/labbook-bench"),
     .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "CHDF5"]),
     .testTarget(name: "LabbookDataTests", dependencies: ["LabbookData", "HDF5Kit", "CHDF5"]),
     .testTarget(name: "LabbookNotebookTests", dependencies: ["LabbookNotebook", "LabbookCore"]),

@@ -9,6 +9,9 @@ public struct StatementParser {
   let keyword: Token
   /// How messages name what is being parsed: "`split`", or "the value".
   let subject: String
+  /// Brackets and parentheses open right now; bounded so hostile input cannot exhaust the stack.
+  private var nesting = 0
+  static let maximumNesting = 100
 
   init(tokens: [Token], keyword: Token, isCommand: Bool = true) {
     self.tokens = tokens
@@ -115,6 +118,8 @@ public struct StatementParser {
       _ = advance()
       result = .variable(token.text, token.span)
     case .symbol where token.text == "[":
+      try enterNesting(token)
+      defer { nesting -= 1 }
       _ = advance()
       var items: [ValueExpression] = []
       if !current.isSymbol("]") {
@@ -199,6 +204,8 @@ public struct StatementParser {
 
   private mutating func parseNot() throws -> Expression {
     if current.isWord("not") {
+      try enterNesting(current)
+      defer { nesting -= 1 }
       let op = advance()
       return .unary(.not, try parseNot(), op.span)
     }
@@ -244,8 +251,17 @@ public struct StatementParser {
     return left
   }
 
+  private mutating func enterNesting(_ token: Token) throws {
+    nesting += 1
+    if nesting > Self.maximumNesting {
+      throw LabError("nested more than \(Self.maximumNesting) levels deep", at: token.span)
+    }
+  }
+
   private mutating func parseUnary() throws -> Expression {
     if current.isSymbol("-") {
+      try enterNesting(current)
+      defer { nesting -= 1 }
       let op = advance()
       return .unary(.negate, try parseUnary(), op.span)
     }
@@ -295,6 +311,8 @@ public struct StatementParser {
       }
       return .column(token.text, token.span)
     case .symbol where token.text == "(":
+      try enterNesting(token)
+      defer { nesting -= 1 }
       _ = advance()
       let inner = try expression()
       try expectSymbol(")")

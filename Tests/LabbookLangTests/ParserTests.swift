@@ -103,3 +103,24 @@ import Testing
     }
   }
 }
+
+@Suite struct HostileInputTests {
+  @Test func deepNestingIsAnErrorNotACrash() {
+    let deep = "filter t where " + String(repeating: "(", count: 5000) + "a" + String(repeating: ")", count: 5000)
+    #expect(throws: LabError.self) { try Parser.parse(deep) }
+    let list = "x = " + String(repeating: "[", count: 5000)
+    #expect(throws: LabError.self) { try Parser.parse(list) }
+    let negations = "filter t where " + String(repeating: "not ", count: 5000) + "a"
+    #expect(throws: LabError.self) { try Parser.parse(negations) }
+  }
+
+  @Test func garbageNeverCrashes() {
+    var generator = SeededGenerator(seed: 11)
+    let alphabet = Array("abc xyz=,[]()\"`.+-*/^<>!#;\\\n0123456789e_sm")
+    for _ in 0..<2000 {
+      let length = generator.uniform(below: 40)
+      let text = String((0..<length).map { _ in alphabet[generator.uniform(below: alphabet.count)] })
+      _ = try? Parser.parse(text)
+    }
+  }
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Load benchmark (issue: walking skeleton). Generates a 1,000,000 × 8 float64 dataset, chunked and
+# deflate-compressed, plus a CSV of the same values; then times, in one run on the same files:
+#   Labbook's HDF5 load and CSV import (release build, best of 5),
+#   h5py's  f["X"][:]  and pandas' read_csv (best of 5),
+#   and the time from process start to the REPL being ready to read (best of 20).
+# h5py, numpy and pandas are installed into benchmarks/.venv (ignored by git).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup
+if [ ! -x benchmarks/.venv/bin/python ]; then
+  python3 -m venv benchmarks/.venv
+  benchmarks/.venv/bin/pip install --quiet --disable-pip-version-check h5py pandas numpy
+fi
+py=benchmarks/.venv/bin/python
+mkdir -p benchmarks/data
+if [ ! -f benchmarks/data/matrix.h5 ]; then
+  $py - <<'PY'
+import h5py, numpy as np
+rng = np.random.default_rng(7)
+x = rng.standard_normal((1_000_000, 8))
+with h5py.File("benchmarks/data/matrix.h5", "w") as f:
+    d = f.create_dataset("X", data=x, chunks=(65536, 8), compression="gzip", compression_opts=4)
+    d.attrs["feature_names"] = [f"f{i}" for i in range(8)]
+np.savetxt("benchmarks/data/matrix.csv", x, delimiter=",", header=",".join(f"f{i}" for i in range(8)), comments="", fmt="%.17g")
+PY
+fi
+swift build -c release --product labbook >/dev/null
+swift build -c release --product labbook-bench >/dev/null 2>&1 || swift build -c release --target labbook-bench >/dev/null
+echo "== load 1,000,000 x 8 float64 (seconds, best of 5)"
+.build/release/labbook-bench benchmarks/data/matrix.h5 benchmarks/data/matrix.csv 5
+$py - <<'PY'
+import time, h5py, pandas as pd
+def best(f, n=5):
+    t = float("inf")
+    for _ in range(n):
+        s = time.perf_counter(); f(); t = min(t, time.perf_counter() - s)
+    return t
+print("h5py_hdf5", best(lambda: h5py.File("benchmarks/data/matrix.h5", "r")["X"][:]))
+print("pandas_csv", best(lambda: pd.read_csv("benchmarks/data/matrix.csv")))
+PY
+echo "== start-up to the first prompt read (seconds, best of 20)"
+$py - <<'PY'
+import subprocess, time
+t = float("inf")
+for _ in range(20):
+    s = time.perf_counter()
+    subprocess.run([".build/release/labbook", "--no-record"], input=b"", check=True)
+    t = min(t, time.perf_counter() - s)
+print("labbook_startup", t)
+PY
