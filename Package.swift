@@ -20,7 +20,8 @@ let package = Package(
     .target(
       name: "LabbookCore",
       dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-    .target(name: "LabbookData", dependencies: ["HDF5Kit", "LabbookCore"]),
+    .target(name: "CNumberParsing"),
+    .target(name: "LabbookData", dependencies: ["HDF5Kit", "LabbookCore", "CNumberParsing"]),
     .target(name: "LabbookNotebook", dependencies: ["LabbookCore"]),
     .target(
       name: "LabbookLang", dependencies: ["LabbookData", "LabbookNotebook", "LabbookCore"]),
@@ -31,7 +32,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
-      name: "labbook-bench", dependencies: ["LabbookData"], path: "benchmarks/Sources/labbook-bench"),
+      name: "labbook-bench", dependencies: ["LabbookData", "HDF5Kit"], path: "benchmarks/Sources/labbook-bench"),
     .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "CHDF5"]),
     .testTarget(name: "LabbookDataTests", dependencies: ["LabbookData", "HDF5Kit", "CHDF5"]),
     .testTarget(name: "LabbookNotebookTests", dependencies: ["LabbookNotebook", "LabbookCore"]),

@@ -1,7 +1,11 @@
+import CNumberParsing
 import Foundation
 
 /// Reads a CSV file (RFC 4180: quoted fields, doubled quotes, CRLF or LF) with a header row.
 /// A column is numeric when every non-missing field parses as a number, else categorical.
+///
+/// Works on bytes: one pass records where each field starts and ends, then each column is typed
+/// and converted on its own, so no string is made for a numeric field.
 public enum CSVImport {
   /// Field spellings that mean "missing", as pandas reads them by default.
   public static let missingMarkers: Set<String> = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A"]
@@ -13,93 +17,311 @@ public enum CSVImport {
   }
 
   public static func parse(_ data: Data, name: String, source: String) throws -> Table {
-    let records = try splitRecords(Array(data), source: source)
-    guard let header = records.first else { throw DataError("'\(source)' is empty: a CSV file needs a header row") }
-    let names = header.map { $0.trimmingCharacters(in: .whitespaces) }
-    for (index, columnName) in names.enumerated() where columnName.isEmpty {
-      throw DataError("'\(source)' line 1: column \(index + 1) has no name")
+    try data.withUnsafeBytes { raw in
+      try parse(raw.bindMemory(to: UInt8.self), name: name, source: source)
     }
-    var fields = [[String]](repeating: [], count: names.count)
-    for (offset, record) in records.dropFirst().enumerated() {
-      if record.count == 1, record[0].isEmpty { continue }  // blank line
-      guard record.count == names.count else {
-        throw DataError("'\(source)' line \(offset + 2): \(record.count) fields, but the header has \(names.count)")
-      }
-      for (index, field) in record.enumerated() { fields[index].append(field) }
-    }
-    let columns = zip(names, fields).map { inferColumn(name: $0, fields: $1) }
-    return try Table(name: name, columns: columns)
   }
 
-  static func inferColumn(name: String, fields: [String]) -> Column {
+  static func parse(_ bytes: UnsafeBufferPointer<UInt8>, name: String, source: String) throws -> Table {
+    let fields = try FieldIndex(bytes, source: source)
+    guard fields.columnCount > 0 else { throw DataError("'\(source)' is empty: a CSV file needs a header row") }
+    var names: [String] = []
+    for column in 0..<fields.columnCount {
+      let header = fields.text(row: 0, column: column, in: bytes).trimmingCharacters(in: .whitespaces)
+      if header.isEmpty { throw DataError("'\(source)' line 1: column \(column + 1) has no name") }
+      names.append(header)
+    }
+    // Columns convert independently, so they convert in parallel; each lands in its own slot, so
+    // the result does not depend on scheduling.
+    let slots = ColumnSlots(count: fields.columnCount)
+    let shared = SharedBytes(buffer: bytes)
+    let headers = names
+    DispatchQueue.concurrentPerform(iterations: fields.columnCount) { column in
+      slots.store(inferColumn(name: headers[column], column: column, fields: fields, bytes: shared.buffer), at: column)
+    }
+    return try Table(name: name, columns: slots.columns)
+  }
+
+  static func inferColumn(name: String, column: Int, fields: FieldIndex, bytes: UnsafeBufferPointer<UInt8>) -> Column {
+    let rows = fields.rowCount - 1
     var numbers = [Double]()
-    numbers.reserveCapacity(fields.count)
-    for field in fields {
-      let trimmed = field.trimmingCharacters(in: .whitespaces)
-      if missingMarkers.contains(trimmed) {
+    numbers.reserveCapacity(rows)
+    var numeric = true
+    for row in 1...max(rows, 1) where rows > 0 {
+      let (start, end, quoted) = fields.range(row: row, column: column)
+      if quoted {
+        // A quoted field is text as written (after undoubling quotes); it may still be a number.
+        let text = fields.text(row: row, column: column, in: bytes).trimmingCharacters(in: .whitespaces)
+        if missingMarkers.contains(text) {
+          numbers.append(.nan)
+        } else if let value = Double(text) {
+          numbers.append(value)
+        } else {
+          numeric = false
+          break
+        }
+        continue
+      }
+      let (s, e) = trimmed(bytes, start, end)
+      if isMissing(bytes, s, e) {
         numbers.append(.nan)
-      } else if let value = Double(trimmed), value.isFinite || trimmed.lowercased().contains("inf") {
+      } else if let value = parseNumber(bytes, s, e) {
         numbers.append(value)
       } else {
-        return .categorical(
-          name, fields.map { missingMarkers.contains($0.trimmingCharacters(in: .whitespaces)) ? nil : $0 })
+        numeric = false
+        break
       }
     }
-    return .numeric(name, numbers)
+    if numeric { return .numeric(name, numbers) }
+    var codeOf: [String: Int32] = [:]
+    var firstSeen: [String] = []
+    var codes = [Int32]()
+    codes.reserveCapacity(rows)
+    for row in 1...max(rows, 1) where rows > 0 {
+      let text = fields.text(row: row, column: column, in: bytes)
+      if missingMarkers.contains(text.trimmingCharacters(in: .whitespaces)) {
+        codes.append(-1)
+      } else if let code = codeOf[text] {
+        codes.append(code)
+      } else {
+        let code = Int32(firstSeen.count)
+        codeOf[text] = code
+        firstSeen.append(text)
+        codes.append(code)
+      }
+    }
+    // Levels sorted, as pandas orders categories; remap the codes of first appearance.
+    let levels = firstSeen.sorted()
+    var rank = [Int32](repeating: 0, count: firstSeen.count)
+    for (position, level) in levels.enumerated() { rank[Int(codeOf[level]!)] = Int32(position) }
+    return Column(name: name, values: .categorical(codes: codes.map { $0 < 0 ? -1 : rank[Int($0)] }, levels: levels))
   }
 
-  /// Splits bytes into records of fields, honouring quotes (which may hold commas and newlines).
-  static func splitRecords(_ bytes: [UInt8], source: String) throws -> [[String]] {
-    var records: [[String]] = []
-    var record: [String] = []
-    var field: [UInt8] = []
-    var inQuotes = false
-    var line = 1
-    var quoteLine = 1
-    var index = 0
-    var start = 0
-    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }  // UTF-8 byte-order mark
-    index = start
-    func endField() {
-      record.append(String(decoding: field, as: UTF8.self))
-      field.removeAll(keepingCapacity: true)
+  /// Clinger's fast path: a decimal with at most 15 significant digits and a power of ten within
+  /// ±22 is one exact multiplication or division away, correctly rounded. Anything else returns nil
+  /// (for strtod to handle).
+  static func parseShortDecimal(_ bytes: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Double? {
+    var index = s
+    var negative = false
+    if bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+      negative = bytes[index] == UInt8(ascii: "-")
+      index += 1
     }
-    while index < bytes.count {
+    var significand: UInt64 = 0
+    var digits = 0
+    var scale = 0
+    var sawDigit = false
+    var sawPoint = false
+    while index < e {
       let byte = bytes[index]
-      if inQuotes {
-        if byte == UInt8(ascii: "\"") {
-          if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\"") {
-            field.append(byte)
-            index += 1
-          } else {
-            inQuotes = false
-          }
-        } else {
-          if byte == 0x0A { line += 1 }
-          field.append(byte)
-        }
+      if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+        sawDigit = true
+        if significand != 0 || byte != UInt8(ascii: "0") { digits += 1 }
+        if digits > 15 { return nil }
+        significand = significand * 10 + UInt64(byte - UInt8(ascii: "0"))
+        if sawPoint { scale -= 1 }
+      } else if byte == UInt8(ascii: "."), !sawPoint {
+        sawPoint = true
       } else {
-        switch byte {
-        case UInt8(ascii: "\""):
-          inQuotes = true
-          quoteLine = line
-        case UInt8(ascii: ","): endField()
-        case 0x0D: break
-        case 0x0A:
-          endField()
-          records.append(record)
-          record = []
-          line += 1
-        default: field.append(byte)
-        }
+        break
       }
       index += 1
     }
-    if inQuotes { throw DataError("'\(source)' line \(quoteLine): a quoted field is never closed") }
-    if !field.isEmpty || !record.isEmpty {
-      endField()
-      records.append(record)
+    guard sawDigit else { return nil }
+    if index < e {
+      guard bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") else { return nil }
+      index += 1
+      var exponentNegative = false
+      if index < e, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+        exponentNegative = bytes[index] == UInt8(ascii: "-")
+        index += 1
+      }
+      var exponent = 0
+      var exponentDigits = 0
+      while index < e, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+        exponent = exponent * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+        exponentDigits += 1
+        if exponent > 400 { return nil }
+        index += 1
+      }
+      guard exponentDigits > 0, index == e else { return nil }
+      scale += exponentNegative ? -exponent : exponent
     }
-    return records
+    guard scale >= -22, scale <= 22 else { return nil }
+    var value = Double(significand)
+    if scale < 0 { value /= exactPowersOfTen[-scale] } else { value *= exactPowersOfTen[scale] }
+    return negative ? -value : value
   }
+
+  /// 10^0 ... 10^22, each exactly representable as a Double.
+  static let exactPowersOfTen: [Double] = (0...22).map { power in
+    var value = 1.0
+    for _ in 0..<power { value *= 10 }
+    return value
+  }
+
+  @inline(__always) static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> (Int, Int) {
+    var s = start
+    var e = end
+    while s < e, bytes[s] == 0x20 || bytes[s] == 0x09 { s += 1 }
+    while e > s, bytes[e - 1] == 0x20 || bytes[e - 1] == 0x09 { e -= 1 }
+    return (s, e)
+  }
+
+  static func isMissing(_ bytes: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
+    let length = e - s
+    if length == 0 { return true }
+    if length > 4 { return false }
+    return missingMarkers.contains(String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<e]), as: UTF8.self))
+  }
+
+  /// A decimal number in bytes[s..<e] (no surrounding space), or nil. Uses the C library's strtod in
+  /// the "C" locale (correctly rounded, and the decimal point never depends on the user's locale).
+  static func parseNumber(_ bytes: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Double? {
+    let length = e - s
+    guard length > 0, length < 64 else {
+      return length == 0 ? nil : Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<e]), as: UTF8.self))
+    }
+    // Only characters a decimal number can hold; this also keeps strtod away from hex and "nan".
+    for index in s..<e {
+      switch bytes[index] {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "+"),
+        UInt8(ascii: "e"), UInt8(ascii: "E"):
+        continue
+      case UInt8(ascii: "i"), UInt8(ascii: "n"), UInt8(ascii: "f"), UInt8(ascii: "I"), UInt8(ascii: "N"),
+        UInt8(ascii: "F"):
+        return Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<e]), as: UTF8.self)).flatMap {
+          $0.isInfinite ? $0 : nil
+        }
+      default:
+        return nil
+      }
+    }
+    if let exact = parseShortDecimal(bytes, s, e) { return exact }
+    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer -> Double? in
+      for offset in 0..<length { buffer[offset] = CChar(bitPattern: bytes[s + offset]) }
+      buffer[length] = 0
+      var end: UnsafeMutablePointer<CChar>?
+      let value = lb_strtod_c(buffer.baseAddress!, &end)
+      guard let end, end - buffer.baseAddress! == length else { return nil }
+      return value
+    }
+  }
+}
+
+/// Where every field of a CSV file starts and ends, found in one pass over the bytes.
+struct FieldIndex: Sendable {
+  /// Per field: start offset, end offset (exclusive), and whether it was quoted.
+  private var starts: [Int] = []
+  private var ends: [Int] = []
+  private var quotedFields: Set<Int> = []
+  private(set) var columnCount = 0
+  private(set) var rowCount = 0
+
+  init(_ bytes: UnsafeBufferPointer<UInt8>, source: String) throws {
+    var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0  // UTF-8 byte-order mark
+    var line = 1
+    var fieldsInRow = 0
+    let count = bytes.count
+    starts.reserveCapacity(count / 8)
+    ends.reserveCapacity(count / 8)
+    while index < count {
+      // One field.
+      let fieldStart = index
+      var quoted = false
+      var start = index
+      var end = index
+      if bytes[index] == UInt8(ascii: "\"") {
+        quoted = true
+        let quoteLine = line
+        index += 1
+        start = index
+        while true {
+          guard index < count else {
+            throw DataError("'\(source)' line \(quoteLine): a quoted field is never closed")
+          }
+          let byte = bytes[index]
+          if byte == UInt8(ascii: "\"") {
+            if index + 1 < count, bytes[index + 1] == UInt8(ascii: "\"") {
+              index += 2
+              continue
+            }
+            break
+          }
+          if byte == 0x0A { line += 1 }
+          index += 1
+        }
+        end = index
+        index += 1  // closing quote; anything up to the delimiter is ignored, as pandas does
+        while index < count, bytes[index] != UInt8(ascii: ","), bytes[index] != 0x0A { index += 1 }
+      } else {
+        while index < count, bytes[index] != UInt8(ascii: ","), bytes[index] != 0x0A { index += 1 }
+        end = index
+        if end > fieldStart, bytes[end - 1] == 0x0D { end -= 1 }
+      }
+      if quoted { quotedFields.insert(starts.count) }
+      starts.append(start)
+      ends.append(end)
+      fieldsInRow += 1
+      if index < count, bytes[index] == UInt8(ascii: ",") {
+        index += 1
+        if index == count {  // a trailing delimiter before the end of the file: one more empty field
+          starts.append(index)
+          ends.append(index)
+          fieldsInRow += 1
+        } else {
+          continue
+        }
+      } else {
+        index += 1  // newline or end
+      }
+      try endRow(&fieldsInRow, line: line, source: source)
+      line += 1
+    }
+    if fieldsInRow > 0 { try endRow(&fieldsInRow, line: line, source: source) }
+  }
+
+  private mutating func endRow(_ fieldsInRow: inout Int, line: Int, source: String) throws {
+    defer { fieldsInRow = 0 }
+    if rowCount == 0 {
+      columnCount = fieldsInRow
+      rowCount = 1
+      return
+    }
+    if fieldsInRow == 1, starts[starts.count - 1] == ends[ends.count - 1], !quotedFields.contains(starts.count - 1) {
+      starts.removeLast()  // a blank line
+      ends.removeLast()
+      return
+    }
+    guard fieldsInRow == columnCount else {
+      throw DataError("'\(source)' line \(line): \(fieldsInRow) fields, but the header has \(columnCount)")
+    }
+    rowCount += 1
+  }
+
+  @inline(__always) func range(row: Int, column: Int) -> (Int, Int, Bool) {
+    let field = row * columnCount + column
+    return (starts[field], ends[field], !quotedFields.isEmpty && quotedFields.contains(field))
+  }
+
+  /// The field as text, with doubled quotes undone for quoted fields.
+  func text(row: Int, column: Int, in bytes: UnsafeBufferPointer<UInt8>) -> String {
+    let (start, end, quoted) = range(row: row, column: column)
+    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+    return quoted ? text.replacingOccurrences(of: "\"\"", with: "\"") : text
+  }
+}
+
+/// The file's bytes, read (never written) by the parallel workers while `parse` holds them.
+struct SharedBytes: @unchecked Sendable {
+  let buffer: UnsafeBufferPointer<UInt8>
+}
+
+/// One slot per column, filled from parallel workers.
+final class ColumnSlots: @unchecked Sendable {
+  private var slots: [Column?]
+  private let lock = NSLock()
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+  func store(_ column: Column, at index: Int) { lock.withLock { slots[index] = column } }
+  var columns: [Column] { slots.map { $0! } }
 }

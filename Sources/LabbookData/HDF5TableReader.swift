@@ -196,10 +196,18 @@ public enum HDF5TableReader {
     }
     var columns: [Column] = []
     columns.reserveCapacity(width + 1)
-    for j in 0..<width {
-      var values = [Double](repeating: 0, count: rows)
-      for i in 0..<rows { values[i] = flat[i * width + j] }
-      columns.append(.numeric(names[j], values))
+    flat.withUnsafeBufferPointer { source in
+      for j in 0..<width {
+        let values = [Double](unsafeUninitializedCapacity: rows) { target, initialized in
+          var offset = j
+          for i in 0..<rows {
+            target[i] = source[offset]
+            offset += width
+          }
+          initialized = rows
+        }
+        columns.append(.numeric(names[j], values))
+      }
     }
     var target: String?
     for sibling in targetSiblingNames where group.contains(sibling) && group.kind(of: sibling) == .dataset {

@@ -215,3 +215,34 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathCom
 enum LabbookCoreSpan {
   static let zero = SourceSpan(line: 1, column: 1, length: 1)
 }
+
+@Suite struct NumberParsingTests {
+  /// Every spelling must parse to exactly what Swift's own (correctly rounded) Double(String) gives.
+  @Test func fastPathsAgreeWithTheStandardLibrary() throws {
+    var generator = SeededGenerator(seed: 5)
+    var samples = [
+      "0", "-0", "0.1", "1e22", "1e23", "123.456e-7", "9007199254740993", "-2.5E+3", "1.7976931348623157e308",
+      "4.9e-324", "+7", ".5", "5.", "00012.5000", "123456789012345", "1234567890123456789",
+    ]
+    for _ in 0..<5000 {
+      let digits = String(generator.next() % 1_000_000_000_000_000_000)
+      let point = generator.uniform(below: digits.count + 1)
+      var text = String(digits.prefix(point)) + "." + String(digits.dropFirst(point))
+      if generator.uniform(below: 3) == 0 { text += "e\(generator.uniform(below: 60) - 30)" }
+      if generator.uniform(below: 2) == 0 { text = "-" + text }
+      samples.append(text)
+    }
+    for text in samples {
+      let bytes = Array(text.utf8)
+      let parsed = bytes.withUnsafeBufferPointer { CSVImport.parseNumber($0, 0, $0.count) }
+      #expect(parsed?.bitPattern == Double(text)?.bitPattern, "\(text)")
+    }
+  }
+
+  @Test func rejectsWhatIsNotADecimalNumber() {
+    for text in ["1,5", "0x10", "nan", "1e", "--1", "1.2.3", "abc", "1e5x"] {
+      let bytes = Array(text.utf8)
+      #expect(bytes.withUnsafeBufferPointer { CSVImport.parseNumber($0, 0, $0.count) } == nil, "\(text)")
+    }
+  }
+}
