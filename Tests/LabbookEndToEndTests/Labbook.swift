@@ -27,14 +27,21 @@ enum Labbook {
     _ arguments: [String], stdin: String? = nil, in directory: String = repositoryRoot,
     environment: [String: String] = [:]
   ) throws -> Result {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
     var env = ProcessInfo.processInfo.environment
     env["HOME"] = NSTemporaryDirectory()
     for (key, value) in environment { env[key] = value }
-    process.environment = env
+    return try launch(executable, arguments, stdin: stdin, in: directory, environment: env)
+  }
+
+  static func launch(
+    _ program: String, _ arguments: [String], stdin: String? = nil, in directory: String = repositoryRoot,
+    environment: [String: String]? = nil
+  ) throws -> Result {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    if let environment { process.environment = environment }
     let out = Pipe()
     let err = Pipe()
     let input = Pipe()
@@ -76,20 +83,7 @@ enum Labbook {
   }()
 
   static func runPython(_ python: String, _ code: String, arguments: [String] = []) throws -> Result {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = ["-c", code] + arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Result(
-      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-      stderr: String(decoding: errData, as: UTF8.self))
+    try launch(python, ["-c", code] + arguments)
   }
 
   static var systemPython: String? {

@@ -1,6 +1,24 @@
 import LabbookCore
 import LabbookData
 
+/// A table and a list of its columns, as `select` and `drop` take them.
+struct TableColumns: Sendable {
+  let table: ValueExpression
+  let columns: [Located<String>]
+
+  init(parsing parser: inout StatementParser) throws {
+    table = try parser.value("a table")
+    columns = try parser.columnList()
+  }
+
+  /// The table and the column names, each checked (with a "did you mean" at its location).
+  func resolve(in session: Session) throws -> (Table, [String]) {
+    let data = try session.table(table)
+    for column in columns { _ = try session.requireColumn(column, in: data) }
+    return (data, columns.map(\.value))
+  }
+}
+
 /// `select T [cols]`
 struct SelectCommand: Command {
   static let keyword = "select"
@@ -10,18 +28,15 @@ struct SelectCommand: Command {
     details: "Quote a name with spaces: [\"sepal length (cm)\", target] or use backticks.",
     example: "small = select credit [age, sex, risk]")
 
-  let table: ValueExpression
-  let columns: [Located<String>]
+  let arguments: TableColumns
 
   init(parsing parser: inout StatementParser) throws {
-    table = try parser.value("a table")
-    columns = try parser.columnList()
+    arguments = try TableColumns(parsing: &parser)
   }
 
   func execute(in session: Session) throws -> Value {
-    let data = try session.table(table)
-    for column in columns { _ = try session.requireColumn(column, in: data) }
-    return .table(try located(table.span) { try data.selecting(columns.map(\.value)) })
+    let (data, names) = try arguments.resolve(in: session)
+    return .table(try located(arguments.table.span) { try data.selecting(names) })
   }
 }
 
@@ -34,18 +49,15 @@ struct DropCommand: Command {
     details: "",
     example: "features = drop credit [risk]")
 
-  let table: ValueExpression
-  let columns: [Located<String>]
+  let arguments: TableColumns
 
   init(parsing parser: inout StatementParser) throws {
-    table = try parser.value("a table")
-    columns = try parser.columnList()
+    arguments = try TableColumns(parsing: &parser)
   }
 
   func execute(in session: Session) throws -> Value {
-    let data = try session.table(table)
-    for column in columns { _ = try session.requireColumn(column, in: data) }
-    return .table(try located(table.span) { try data.dropping(columns.map(\.value)) })
+    let (data, names) = try arguments.resolve(in: session)
+    return .table(try located(arguments.table.span) { try data.dropping(names) })
   }
 }
 
