@@ -64,13 +64,18 @@ struct HelpCommand: Command {
 enum HelpText {
   static var overview: String {
     var lines = ["Statements (one per line; `help STATEMENT` for details):", ""]
-    let width = CommandTable.all.map { $0.help.usage.count }.max() ?? 0
-    lines.append(
-      "  " + "param NAME = DEFAULT".padding(toLength: width, withPad: " ", startingAt: 0)
-        + "  a parameter, overridden by --param NAME=VALUE")
-    for command in CommandTable.all {
-      lines.append(
-        "  " + command.help.usage.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + command.help.summary)
+    let entries =
+      [("param NAME = DEFAULT", "a parameter, overridden by --param NAME=VALUE")]
+      + CommandTable.all.map { ($0.help.usage, $0.help.summary) }
+    // Usage and summary side by side when they fit in 100 columns, else the summary below.
+    let width = 44
+    for (usage, summary) in entries {
+      if usage.count <= width {
+        lines.append("  " + usage.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + summary)
+      } else {
+        lines.append("  " + usage)
+        lines.append("  " + String(repeating: " ", count: width) + "  " + summary)
+      }
     }
     lines += [
       "",
