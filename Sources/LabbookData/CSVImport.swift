@@ -1,5 +1,6 @@
 import CNumberParsing
 import Foundation
+import LabbookCore
 
 /// Reads a CSV file (RFC 4180: quoted fields, doubled quotes, CRLF or LF) with a header row.
 /// A column is numeric when every non-missing field parses as a number, else categorical.
@@ -10,19 +11,19 @@ public enum CSVImport {
   /// Field spellings that mean "missing", as pandas reads them by default.
   public static let missingMarkers: Set<String> = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A"]
 
-  public static func read(path: String, name: String) throws -> Table {
+  public static func read(path: String, name: String, threads: Int = defaultThreadCount) throws -> Table {
     guard FileManager.default.fileExists(atPath: path) else { throw DataError("no such file: '\(path)'") }
     guard let data = FileManager.default.contents(atPath: path) else { throw DataError("cannot read '\(path)'") }
-    return try parse(data, name: name, source: path)
+    return try parse(data, name: name, source: path, threads: threads)
   }
 
-  public static func parse(_ data: Data, name: String, source: String) throws -> Table {
+  public static func parse(_ data: Data, name: String, source: String, threads: Int = defaultThreadCount) throws -> Table {
     try data.withUnsafeBytes { raw in
-      try parse(raw.bindMemory(to: UInt8.self), name: name, source: source)
+      try parse(raw.bindMemory(to: UInt8.self), name: name, source: source, threads: threads)
     }
   }
 
-  static func parse(_ bytes: UnsafeBufferPointer<UInt8>, name: String, source: String) throws -> Table {
+  static func parse(_ bytes: UnsafeBufferPointer<UInt8>, name: String, source: String, threads: Int) throws -> Table {
     let fields = try FieldIndex(bytes, source: source)
     guard fields.columnCount > 0 else { throw DataError("'\(source)' is empty: a CSV file needs a header row") }
     var names: [String] = []
@@ -36,7 +37,7 @@ public enum CSVImport {
     let slots = ColumnSlots(count: fields.columnCount)
     let shared = SharedBytes(buffer: bytes)
     let headers = names
-    DispatchQueue.concurrentPerform(iterations: fields.columnCount) { column in
+    parallelFor(count: fields.columnCount, threads: threads) { column in
       slots.store(inferColumn(name: headers[column], column: column, fields: fields, bytes: shared.buffer), at: column)
     }
     return try Table(name: name, columns: slots.columns)

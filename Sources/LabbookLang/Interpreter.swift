@@ -3,12 +3,12 @@ import LabbookCore
 import LabbookNotebook
 
 /// Runs statements in a session and records each as a notebook cell: the one path shared by
-/// `labbook run`, the REPL and (later) replay.
+/// `labbook run`, the REPL and replay.
 public final class Interpreter {
   public let session: Session
-  public let recorder: NotebookRecorder?
+  public let recorder: NotebookRecorder
 
-  public init(session: Session, recorder: NotebookRecorder?) {
+  public init(session: Session, recorder: NotebookRecorder) {
     self.session = session
     self.recorder = recorder
   }
@@ -18,9 +18,10 @@ public final class Interpreter {
     case failure(LabError)
   }
 
-  /// Executes `statement` and records it. `sourceName` and `source` locate errors (the script, or
-  /// the text typed at the prompt). Recording failures are reported but never lose the result.
-  public func run(_ statement: Statement, sourceName: String, source: String) -> (Outcome, recordingError: String?) {
+  /// Executes `statement` and records it as the next cell. Errors keep their location in the
+  /// caller's source (for the terminal); the recorded cell locates them within the cell itself.
+  /// A failure to write the notebook is returned, never thrown, so no result is lost.
+  public func run(_ statement: Statement) -> (outcome: Outcome, cell: NotebookCell, recordingError: String?) {
     let started = DispatchTime.now().uptimeNanoseconds
     let outcome: Outcome
     do {
@@ -31,7 +32,6 @@ public final class Interpreter {
       outcome = .failure(LabError("\(error)", at: statement.span))
     }
     let elapsed = Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
-    guard let recorder else { return (outcome, nil) }
     let index = recorder.nextIndex
     let outputs: [CellOutput]
     var replay: [(String, JSONValue)] = []
@@ -39,22 +39,29 @@ public final class Interpreter {
     case .success(let value):
       outputs = [.result(executionCount: index, text: value.text, json: value.json)]
     case .failure(let error):
-      let report = ErrorReport.text(error, sourceName: sourceName, source: source)
-      outputs = [
-        .error(name: "LabbookError", message: error.message, traceback: report.split(separator: "\n").map(String.init))
-      ]
-      replay.append(("error", ErrorReport.json(error)))
+      // The cell's error points into the cell itself, so replaying the cell alone reproduces it exactly.
+      let local = LabError(error.message, at: error.span.map { cellRelative($0, statement.span) })
+      let report = ErrorReport.text(local, sourceName: "cell \(index)", source: statement.source)
+      let traceback = report.split(separator: "\n").map(String.init)
+      outputs = [.error(name: "LabbookError", message: error.message, traceback: traceback)]
+      replay.append(("error", ErrorReport.json(local)))
     }
     let cell = NotebookCell(
       index: index, source: statement.source, outputs: outputs, previousHash: recorder.chainHead,
-      elapsedMilliseconds: elapsed,
-      inputs: session.statementInputs, replay: replay)
+      elapsedMilliseconds: elapsed, inputs: session.statementInputs, replay: replay)
     recorder.setParams(session.params.map { ($0.0, $0.1.plainJSON) })
     do {
       try recorder.append(cell)
-      return (outcome, nil)
+      return (outcome, cell, nil)
     } catch {
-      return (outcome, "cannot write the notebook '\(recorder.path)': \(error.localizedDescription)")
+      return (outcome, cell, "cannot write the notebook '\(recorder.path ?? "")': \(error.localizedDescription)")
     }
   }
+}
+
+/// A span of the script as a span of the cell whose statement starts at `start`.
+func cellRelative(_ span: SourceSpan, _ start: SourceSpan) -> SourceSpan {
+  let line = span.line - start.line + 1
+  let column = span.line == start.line ? span.column - start.column + 1 : span.column
+  return SourceSpan(line: max(1, line), column: max(1, column), length: span.length)
 }

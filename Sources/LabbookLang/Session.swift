@@ -14,12 +14,15 @@ public final class Session {
   /// The parameters in effect, in the order declared, with the values used.
   public private(set) var params: [(String, Value)] = []
   public let seed: UInt64
+  /// Worker threads for parallel work; results never depend on it.
+  public let threads: Int
   public private(set) var history: [String] = []
   /// Files read by the statement being executed (reset for each statement).
   public private(set) var statementInputs: [RecordedInput] = []
 
-  public init(seed: UInt64 = 0, paramOverrides: [String: String] = [:]) {
+  public init(seed: UInt64 = 0, threads: Int = defaultThreadCount, paramOverrides: [String: String] = [:]) {
     self.seed = seed
+    self.threads = max(1, threads)
     var parsed: [String: Value] = [:]
     for (name, text) in paramOverrides { parsed[name] = Session.parseParamValue(text) }
     self.paramOverrides = parsed
@@ -89,6 +92,9 @@ public final class Session {
     case .table(var table):
       table.name = names[0]
       return .table(table)
+    case .loaded(var table, let source):
+      table.name = names[0]
+      return .loaded(table, source: source)
     case .tuple(let parts) where parts.count == names.count:
       return .tuple(zip(parts, names).map { renamed($0, [$1]) })
     default: return value
@@ -167,10 +173,12 @@ public final class Session {
 
   // MARK: Files
 
-  /// Records a file the statement read, by content hash.
-  public func recordInput(_ path: String) throws {
+  /// Records a file the statement read, by content hash, and returns the record.
+  @discardableResult
+  public func recordInput(_ path: String) throws -> RecordedInput {
     let digest = try SHA256Digest.hex(fileAt: path)
     let input = RecordedInput(path: path, sha256: digest)
     if !statementInputs.contains(input) { statementInputs.append(input) }
+    return input
   }
 }

@@ -12,6 +12,10 @@ extension Value {
       return .object([("kind", .string("value")), ("type", .string("duration")), ("seconds", .num(d))])
     case .list(let items): return .object([("kind", .string("list")), ("items", .array(items.map(\.json)))])
     case .table(let table): return ResultJSON.table(table)
+    case .loaded(let table, let source):
+      guard case .object(var pairs) = ResultJSON.table(table) else { return .null }
+      pairs.append(("source", source.json))
+      return .object(pairs)
     case .tuple(let parts): return .object([("kind", .string("values")), ("values", .array(parts.map(\.json)))])
     case .description(let name, let description): return ResultJSON.describe(name, description)
     case .findings(let name, let rows, let findings):

@@ -10,6 +10,8 @@ extension Value {
     case .duration(let d): return "\(formatNumber(d))s"
     case .list(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
     case .table(let table): return TableText.summary(table)
+    case .loaded(let table, let source):
+      return TableText.summary(table) + "\nread from \(source.path) (sha256 \(source.sha256.prefix(12))…)"
     case .tuple(let parts): return parts.map(\.text).joined(separator: "\n\n")
     case .description(let name, let description): return TableText.describe(name, description)
     case .findings(let name, let rows, let findings): return TableText.findings(name, rows, findings)

@@ -1,5 +1,6 @@
 import LabbookCore
 import LabbookData
+import LabbookNotebook
 
 /// Everything a statement can produce or a variable can hold. Rendering as text or JSON is separate
 /// (`Value+Text.swift`, `Value+JSON.swift`), so the prompt, `--json` and the notebook show the same value.
@@ -9,6 +10,8 @@ public indirect enum Value: Sendable {
   case duration(Double)
   case list([Value])
   case table(Table)
+  /// A table just read from a file, with the file's content hash (so the chain covers the input).
+  case loaded(Table, source: RecordedInput)
   /// Several values bound at once (`train, test = split ...`).
   case tuple([Value])
   case description(table: String, TableDescription)
@@ -27,7 +30,7 @@ public indirect enum Value: Sendable {
     case .string: return "string"
     case .duration: return "duration"
     case .list: return "list"
-    case .table: return "table"
+    case .table, .loaded: return "table"
     case .tuple: return "values"
     case .description: return "description"
     case .findings: return "check report"
@@ -45,6 +48,7 @@ public indirect enum Value: Sendable {
     if case .param(_, let value, _) = self { return value }
     if case .rows(let table, _) = self { return .table(table) }
     if case .saved(_, _, let table) = self { return .table(table) }
+    if case .loaded(let table, _) = self { return .table(table) }
     return self
   }
 

@@ -57,6 +57,8 @@ public struct NotebookMetadata: Sendable {
   public var revision: Int = 1
   public var parent: String?
   public var params: [(String, JSONValue)] = []
+  /// The `--param NAME=VALUE` texts the run was given, so replay can give them again.
+  public var overrides: [String: String] = [:]
   public var seed: UInt64
   public var inputs: [RecordedInput] = []
   public var source: String?
@@ -75,6 +77,7 @@ public struct NotebookMetadata: Sendable {
       ("revision", .number(Double(revision))),
       ("parent", .optional(parent)),
       ("params", .object(params)),
+      ("overrides", .object(overrides.keys.sorted().map { ($0, .string(overrides[$0]!)) })),
       ("seed", .number(Double(seed))),
       ("inputs", .array(inputs.map(\.json))),
     ]

@@ -1,15 +1,19 @@
 import Foundation
 import LabbookCore
 
-/// Appends cells to a notebook and rewrites the file atomically after each one, so the file on disk
-/// is always a complete, valid notebook of every cell run so far.
+/// Appends cells to a notebook. When `writesEachCell`, the file is rewritten atomically after each
+/// one, so the file on disk is always a complete, valid notebook of every cell run so far; otherwise
+/// (replay with `--output`) it is written once, by `write()`, when the whole run succeeded. With no
+/// path (`--no-record`) nothing is written.
 public final class NotebookRecorder {
   public private(set) var notebook: Notebook
-  public let path: String
+  public let path: String?
+  public let writesEachCell: Bool
 
-  public init(path: String, metadata: NotebookMetadata) {
+  public init(path: String?, metadata: NotebookMetadata, writesEachCell: Bool = true) {
     self.path = path
     self.notebook = Notebook(metadata: metadata)
+    self.writesEachCell = writesEachCell
   }
 
   public var nextIndex: Int { notebook.cells.count + 1 }
@@ -21,12 +25,13 @@ public final class NotebookRecorder {
     for input in cell.inputs where !notebook.metadata.inputs.contains(input) {
       notebook.metadata.inputs.append(input)
     }
-    try write()
+    if writesEachCell { try write() }
   }
 
   public func setParams(_ params: [(String, JSONValue)]) { notebook.metadata.params = params }
 
   public func write() throws {
+    guard let path else { return }
     try AtomicFile.write(notebook.fileText, to: path)
   }
 }

@@ -61,6 +61,13 @@ struct GlobalOptions: ParsableArguments {
     }
   }
 
+  /// --threads, else $LABBOOK_THREADS, else every core.
+  var threadCount: Int {
+    if let threads { return threads }
+    if let text = ProcessInfo.processInfo.environment["LABBOOK_THREADS"], let n = Int(text), n >= 1 { return n }
+    return defaultThreadCount
+  }
+
   var registryPath: String {
     registry ?? ProcessInfo.processInfo.environment["LABBOOK_REGISTRY"] ?? "registry"
   }

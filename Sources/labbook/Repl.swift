@@ -37,17 +37,16 @@ struct Repl: ParsableCommand {
 
   func run() throws {
     let reader = LineReader()
-    let session = Session(seed: global.seed, paramOverrides: try parseParams(params))
-    var recorder: NotebookRecorder?
-    if !noRecord {
-      let path = notebook ?? "notebooks/session-\(sessionStamp()).ipynb"
-      recorder = NotebookRecorder(
-        path: path, metadata: NotebookMetadata(created: isoTimestamp(), seed: global.seed, source: nil))
-    }
+    let overrides = try parseParams(params)
+    let session = Session(seed: global.seed, threads: global.threadCount, paramOverrides: overrides)
+    var metadata = NotebookMetadata(created: isoTimestamp(), seed: global.seed, source: nil)
+    metadata.overrides = overrides
+    let path = noRecord ? nil : notebook ?? "notebooks/session-\(sessionStamp()).ipynb"
+    let recorder = NotebookRecorder(path: path, metadata: metadata)
     let interpreter = Interpreter(session: session, recorder: recorder)
     let output = Output(json: json)
     if reader.interactive {
-      let recording = recorder.map { "recording to \($0.path)" } ?? "not recording"
+      let recording = path.map { "recording to \($0)" } ?? "not recording"
       print("Labbook \(Labbook.toolVersion) — \(recording). Type `help` for statements, Ctrl-D to leave.")
       CompletionWords.shared.update(from: session)
     }
@@ -92,7 +91,7 @@ struct Repl: ParsableCommand {
       return false
     }
     for statement in statements {
-      let (outcome, recordingError) = interpreter.run(statement, sourceName: name, source: text)
+      let (outcome, _, recordingError) = interpreter.run(statement)
       if let recordingError { standardError("error: \(recordingError)") }
       switch outcome {
       case .success(let value): output.result(value)

@@ -51,13 +51,14 @@ struct Run: ParsableCommand {
       throw ExitCode(1)
     }
     let notebookPath = notebook ?? ((script as NSString).deletingPathExtension + ".ipynb")
+    let overrides = try parseParams(params)
     var metadata = NotebookMetadata(created: isoTimestamp(), seed: global.seed, source: script)
-    metadata.params = []
+    metadata.overrides = overrides
     let recorder = NotebookRecorder(path: notebookPath, metadata: metadata)
-    let interpreter = Interpreter(
-      session: Session(seed: global.seed, paramOverrides: try parseParams(params)), recorder: recorder)
+    let session = Session(seed: global.seed, threads: global.threadCount, paramOverrides: overrides)
+    let interpreter = Interpreter(session: session, recorder: recorder)
     for statement in statements {
-      let (outcome, recordingError) = interpreter.run(statement, sourceName: script, source: source)
+      let (outcome, _, recordingError) = interpreter.run(statement)
       if let recordingError { standardError("error: \(recordingError)") }
       switch outcome {
       case .success(let value): output.result(value)

@@ -99,7 +99,11 @@ import Testing
     let cells = try #require(try Labbook.notebook(directory + "/out.ipynb")["cells"]?.arrayValue)
     #expect(cells.count == 2)
     #expect(cells[1]["outputs"]?.arrayValue?.first?["output_type"]?.stringValue == "error")
-    #expect(cells[1]["metadata"]?["labbook"]?["error"]?["line"]?.doubleValue == 2)
+    // In the notebook the error is located within its cell, so replaying the cell alone reproduces it.
+    #expect(cells[1]["metadata"]?["labbook"]?["error"]?["line"]?.doubleValue == 1)
+    #expect(cells[1]["metadata"]?["labbook"]?["error"]?["column"]?.doubleValue == 11)
+    let traceback = cells[1]["outputs"]?.arrayValue?.first?["traceback"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    #expect(traceback.contains(" --> cell 2:1:11"))
   }
 
   @Test func aSyntaxErrorAnywhereRunsNothing() throws {

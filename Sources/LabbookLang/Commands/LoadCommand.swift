@@ -30,8 +30,7 @@ struct LoadCommand: Command {
     let table = try located(objectPath?.span ?? file.span) {
       try HDF5TableReader.load(path: path, inside: inside, name: stem(path))
     }
-    try session.recordInput(path)
-    return .table(table)
+    return .loaded(table, source: try session.recordInput(path))
   }
 }
 
@@ -55,9 +54,8 @@ struct ImportCommand: Command {
 
   func execute(in session: Session) throws -> Value {
     let path = try session.string(file, "the file")
-    let table = try located(file.span) { try CSVImport.read(path: path, name: stem(path)) }
-    try session.recordInput(path)
-    return .table(table)
+    let table = try located(file.span) { try CSVImport.read(path: path, name: stem(path), threads: session.threads) }
+    return .loaded(table, source: try session.recordInput(path))
   }
 }
 

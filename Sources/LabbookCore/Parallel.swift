@@ -1,0 +1,23 @@
+import Dispatch
+import Foundation
+
+/// Runs `body(index)` for every index in 0..<count on at most `threads` workers. Each index is
+/// processed exactly once and callers store results by index, so the outcome never depends on the
+/// number of threads or on scheduling.
+public func parallelFor(count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+  let workers = max(1, min(threads, count))
+  if workers == 1 {
+    for index in 0..<count { body(index) }
+    return
+  }
+  DispatchQueue.concurrentPerform(iterations: workers) { worker in
+    var index = worker
+    while index < count {
+      body(index)
+      index += workers
+    }
+  }
+}
+
+/// The number of worker threads to use by default: every core.
+public var defaultThreadCount: Int { ProcessInfo.processInfo.activeProcessorCount }
