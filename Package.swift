@@ -20,9 +20,9 @@ let package = Package(
     .target(
       name: "LabbookCore",
       dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-    .target(name: "CNumberParsing"),
-    .target(name: "LabbookData", dependencies: ["HDF5Kit", "LabbookCore", "CNumberParsing"]),
-    .target(name: "LabbookNotebook", dependencies: ["LabbookCore"]),
+    .target(name: "CLabbookSupport"),
+    .target(name: "LabbookData", dependencies: ["HDF5Kit", "LabbookCore", "CLabbookSupport"]),
+    .target(name: "LabbookNotebook", dependencies: ["LabbookCore", "CLabbookSupport"]),
     .target(
       name: "LabbookLang", dependencies: ["LabbookData", "LabbookNotebook", "LabbookCore"]),
     .executableTarget(

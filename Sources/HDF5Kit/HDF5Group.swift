@@ -93,8 +93,10 @@ public final class HDF5Group: AttributeHolder, @unchecked Sendable {
     return HDF5Group(handle: Handle(id, close: H5Gclose), path: childPath(name), file: file)
   }
 
-  /// Removes the link `name` from this group.
-  public func removeLink(_ name: String) throws {
-    try checkStatus("cannot remove '\(childPath(name))'") { H5Ldelete(handle.id, name, lb_h5p_default()) }
+  /// Copies the object `name` (with everything below it) into `destination` under the same name.
+  public func copy(_ name: String, to destination: HDF5Group) throws {
+    try checkStatus("cannot copy '\(childPath(name))'") {
+      H5Ocopy(handle.id, name, destination.objectID, name, lb_h5p_default(), lb_h5p_default())
+    }
   }
 }

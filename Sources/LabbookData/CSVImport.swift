@@ -1,4 +1,4 @@
-import CNumberParsing
+import CLabbookSupport
 import Foundation
 import LabbookCore
 
@@ -17,7 +17,9 @@ public enum CSVImport {
     return try parse(data, name: name, source: path, threads: threads)
   }
 
-  public static func parse(_ data: Data, name: String, source: String, threads: Int = defaultThreadCount) throws -> Table {
+  public static func parse(_ data: Data, name: String, source: String, threads: Int = defaultThreadCount) throws
+    -> Table
+  {
     try data.withUnsafeBytes { raw in
       try parse(raw.bindMemory(to: UInt8.self), name: name, source: source, threads: threads)
     }

@@ -22,25 +22,27 @@ public enum HDF5TableWriter {
     if let clash = firstDuplicate(datasetNames) {
       throw DataError("two columns would both be stored as '\(clash)' ('/' becomes '_'); rename one with `derive`")
     }
-    let exists = FileManager.default.fileExists(atPath: path)
-    if exists {
+    var previous: HDF5File?
+    if FileManager.default.fileExists(atPath: path) {
       let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
       guard size > 0, HDF5File.isHDF5(path) else {
         throw DataError("'\(path)' exists and is not an HDF5 file; not overwriting it")
       }
-      let file = try HDF5File.open(path, writable: true)
-      try write(table, datasetNames: datasetNames, into: file, components: components)
-      try file.flush()
-      return
+      previous = try HDF5File.open(path)
     }
-    // A new file is written beside its final name and moved into place, so no half-written file remains.
     let directory = (path as NSString).deletingLastPathComponent
     if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
       throw DataError("cannot save to '\(path)': folder '\(directory)' does not exist")
     }
-    let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+    // The file is always written anew beside its final name and moved into place: no half-written file
+    // is ever seen, and the same tables give the same bytes however often they are saved. Other objects
+    // of an existing file are copied across unchanged.
+    let temporary =
+      (directory.isEmpty ? "" : directory + "/") + ".\((path as NSString).lastPathComponent).tmp-\(getpid())"
     do {
-      try writeNewFile(table, datasetNames: datasetNames, temporary: temporary, components: components)
+      try writeNewFile(
+        table, datasetNames: datasetNames, temporary: temporary, components: components, keeping: previous)
+      previous = nil
       if rename(temporary, path) != 0 { throw DataError("cannot move the new file into place at '\(path)'") }
     } catch {
       try? FileManager.default.removeItem(atPath: temporary)
@@ -48,12 +50,25 @@ public enum HDF5TableWriter {
     }
   }
 
-  private static func writeNewFile(_ table: Table, datasetNames: [String], temporary: String, components: [String])
-    throws
-  {
+  private static func writeNewFile(
+    _ table: Table, datasetNames: [String], temporary: String, components: [String], keeping previous: HDF5File?
+  ) throws {
     let file = try HDF5File.create(temporary)
+    if let previous { try copyAll(from: try previous.root, to: try file.root, except: components) }
     try write(table, datasetNames: datasetNames, into: file, components: components)
     try file.flush()
+  }
+
+  /// Copies every object of `source` into `destination` but the one at `excluded` (a path below it).
+  private static func copyAll(from source: HDF5Group, to destination: HDF5Group, except excluded: [String]) throws {
+    for name in try source.linkNames() {
+      if name != excluded.first {
+        try source.copy(name, to: destination)
+      } else if excluded.count > 1, source.kind(of: name) == .group {
+        try copyAll(
+          from: try source.openGroup(name), to: try destination.createGroup(name), except: Array(excluded.dropFirst()))
+      }
+    }
   }
 
   private static func write(_ table: Table, datasetNames: [String], into file: HDF5File, components: [String]) throws {
@@ -69,7 +84,6 @@ public enum HDF5TableWriter {
       }
     }
     let leaf = components[components.count - 1]
-    if parent.contains(leaf) { try parent.removeLink(leaf) }
     let group = try parent.createGroup(leaf)
     try group.setAttribute("labbook_format", integer: format)
     try group.setAttribute("columns", strings: table.columnNames)

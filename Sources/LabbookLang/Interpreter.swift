@@ -54,7 +54,7 @@ public final class Interpreter {
       try recorder.append(cell)
       return (outcome, cell, nil)
     } catch {
-      return (outcome, cell, "cannot write the notebook '\(recorder.path ?? "")': \(error.localizedDescription)")
+      return (outcome, cell, "the notebook was not saved: \(error.localizedDescription)")
     }
   }
 }

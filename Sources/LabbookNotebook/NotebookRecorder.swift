@@ -1,3 +1,4 @@
+import CLabbookSupport
 import Foundation
 import LabbookCore
 
@@ -36,33 +37,29 @@ public final class NotebookRecorder {
   }
 }
 
-/// Writes a file by writing a sibling temporary file, syncing it, and renaming it over the target.
+/// Replaces a file atomically (see `lb_atomic_write`): a reader, or a process killed mid-write,
+/// sees the old file or the new one, and no temporary file is left behind.
 public enum AtomicFile {
   public static func write(_ text: String, to path: String) throws {
     let directory = (path as NSString).deletingLastPathComponent
     if !directory.isEmpty {
-      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-    let name = (path as NSString).lastPathComponent
-    let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())"
-    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary]) }
-    let bytes = Array(text.utf8)
-    var written = 0
-    while written < bytes.count {
-      let n = bytes[written...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
-      if n <= 0 {
-        close(descriptor)
-        unlink(temporary)
-        throw CocoaError(.fileWriteOutOfSpace, userInfo: [NSFilePathErrorKey: temporary])
+      do {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      } catch {
+        throw FileWriteError(path: path, reason: "cannot create the folder '\(directory)'")
       }
-      written += n
     }
-    fsync(descriptor)
-    close(descriptor)
-    guard rename(temporary, path) == 0 else {
-      unlink(temporary)
-      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+    let target = directory.isEmpty ? "./" + path : path
+    var bytes = Array(text.utf8)
+    let status = bytes.withUnsafeMutableBufferPointer { buffer in
+      buffer.withMemoryRebound(to: CChar.self) { lb_atomic_write(target, $0.baseAddress, $0.count) }
     }
+    guard status == 0 else { throw FileWriteError(path: path, reason: String(cString: strerror(status))) }
   }
+}
+
+public struct FileWriteError: Error, LocalizedError, Sendable {
+  public let path: String
+  public let reason: String
+  public var errorDescription: String? { "cannot write '\(path)': \(reason)" }
 }

@@ -15,12 +15,14 @@ struct Labbook: ParsableCommand {
         labbook                                   start the REPL (records notebooks/session-*.ipynb)
         labbook run notebooks/tour.lab            run a script headlessly, record notebooks/tour.ipynb
         labbook run s.lab --param data="new.h5"   override a `param` declared in the script
+        labbook replay notebooks/tour.ipynb --check   prove the notebook reproduces its outputs
+        labbook verify notebooks/tour.ipynb       check the hash chain without running anything
         echo 'describe load "datasets/iris.h5"' | labbook --no-record
 
       Inside Labbook, type `help` for the statements and `help STATEMENT` for one of them.
       """,
     version: Labbook.toolVersion,
-    subcommands: [Repl.self, Run.self],
+    subcommands: [Repl.self, Run.self, Replay.self, Verify.self],
     defaultSubcommand: Repl.self)
 
   static let toolVersion = LabbookCore.Labbook.version

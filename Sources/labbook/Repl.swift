@@ -39,7 +39,7 @@ struct Repl: ParsableCommand {
     let reader = LineReader()
     let overrides = try parseParams(params)
     let session = Session(seed: global.seed, threads: global.threadCount, paramOverrides: overrides)
-    var metadata = NotebookMetadata(created: isoTimestamp(), seed: global.seed, source: nil)
+    var metadata = NotebookMetadata(created: isoTimestampNow(), seed: global.seed, source: nil)
     metadata.overrides = overrides
     let path = noRecord ? nil : notebook ?? "notebooks/session-\(sessionStamp()).ipynb"
     let recorder = NotebookRecorder(path: path, metadata: metadata)
@@ -92,13 +92,13 @@ struct Repl: ParsableCommand {
     }
     for statement in statements {
       let (outcome, _, recordingError) = interpreter.run(statement)
-      if let recordingError { standardError("error: \(recordingError)") }
       switch outcome {
       case .success(let value): output.result(value)
-      case .failure(let error):
-        output.error(error, sourceName: name, source: text)
-        return false
+      case .failure(let error): output.error(error, sourceName: name, source: text)
       }
+      if let recordingError { standardError("error: \(recordingError)") }
+      if case .failure = outcome { return false }
+      if recordingError != nil { return false }
     }
     return true
   }

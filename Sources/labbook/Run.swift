@@ -52,7 +52,7 @@ struct Run: ParsableCommand {
     }
     let notebookPath = notebook ?? ((script as NSString).deletingPathExtension + ".ipynb")
     let overrides = try parseParams(params)
-    var metadata = NotebookMetadata(created: isoTimestamp(), seed: global.seed, source: script)
+    var metadata = NotebookMetadata(created: isoTimestampNow(), seed: global.seed, source: script)
     metadata.overrides = overrides
     let recorder = NotebookRecorder(path: notebookPath, metadata: metadata)
     let session = Session(seed: global.seed, threads: global.threadCount, paramOverrides: overrides)
@@ -69,10 +69,4 @@ struct Run: ParsableCommand {
       if recordingError != nil { throw ExitCode(1) }
     }
   }
-}
-
-func isoTimestamp(_ date: Date = Date()) -> String {
-  let formatter = ISO8601DateFormatter()
-  formatter.timeZone = TimeZone(identifier: "UTC")
-  return formatter.string(from: date)
 }

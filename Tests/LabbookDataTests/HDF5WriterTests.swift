@@ -42,6 +42,17 @@ import Testing
     #expect(try Data(contentsOf: URL(fileURLWithPath: first)) == Data(contentsOf: URL(fileURLWithPath: second)))
   }
 
+  @Test func resavingIntoTheSameFileGivesIdenticalBytes() throws {
+    // What a replay does: save again, over the file the recorded run wrote.
+    let path = temporaryPath("again.h5")
+    try HDF5TableWriter.save(try sample(), to: path, group: "/t")
+    let first = try Data(contentsOf: URL(fileURLWithPath: path))
+    try HDF5TableWriter.save(try sample(), to: path, group: "/t")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == first)
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
+    #expect(!leftovers.contains { $0.contains(".tmp-") })
+  }
+
   @Test func savingIntoAnExistingFileKeepsOtherGroupsAndReplacesItsOwn() throws {
     let path = temporaryPath("multi.h5")
     var table = try sample()

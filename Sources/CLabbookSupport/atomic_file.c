@@ -1,0 +1,57 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+
+static int write_all(int fd, const char *data, size_t length) {
+  size_t done = 0;
+  while (done < length) {
+    ssize_t n = write(fd, data + done, length - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    done += (size_t)n;
+  }
+  return fsync(fd) == 0 ? 0 : errno;
+}
+
+int lb_atomic_write(const char *path, const char *data, size_t length) {
+  char *copy = strdup(path);
+  if (!copy) return ENOMEM;
+  const char *folder = dirname(copy);
+  char temporary[4096];
+  snprintf(temporary, sizeof temporary, "%s/.%s.tmp-%d", folder, strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
+           (int)getpid());
+  int result = 0;
+  int fd = open(folder, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    result = write_all(fd, data, length);
+    if (result == 0) {
+      char proc[64];
+      snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+      unlink(temporary);
+      if (linkat(AT_FDCWD, proc, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) != 0) result = errno;
+    }
+    close(fd);
+  } else {
+    // File systems without O_TMPFILE: a named temporary file, removed on any failure.
+    fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      free(copy);
+      return errno;
+    }
+    result = write_all(fd, data, length);
+    close(fd);
+  }
+  if (result == 0 && rename(temporary, path) != 0) result = errno;
+  if (result != 0) unlink(temporary);
+  free(copy);
+  return result;
+}

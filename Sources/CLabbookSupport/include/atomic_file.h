@@ -1,0 +1,12 @@
+#ifndef LABBOOK_ATOMIC_FILE_H
+#define LABBOOK_ATOMIC_FILE_H
+
+#include <stddef.h>
+
+/// Replaces the file at `path` with `length` bytes of `data`, atomically: readers see the old file
+/// or the new one, never a part. The bytes go to an unnamed temporary file in the same folder
+/// (O_TMPFILE), are synced, given a name and renamed over `path`; a process killed before the rename
+/// leaves nothing behind. Returns 0, or an errno value.
+int lb_atomic_write(const char *path, const char *data, size_t length);
+
+#endif

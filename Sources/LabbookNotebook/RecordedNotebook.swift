@@ -1,0 +1,98 @@
+import Foundation
+import LabbookCore
+
+/// A notebook read back from disk: what replay and verify need, with every field checked.
+public struct RecordedNotebook: Sendable {
+  public struct Cell: Sendable {
+    /// 1-based position in the file.
+    public var position: Int
+    public var source: String
+    /// The outputs exactly as stored (compared and hashed as canonical JSON).
+    public var outputs: [JSONValue]
+    /// The hash recorded in the cell's metadata, if any.
+    public var hash: String?
+    public var inputs: [RecordedInput]
+  }
+
+  public var path: String
+  /// sha256 of the file's bytes: the next revision's `parent`.
+  public var fileHash: String
+  public var cells: [Cell]
+  public var seed: UInt64
+  public var revision: Int
+  public var params: [(String, JSONValue)]
+  public var overrides: [String: String]
+  public var inputs: [RecordedInput]
+  public var chain: String?
+  public var source: String?
+
+  /// Reads and checks a Labbook notebook; every problem is a `NotebookError` naming the file.
+  public static func read(_ path: String) throws -> RecordedNotebook {
+    guard FileManager.default.fileExists(atPath: path) else { throw NotebookError("no such notebook: '\(path)'") }
+    guard let data = FileManager.default.contents(atPath: path) else { throw NotebookError("cannot read '\(path)'") }
+    let json: JSONValue
+    do {
+      json = try JSONValue.parse(String(decoding: data, as: UTF8.self))
+    } catch let error as JSONParseError {
+      throw NotebookError("'\(path)' is not a notebook: it is not valid JSON (\(error))")
+    }
+    guard json["nbformat"]?.doubleValue == 4 else {
+      throw NotebookError("'\(path)' is not an nbformat 4 notebook")
+    }
+    guard let labbook = json["metadata"]?["labbook"], labbook["format"]?.doubleValue == Double(NotebookMetadata.format)
+    else {
+      throw NotebookError("'\(path)' was not written by Labbook (no metadata.labbook with format 1)")
+    }
+    guard let cellValues = json["cells"]?.arrayValue else { throw NotebookError("'\(path)' has no list of cells") }
+    var cells: [Cell] = []
+    for (offset, value) in cellValues.enumerated() {
+      let position = offset + 1
+      guard value["cell_type"]?.stringValue == "code" else {
+        throw NotebookError("'\(path)' cell \(position) is not a code cell; Labbook notebooks hold only code cells")
+      }
+      guard let source = sourceText(value["source"]) else {
+        throw NotebookError("'\(path)' cell \(position) has no source text")
+      }
+      let cellLabbook = value["metadata"]?["labbook"]
+      cells.append(
+        Cell(
+          position: position, source: source, outputs: value["outputs"]?.arrayValue ?? [],
+          hash: cellLabbook?["hash"]?.stringValue, inputs: inputs(cellLabbook?["inputs"])))
+    }
+    var overrides: [String: String] = [:]
+    if case .object(let pairs)? = labbook["overrides"] {
+      for (name, value) in pairs { overrides[name] = value.stringValue }
+    }
+    var params: [(String, JSONValue)] = []
+    if case .object(let pairs)? = labbook["params"] { params = pairs }
+    let seed = labbook["seed"]?.doubleValue ?? 0
+    return RecordedNotebook(
+      path: path, fileHash: SHA256Digest.hex(data), cells: cells,
+      seed: seed >= 0 && seed < 1.8e19 ? UInt64(seed) : 0,
+      revision: Int(labbook["revision"]?.doubleValue ?? 1), params: params, overrides: overrides,
+      inputs: inputs(labbook["inputs"]), chain: labbook["chain"]?.stringValue, source: labbook["source"]?.stringValue)
+  }
+
+  /// nbformat allows a cell's source as one string or as a list of lines.
+  static func sourceText(_ value: JSONValue?) -> String? {
+    if let text = value?.stringValue { return text }
+    if let lines = value?.arrayValue {
+      let parts = lines.compactMap(\.stringValue)
+      return parts.count == lines.count ? parts.joined() : nil
+    }
+    return nil
+  }
+
+  static func inputs(_ value: JSONValue?) -> [RecordedInput] {
+    (value?.arrayValue ?? []).compactMap { item in
+      guard let path = item["path"]?.stringValue, let sha256 = item["sha256"]?.stringValue else { return nil }
+      return RecordedInput(path: path, sha256: sha256)
+    }
+  }
+}
+
+public struct NotebookError: Error, CustomStringConvertible, Sendable {
+  public let message: String
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}

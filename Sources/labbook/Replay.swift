@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import LabbookCore
+import LabbookLang
+import LabbookNotebook
+
+struct Replay: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Re-execute a notebook headlessly; with --check, prove it reproduces its recorded outputs.",
+    discussion: """
+      Every cell runs again from its recorded source, in order, in a fresh session with the notebook's seed and
+      parameters. An input file whose sha256 differs from the recorded one is named on stderr with both hashes
+      (unless a --param redirected it); with --check that stops the replay before the cell runs, unless
+      --allow-changed-inputs.
+
+      --check compares every cell's outputs with the recorded ones and prints what differs, cell by cell.
+      --output writes the new run as the next revision (revision + 1, parent = sha256 of this notebook);
+      it is written only when the replay succeeds, so nothing is overwritten by a failed run.
+
+      Exit status: 0 when the replay succeeded (and, with --check, every output is identical), 1 when a cell
+      differs or fails or the notebook cannot be read, 2 for usage errors.
+
+      Retrain on new data:  labbook replay notebooks/train.ipynb --param data="datasets/new.h5" --output new.ipynb
+      """)
+
+  @Argument(help: ArgumentHelp("The notebook to replay.", valueName: "notebook.ipynb"))
+  var notebook: String
+
+  @Flag(help: "Compare every cell's outputs with the recorded ones; exit 1 on any difference.")
+  var check = false
+
+  @Option(name: .customLong("param"), help: ArgumentHelp("Override a parameter (repeatable).", valueName: "name=value"))
+  var params: [String] = []
+
+  @Option(help: ArgumentHelp("Write the new run as the next revision.", valueName: "out.ipynb"))
+  var output: String?
+
+  @Flag(help: "Go on (and compare) when an input file's content changed since the recording.")
+  var allowChangedInputs = false
+
+  @Flag(help: "Allow register cells to write to the registry (the registry is not in this version yet).")
+  var writeRegistry = false
+
+  @Flag(help: "Print each statement's structured result as one JSON object per line.")
+  var json = false
+
+  @OptionGroup var global: GlobalOptions
+
+  func validate() throws {
+    _ = try parseParams(params)
+  }
+
+  func run() throws {
+    let recorded: RecordedNotebook
+    do {
+      recorded = try RecordedNotebook.read(notebook)
+    } catch let error as NotebookError {
+      standardError("error: \(error.message)")
+      throw ExitCode(1)
+    }
+    var options = Replayer.Options()
+    options.check = check
+    options.params = try parseParams(params)
+    options.allowChangedInputs = allowChangedInputs
+    options.threads = global.threadCount
+    options.outputPath = output
+    let output = Output(json: json)
+    let summary = Replayer(notebook: recorded, options: options).run { cell in
+      for (input, now) in cell.changedInputs {
+        standardError(
+          "warning: cell \(cell.position): input '\(input.path)' changed since it was recorded\n  recorded sha256 \(input.sha256)\n  now      sha256 \(now)"
+        )
+      }
+      guard let outcome = cell.outcome else { return }
+      if check {
+        report(cell, outcome)
+      } else {
+        switch outcome {
+        case .success(let value): output.result(value)
+        case .failure(let error): output.error(error, sourceName: "cell \(cell.position)", source: cell.source)
+        }
+      }
+    }
+    if let failure = summary.failure { standardError("error: \(failure)") }
+    if check {
+      let total = recorded.cells.count
+      if summary.succeeded {
+        print("replayed \(summary.cellsRun) of \(total) cells: every output identical")
+      } else {
+        print("replayed \(summary.cellsRun) of \(total) cells: \(summary.cellsDiffering) differ")
+      }
+    }
+    if summary.wroteOutput, let path = options.outputPath {
+      standardError("wrote revision \(recorded.revision + 1) to \(path)")
+    }
+    let failed = summary.failure != nil || (check && !summary.succeeded)
+    if failed { throw ExitCode(1) }
+  }
+
+  /// One line per cell, and under a differing cell each differing field, recorded then replayed.
+  private func report(_ cell: Replayer.CellReport, _ outcome: Interpreter.Outcome) {
+    let statement = ChainVerifier.summary(cell.source)
+    let label = "cell \(cell.position)".padding(toLength: 9, withPad: " ", startingAt: 0)
+    if cell.differences.isEmpty {
+      print("\(label) identical  \(statement)")
+      return
+    }
+    print("\(label) DIFFERS    \(statement)")
+    for difference in cell.differences {
+      print("  \(difference.path)")
+      print("    recorded: \(difference.recorded)")
+      print("    replayed: \(difference.replayed)")
+    }
+  }
+}
+
+struct Verify: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check a notebook's hash chain and recorded input hashes without executing anything.",
+    discussion: """
+      Each cell's hash must equal sha256(previous cell's hash ‖ source ‖ canonical JSON of outputs), the chain head
+      must name the last cell, and the inputs listed in the metadata must be those the cells recorded. An edited
+      source or output, or a cell inserted, deleted or moved, breaks the chain at the first cell it touches.
+      The input files on disk are compared with their recorded hashes too (reported, not counted as tampering).
+
+      Exit status: 0 intact, 1 tampered (naming the first bad cell) or unreadable, 2 for usage errors.
+      """)
+
+  @Argument(help: ArgumentHelp("The notebook to verify.", valueName: "notebook.ipynb"))
+  var notebook: String
+
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    let recorded: RecordedNotebook
+    do {
+      recorded = try RecordedNotebook.read(notebook)
+    } catch let error as NotebookError {
+      standardError("error: \(error.message)")
+      throw ExitCode(1)
+    }
+    let report = ChainVerifier.verify(recorded)
+    for (input, state) in report.inputStatus {
+      switch state {
+      case .unchanged: print("input unchanged  \(input.path)")
+      case .changed(let now):
+        print("input CHANGED    \(input.path)\n  recorded sha256 \(input.sha256)\n  now      sha256 \(now)")
+      case .missing: print("input MISSING    \(input.path) (recorded sha256 \(input.sha256))")
+      }
+    }
+    if let problem = report.problem {
+      print("tampered: \(problem)")
+      throw ExitCode(1)
+    }
+    print("intact: \(report.cellCount) cells, revision \(recorded.revision), chain \(recorded.chain ?? "")")
+  }
+}
