@@ -51,13 +51,7 @@ struct Replay: ParsableCommand {
   }
 
   func run() throws {
-    let recorded: RecordedNotebook
-    do {
-      recorded = try RecordedNotebook.read(notebook)
-    } catch let error as NotebookError {
-      standardError("error: \(error.message)")
-      throw ExitCode(1)
-    }
+    let recorded = try readNotebook(notebook)
     var options = Replayer.Options()
     options.check = check
     options.params = try parseParams(params)
@@ -132,13 +126,7 @@ struct Verify: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
-    let recorded: RecordedNotebook
-    do {
-      recorded = try RecordedNotebook.read(notebook)
-    } catch let error as NotebookError {
-      standardError("error: \(error.message)")
-      throw ExitCode(1)
-    }
+    let recorded = try readNotebook(notebook)
     let report = ChainVerifier.verify(recorded)
     for (input, state) in report.inputStatus {
       switch state {
@@ -153,5 +141,15 @@ struct Verify: ParsableCommand {
       throw ExitCode(1)
     }
     print("intact: \(report.cellCount) cells, revision \(recorded.revision), chain \(recorded.chain ?? "")")
+  }
+}
+
+/// Reads a recorded notebook, or reports why it cannot be used (exit 1, as for any bad notebook).
+func readNotebook(_ path: String) throws -> RecordedNotebook {
+  do {
+    return try RecordedNotebook.read(path)
+  } catch let error as NotebookError {
+    standardError("error: \(error.message)")
+    throw ExitCode(1)
   }
 }
