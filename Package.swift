@@ -22,9 +22,10 @@ let package = Package(
       dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "CLabbookSupport"),
     .target(name: "LabbookData", dependencies: ["HDF5Kit", "LabbookCore", "CLabbookSupport"]),
+    .target(name: "LabbookML", dependencies: ["LabbookData", "LabbookCore"]),
     .target(name: "LabbookNotebook", dependencies: ["LabbookCore", "CLabbookSupport"]),
     .target(
-      name: "LabbookLang", dependencies: ["LabbookData", "LabbookNotebook", "LabbookCore"]),
+      name: "LabbookLang", dependencies: ["LabbookData", "LabbookML", "LabbookNotebook", "LabbookCore"]),
     .executableTarget(
       name: "labbook",
       dependencies: [
@@ -35,6 +36,7 @@ let package = Package(
       name: "labbook-bench", dependencies: ["LabbookData", "HDF5Kit"], path: "benchmarks/Sources/labbook-bench"),
     .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "CHDF5"]),
     .testTarget(name: "LabbookDataTests", dependencies: ["LabbookData", "HDF5Kit", "CHDF5"]),
+    .testTarget(name: "LabbookMLTests", dependencies: ["LabbookML", "LabbookData", "LabbookCore"]),
     .testTarget(name: "LabbookNotebookTests", dependencies: ["LabbookNotebook", "LabbookCore"]),
     .testTarget(name: "LabbookLangTests", dependencies: ["LabbookLang", "LabbookData"]),
     .testTarget(

@@ -4,7 +4,8 @@ public enum CommandTable {
   public static let all: [any Command.Type] = [
     LoadCommand.self, ImportCommand.self, SaveCommand.self, ShowCommand.self, DescribeCommand.self,
     CheckCommand.self, SelectCommand.self, DropCommand.self, FilterCommand.self, DeriveCommand.self,
-    SplitCommand.self, VarsCommand.self, HelpCommand.self, HistoryCommand.self,
+    SplitCommand.self, PipelineCommand.self, TrainCommand.self, EvaluateCommand.self, CrossValidateCommand.self,
+    PredictCommand.self, ImportanceCommand.self, VarsCommand.self, HelpCommand.self, HistoryCommand.self,
   ]
 
   public static let commands: [String: any Command.Type] = Dictionary(
@@ -12,9 +13,8 @@ public enum CommandTable {
 
   /// Statements of SPEC §2 that later versions add; naming them gives a clear message, not a parse error.
   public static let later: [String: String] = [
-    "pipeline": "feature pipelines", "train": "learners", "automl": "AutoML", "evaluate": "metrics",
-    "cv": "cross-validation", "predict": "prediction", "fairness": "fairness reports", "mitigate": "bias mitigation",
-    "importance": "permutation importance", "drift": "drift reports", "register": "the model registry",
+    "automl": "AutoML", "fairness": "fairness reports", "mitigate": "bias mitigation",
+    "drift": "drift reports", "register": "the model registry",
     "use": "the model registry", "compare": "model comparison", "promote": "the model registry",
     "rollback": "the model registry", "models": "the model registry",
   ]

@@ -95,6 +95,8 @@ public final class Session {
     case .loaded(var table, let source):
       table.name = names[0]
       return .loaded(table, source: source)
+    case .model(_, let model):
+      return .model(name: names[0], model)
     case .tuple(let parts) where parts.count == names.count:
       return .tuple(zip(parts, names).map { renamed($0, [$1]) })
     default: return value

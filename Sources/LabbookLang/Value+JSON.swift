@@ -54,6 +54,8 @@ extension Value {
       return .object([("kind", .string("help")), ("topic", .string(topic)), ("text", .string(text))])
     case .history(let statements):
       return .object([("kind", .string("history")), ("statements", .array(statements.map { .string($0) }))])
+    case .pipeline, .model, .metrics, .crossValidation, .importance:
+      return LearningJSON.render(self)
     case .param(let name, let value, let overridden):
       return .object([
         ("kind", .string("param")), ("name", .string(name)), ("value", value.plainJSON),

@@ -28,6 +28,8 @@ extension Value {
       return statements.enumerated().map { "\($0.offset + 1)  \($0.element)" }.joined(separator: "\n")
     case .param(let name, let value, let overridden):
       return "\(name) = \(value.text)\(overridden ? "  (from --param)" : "")"
+    case .pipeline, .model, .metrics, .crossValidation, .importance:
+      return LearningText.render(self)
     }
   }
 

@@ -1,5 +1,6 @@
 import LabbookCore
 import LabbookData
+import LabbookML
 import LabbookNotebook
 
 /// Everything a statement can produce or a variable can hold. Rendering as text or JSON is separate
@@ -22,6 +23,11 @@ public indirect enum Value: Sendable {
   case help(topic: String, text: String)
   case history([String])
   case param(name: String, value: Value, overridden: Bool)
+  case pipeline(Pipeline)
+  case model(name: String, TrainedModel)
+  case metrics(model: String, table: String, Metrics)
+  case crossValidation(model: String, table: String, CrossValidation)
+  case importance(model: String, table: String, PermutationImportance)
 
   /// What kind of thing this is, in words, for messages and `vars`.
   public var typeName: String {
@@ -40,6 +46,11 @@ public indirect enum Value: Sendable {
     case .help: return "help"
     case .history: return "history"
     case .param(_, let value, _): return value.typeName
+    case .pipeline: return "pipeline"
+    case .model: return "model"
+    case .metrics: return "metrics"
+    case .crossValidation: return "cross-validation"
+    case .importance: return "importance"
     }
   }
 
@@ -66,6 +77,19 @@ public indirect enum Value: Sendable {
     case .tuple(let values), .list(let values):
       if name == "count" { return .number(Double(values.count)) }
       return nil
+    case .model(_, let model):
+      switch name {
+      case "task": return .string(model.task.rawValue)
+      case "target": return .string(model.target)
+      case "learner": return .string(model.kind.rawValue)
+      case "classes": return .list(model.classes.map { .string($0) })
+      case "features": return .list(model.featureNames.map { .string($0) })
+      default: return nil
+      }
+    case .metrics(_, _, let metrics):
+      return metrics.value(name).map { .number($0) }
+    case .crossValidation(_, _, let cv):
+      return cv.metrics[name].map { .number($0.mean) }
     default: return nil
     }
   }
@@ -74,6 +98,10 @@ public indirect enum Value: Sendable {
     switch bound {
     case .table: return ["rows", "columns", "target", "protected"]
     case .tuple, .list: return ["count"]
+    case .model: return ["task", "target", "learner", "classes", "features"]
+    case .metrics(_, _, let m):
+      return (m.task == .classification ? Metrics.classificationNames : Metrics.regressionNames).filter { m.value($0) != nil }
+    case .crossValidation(_, _, let cv): return cv.metricNames
     default: return []
     }
   }

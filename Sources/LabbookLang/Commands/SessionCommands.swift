@@ -1,5 +1,6 @@
 import Foundation
 import LabbookData
+import LabbookML
 
 /// `vars`
 struct VarsCommand: Command {
@@ -38,14 +39,25 @@ struct HelpCommand: Command {
     usage: "help [STATEMENT]", summary: "this list, or one statement's help", details: "", example: "help split")
 
   let topic: Located<String>?
+  let subtopic: Located<String>?
 
   init(parsing parser: inout StatementParser) throws {
     topic = parser.atEnd ? nil : try parser.name("a statement name")
+    subtopic = parser.atEnd ? nil : try parser.name("a learner, after `help train`")
   }
 
   func execute(in session: Session) throws -> Value {
     guard let topic else { return .help(topic: "", text: HelpText.overview) }
     if topic.value == "param" { return .help(topic: "param", text: HelpText.param) }
+    if let subtopic {
+      guard topic.value == "train" else { throw LabError("only `help train KIND` takes a second word", at: subtopic.span) }
+      guard let learner = LearnerKind(rawValue: subtopic.value) else {
+        throw LabError(
+          "unknown learner '\(subtopic.value)'; learners are " + LearnerKind.allCases.map(\.rawValue).joined(separator: ", "),
+          at: subtopic.span)
+      }
+      return .help(topic: "train \(learner.rawValue)", text: HelpText.learner(learner))
+    }
     if topic.value == "expressions" { return .help(topic: "expressions", text: FilterCommand.help.details) }
     guard let command = CommandTable.commands[topic.value] else {
       if let area = CommandTable.later[topic.value] {
@@ -93,6 +105,20 @@ enum HelpText {
       used is recorded in the notebook's metadata.
     example: param data = "datasets/german_credit.h5"
     """
+
+  static func learner(_ learner: LearnerKind) -> String {
+    var lines = ["train \(learner.rawValue) on TABLE target COLUMN [with PIPELINE] [PARAM VALUE]...", "  " + learner.summary]
+    let tasks = [LabbookML.Task.classification, .regression].filter { learner.tasks.contains($0) }.map(\.rawValue)
+    lines.append("  tasks: " + tasks.joined(separator: ", "))
+    if learner.parameters.isEmpty {
+      lines.append("  no hyper-parameters")
+    } else {
+      lines.append("")
+      let rows = learner.parameters.map { ["  " + $0.name, "[\($0.defaultValue)]", $0.help + " (" + $0.allowedText + ")"] }
+      lines.append(TableText.grid(header: ["  name", "default", "meaning"], rows: rows, numericColumns: []))
+    }
+    return lines.joined(separator: "\n")
+  }
 
   static func page(_ help: CommandHelp) -> String {
     var text = help.usage + "\n  " + help.summary

@@ -1,0 +1,98 @@
+import LabbookCore
+import LabbookData
+
+/// K-fold cross-validation of a learner configuration: folds stratified by class for classification,
+/// rows assigned to folds by a seeded shuffle, each fold trained on the rest (pipeline refitted each
+/// time). Reports each metric's mean and (population) standard deviation over the folds.
+public struct CrossValidation: Sendable {
+  public var folds: Int
+  public var metrics: [String: (mean: Double, std: Double)]
+  public var perFold: [Metrics]
+  public var metricNames: [String]
+
+  /// The fold (0..<k) of every row: stratified for classification (each class dealt round-robin after
+  /// a seeded shuffle), plain shuffled otherwise.
+  public static func foldAssignment(target: Target, folds k: Int, seed: UInt64) -> [Int] {
+    var generator = SeededGenerator(seed: seed)
+    var fold = [Int](repeating: 0, count: target.rowCount)
+    if target.task == .classification {
+      var next = 0
+      for c in 0..<target.classes.count {
+        var rows = (0..<target.rowCount).filter { target.codes[$0] == c }
+        generator.shuffle(&rows)
+        for row in rows {
+          fold[row] = next % k
+          next += 1
+        }
+      }
+    } else {
+      var rows = Array(0..<target.rowCount)
+      generator.shuffle(&rows)
+      for (position, row) in rows.enumerated() { fold[row] = position % k }
+    }
+    return fold
+  }
+
+  public static func run(
+    _ model: TrainedModel, on table: Table, folds k: Int, seed: UInt64, threads: Int
+  ) throws -> CrossValidation {
+    guard k >= 2 else { throw MLError("`folds` must be at least 2") }
+    guard table.rowCount >= k else { throw MLError("\(k) folds need at least \(k) rows; table '\(table.name)' has \(table.rowCount)") }
+    let target = try Target.read(table, column: model.target, task: model.task)
+    let assignment = foldAssignment(target: target, folds: k, seed: seed)
+    let pipeline = try model.pipelineDescription.map { _ in try model.unfittedPipeline() }
+    var results: [Metrics] = []
+    for fold in 0..<k {
+      let trainRows = (0..<table.rowCount).filter { assignment[$0] != fold }
+      let testRows = (0..<table.rowCount).filter { assignment[$0] == fold }
+      let trained = try Trainer.train(
+        model.kind, on: table.taking(trainRows), target: model.target, task: model.task, pipeline: pipeline,
+        parameters: model.parameters.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }, seed: derivedSeed(model.seed, UInt64(fold)),
+        threads: threads)
+      results.append(try trained.evaluate(on: table.taking(testRows)))
+    }
+    let names = model.task == .classification ? Metrics.classificationNames : Metrics.regressionNames
+    var summary: [String: (Double, Double)] = [:]
+    for name in names {
+      let values = results.compactMap { $0.value(name) }
+      guard !values.isEmpty else { continue }
+      let mean = values.reduce(0, +) / Double(values.count)
+      let std = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
+      summary[name] = (mean, std)
+    }
+    return CrossValidation(folds: k, metrics: summary, perFold: results, metricNames: names.filter { summary[$0] != nil })
+  }
+}
+
+/// Permutation importance (Breiman, 2001): how much the score drops when one input column's values
+/// are shuffled, averaged over seeded repeats. The score is accuracy for classification, R² for regression.
+public struct PermutationImportance: Sendable {
+  public var metric: String
+  public var baseline: Double
+  public var repeats: Int
+  /// Per input column: mean and standard deviation of the score drop, largest mean first.
+  public var columns: [(name: String, mean: Double, std: Double)]
+
+  public static func run(_ model: TrainedModel, on table: Table, repeats: Int, seed: UInt64) throws -> PermutationImportance {
+    let metric = model.task == .classification ? "accuracy" : "r2"
+    let baseline = try model.evaluate(on: table).value(metric) ?? 0
+    var results: [(String, Double, Double)] = []
+    for (index, name) in model.inputColumns.enumerated() {
+      var drops: [Double] = []
+      for repeat_ in 0..<repeats {
+        var generator = SeededGenerator(seed: derivedSeed(seed, UInt64(index * 1000 + repeat_)))
+        var order = Array(0..<table.rowCount)
+        generator.shuffle(&order)
+        var shuffled = table
+        guard let position = shuffled.columns.firstIndex(where: { $0.name == name }) else { continue }
+        shuffled.columns[position] = table.columns[position].taking(order)
+        drops.append(baseline - (try model.evaluate(on: shuffled).value(metric) ?? 0))
+      }
+      let mean = drops.reduce(0, +) / Double(max(drops.count, 1))
+      let std = (drops.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(drops.count, 1))).squareRoot()
+      results.append((name, mean, std))
+    }
+    results.sort { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+    return PermutationImportance(metric: metric, baseline: baseline, repeats: repeats, columns: results)
+  }
+}

@@ -1,0 +1,118 @@
+/// Features reduced once to at most 255 bins each (LightGBM's first step): a numeric feature with few
+/// distinct values gets one bin per value (so splits are exact), otherwise bins of about equal counts;
+/// a categorical feature gets one bin per level. Missing values have their own code.
+struct FeatureBins: Sendable, Equatable {
+  /// Numeric: bin b holds values ≤ upperBounds[b] (the last bound is +∞).
+  var upperBounds: [Double]
+  var isCategorical: Bool
+  var count: Int { upperBounds.count }
+
+  static let missing: UInt8 = 255
+
+  static func make(_ values: [Double], levels: [String]?, maximumBins: Int) -> FeatureBins {
+    if let levels, levels.count < 255 {
+      return FeatureBins(upperBounds: (0..<levels.count).map(Double.init), isCategorical: true)
+    }
+    let sorted = values.filter { !$0.isNaN }.sorted()
+    var distinct: [Double] = []
+    distinct.reserveCapacity(min(sorted.count, 1024))
+    for value in sorted where distinct.last != value { distinct.append(value) }
+    if distinct.isEmpty { return FeatureBins(upperBounds: [.infinity], isCategorical: false) }
+    var bounds: [Double] = []
+    if distinct.count <= maximumBins {
+      for b in 0..<(distinct.count - 1) { bounds.append((distinct[b] + distinct[b + 1]) / 2) }
+    } else {
+      // Cut at equally spaced ranks, then between the value there and the next distinct value.
+      var previous = -Double.infinity
+      for b in 1..<maximumBins {
+        let value = sorted[b * sorted.count / maximumBins]
+        guard value > previous, let next = nextDistinct(after: value, in: distinct) else { continue }
+        bounds.append((value + next) / 2)
+        previous = value
+      }
+    }
+    bounds.append(.infinity)
+    return FeatureBins(upperBounds: bounds, isCategorical: false)
+  }
+
+  private static func nextDistinct(after value: Double, in distinct: [Double]) -> Double? {
+    var low = 0
+    var high = distinct.count
+    while low < high {
+      let middle = (low + high) / 2
+      if distinct[middle] <= value { low = middle + 1 } else { high = middle }
+    }
+    return low < distinct.count ? distinct[low] : nil
+  }
+
+  @inline(__always) func code(_ value: Double) -> UInt8 {
+    if value.isNaN { return FeatureBins.missing }
+    if isCategorical {
+      let level = Int(value)
+      return level >= 0 && level < count ? UInt8(level) : FeatureBins.missing
+    }
+    var low = 0
+    var high = upperBounds.count - 1
+    while low < high {
+      let middle = (low + high) / 2
+      if value <= upperBounds[middle] { high = middle } else { low = middle + 1 }
+    }
+    return UInt8(low)
+  }
+}
+
+/// A feature matrix as bin codes, one contiguous column per feature.
+struct BinnedMatrix: Sendable {
+  var codes: [[UInt8]]
+  var bins: [FeatureBins]
+  var rowCount: Int
+
+  init(_ x: FeatureMatrix, bins: [FeatureBins]) {
+    self.bins = bins
+    rowCount = x.rowCount
+    codes = zip(x.features, bins).map { feature, featureBins in feature.values.map { featureBins.code($0) } }
+  }
+
+  static func fit(_ x: FeatureMatrix, maximumBins: Int) -> BinnedMatrix {
+    BinnedMatrix(x, bins: x.features.map { FeatureBins.make($0.values, levels: $0.levels, maximumBins: maximumBins) })
+  }
+}
+
+/// A binary tree over bin codes. Internal nodes send a row left when its code is at most
+/// `threshold` (or, for categorical splits, is in `leftCategories`); missing values follow
+/// `missingLeft`. Children ≥ 0 are nodes, children < 0 are leaves (~child is the leaf's index).
+struct BinnedTree: Sendable, Equatable {
+  struct Node: Sendable, Equatable {
+    var feature: Int
+    var threshold: Int
+    var missingLeft: Bool
+    var leftCategories: [UInt64]?
+    var left: Int
+    var right: Int
+
+    @inline(__always) func goesLeft(_ code: UInt8) -> Bool {
+      if code == FeatureBins.missing { return missingLeft }
+      if let set = leftCategories { return set[Int(code) >> 6] & (1 << UInt64(code & 63)) != 0 }
+      return Int(code) <= threshold
+    }
+  }
+
+  var nodes: [Node] = []
+  /// Leaf values, `stride` per leaf (class probabilities, or one value).
+  var leafValues: [Double] = []
+  var stride = 1
+
+  /// The leaf a row reaches.
+  @inline(__always) func leaf(_ codes: [[UInt8]], row: Int) -> Int {
+    if nodes.isEmpty { return 0 }
+    var node = 0
+    while true {
+      let n = nodes[node]
+      let next = n.goesLeft(codes[n.feature][row]) ? n.left : n.right
+      if next < 0 { return ~next }
+      node = next
+    }
+  }
+
+  var leafCount: Int { leafValues.count / max(stride, 1) }
+}

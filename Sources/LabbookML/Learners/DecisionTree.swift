@@ -1,0 +1,263 @@
+import Foundation
+import LabbookCore
+
+/// CART on binned features: depth-first, each split the one with the largest weighted impurity
+/// decrease (gini or entropy for classes, squared error for numbers), missing values sent to
+/// whichever side is better.
+struct DecisionTreeSettings: Sendable {
+  enum Criterion: String, Sendable { case gini, entropy, squaredError }
+  var maximumDepth: Int?
+  var minimumLeaf: Int
+  var criterion: Criterion
+  /// Features considered at each split (all, or a random subset for forests).
+  var featuresPerSplit: Int
+}
+
+struct DecisionTreeBuilder {
+  let binned: BinnedMatrix
+  let target: Target
+  let weights: [Double]
+  let settings: DecisionTreeSettings
+  var generator: SeededGenerator
+
+  private var indices: [Int] = []
+  private var tree = BinnedTree()
+  private var classCount: Int { target.classes.count }
+  private var isClassification: Bool { target.task == .classification }
+
+  init(binned: BinnedMatrix, target: Target, weights: [Double], settings: DecisionTreeSettings, generator: SeededGenerator) {
+    self.binned = binned
+    self.target = target
+    self.weights = weights
+    self.settings = settings
+    self.generator = generator
+  }
+
+  mutating func build() -> BinnedTree {
+    indices = (0..<binned.rowCount).filter { weights[$0] > 0 }
+    tree = BinnedTree()
+    tree.stride = isClassification ? classCount : 1
+    let root = grow(start: 0, end: indices.count, depth: 0)
+    if root < 0 && tree.nodes.isEmpty { return tree }
+    return tree
+  }
+
+  private struct Split {
+    var feature: Int
+    var threshold: Int
+    var missingLeft: Bool
+    var gain: Double
+  }
+
+  /// Grows the subtree for indices[start..<end]; returns a node index, or ~leaf for a leaf.
+  private mutating func grow(start: Int, end: Int, depth: Int) -> Int {
+    let (totals, weight) = statistics(start, end)
+    let canSplit =
+      (settings.maximumDepth.map { depth < $0 } ?? true) && weight >= 2 * Double(settings.minimumLeaf)
+      && impurity(totals, weight) > 1e-12
+    guard canSplit, let split = bestSplit(start, end, totals: totals, weight: weight) else {
+      return ~makeLeaf(totals, weight)
+    }
+    // Partition in place: rows going left first, order kept stable so results never depend on chance.
+    let codes = binned.codes[split.feature]
+    var left: [Int] = []
+    var right: [Int] = []
+    for position in start..<end {
+      let row = indices[position]
+      let code = codes[row]
+      let goesLeft = code == FeatureBins.missing ? split.missingLeft : Int(code) <= split.threshold
+      if goesLeft { left.append(row) } else { right.append(row) }
+    }
+    for (offset, row) in (left + right).enumerated() { indices[start + offset] = row }
+    let nodeIndex = tree.nodes.count
+    tree.nodes.append(
+      BinnedTree.Node(feature: split.feature, threshold: split.threshold, missingLeft: split.missingLeft, leftCategories: nil, left: 0, right: 0))
+    let middle = start + left.count
+    let leftChild = grow(start: start, end: middle, depth: depth + 1)
+    let rightChild = grow(start: middle, end: end, depth: depth + 1)
+    tree.nodes[nodeIndex].left = leftChild
+    tree.nodes[nodeIndex].right = rightChild
+    return nodeIndex
+  }
+
+  /// Class weights (classification) or [Σw, Σwy, Σwy²] (regression), and the total weight.
+  private func statistics(_ start: Int, _ end: Int) -> ([Double], Double) {
+    var totals = [Double](repeating: 0, count: isClassification ? classCount : 3)
+    var weight = 0.0
+    for position in start..<end {
+      let row = indices[position]
+      let w = weights[row]
+      weight += w
+      if isClassification {
+        totals[target.codes[row]] += w
+      } else {
+        let y = target.values[row]
+        totals[0] += w
+        totals[1] += w * y
+        totals[2] += w * y * y
+      }
+    }
+    return (totals, weight)
+  }
+
+  private mutating func makeLeaf(_ totals: [Double], _ weight: Double) -> Int {
+    let index = tree.leafCount
+    if isClassification {
+      tree.leafValues += totals.map { weight > 0 ? $0 / weight : 1 / Double(classCount) }
+    } else {
+      tree.leafValues.append(totals[0] > 0 ? totals[1] / totals[0] : 0)
+    }
+    return index
+  }
+
+  /// Impurity per unit weight: gini, entropy, or variance.
+  private func impurity(_ totals: [Double], _ weight: Double) -> Double {
+    guard weight > 0 else { return 0 }
+    switch settings.criterion {
+    case .gini:
+      var sum = 0.0
+      for t in totals { sum += (t / weight) * (t / weight) }
+      return 1 - sum
+    case .entropy:
+      var sum = 0.0
+      for t in totals where t > 0 { sum -= (t / weight) * Foundation.log2(t / weight) }
+      return sum
+    case .squaredError:
+      return max(0, totals[2] / weight - (totals[1] / weight) * (totals[1] / weight))
+    }
+  }
+
+  private mutating func candidateFeatures() -> [Int] {
+    let d = binned.codes.count
+    var features = Array(0..<d)
+    if settings.featuresPerSplit >= d { return features }
+    for i in 0..<settings.featuresPerSplit {
+      let j = i + generator.uniform(below: d - i)
+      features.swapAt(i, j)
+    }
+    return Array(features.prefix(settings.featuresPerSplit))
+  }
+
+  private mutating func bestSplit(_ start: Int, _ end: Int, totals: [Double], weight: Double) -> Split? {
+    let stride = totals.count
+    let parentScore = impurity(totals, weight) * weight
+    var best: Split?
+    let minimum = Double(settings.minimumLeaf)
+    for feature in candidateFeatures() {
+      let bins = binned.bins[feature].count
+      var histogram = [Double](repeating: 0, count: (bins + 1) * stride)
+      var binWeight = [Double](repeating: 0, count: bins + 1)
+      let codes = binned.codes[feature]
+      for position in start..<end {
+        let row = indices[position]
+        let code = codes[row]
+        let bin = code == FeatureBins.missing ? bins : Int(code)
+        let w = weights[row]
+        binWeight[bin] += w
+        if isClassification {
+          histogram[bin * stride + target.codes[row]] += w
+        } else {
+          let y = target.values[row]
+          histogram[bin * stride] += w
+          histogram[bin * stride + 1] += w * y
+          histogram[bin * stride + 2] += w * y * y
+        }
+      }
+      let missing = Array(histogram[(bins * stride)..<((bins + 1) * stride)])
+      let missingWeight = binWeight[bins]
+      var left = [Double](repeating: 0, count: stride)
+      var leftWeight = 0.0
+      for threshold in 0..<(bins - 1) {
+        for s in 0..<stride { left[s] += histogram[threshold * stride + s] }
+        leftWeight += binWeight[threshold]
+        if binWeight[threshold] == 0 { continue }
+        for missingLeft in missingWeight > 0 ? [false, true] : [false] {
+          let lw = leftWeight + (missingLeft ? missingWeight : 0)
+          let rw = weight - lw
+          guard lw >= minimum, rw >= minimum, lw > 0, rw > 0 else { continue }
+          var l = left
+          if missingLeft { for s in 0..<stride { l[s] += missing[s] } }
+          let r = (0..<stride).map { totals[$0] - l[$0] }
+          let gain = parentScore - impurity(l, lw) * lw - impurity(r, rw) * rw
+          if gain > (best?.gain ?? 1e-12) {
+            best = Split(feature: feature, threshold: threshold, missingLeft: missingLeft, gain: gain)
+          }
+        }
+      }
+    }
+    return best
+  }
+}
+
+/// A fitted tree (or the average of several, for a forest) predicting from bin codes.
+struct FittedTrees: FittedLearner {
+  var trees: [BinnedTree]
+  var bins: [FeatureBins]
+  var task: Task
+  var classCount: Int
+
+  func predict(_ x: FeatureMatrix) -> Prediction {
+    let binned = BinnedMatrix(x, bins: bins)
+    let n = x.rowCount
+    let stride = task == .classification ? classCount : 1
+    var result = [Double](repeating: 0, count: n * stride)
+    for tree in trees {
+      for i in 0..<n {
+        let leaf = tree.leaf(binned.codes, row: i)
+        for s in 0..<stride { result[i * stride + s] += tree.leafValues[leaf * stride + s] }
+      }
+    }
+    let scale = 1 / Double(max(trees.count, 1))
+    for i in result.indices { result[i] *= scale }
+    return task == .classification ? .probabilities(result, classes: classCount) : .values(result)
+  }
+}
+
+/// `tree`: one CART tree on all rows.
+struct DecisionTree {
+  var settings: DecisionTreeSettings
+
+  func fit(_ data: TrainingData) -> FittedTrees {
+    let binned = BinnedMatrix.fit(data.x, maximumBins: 255)
+    var settings = settings
+    if data.y.task == .regression { settings.criterion = .squaredError }
+    var builder = DecisionTreeBuilder(
+      binned: binned, target: data.y, weights: (0..<data.x.rowCount).map { data.weight($0) }, settings: settings,
+      generator: SeededGenerator(seed: data.seed))
+    return FittedTrees(trees: [builder.build()], bins: binned.bins, task: data.y.task, classCount: data.classCount)
+  }
+}
+
+/// `forest`: trees on bootstrap samples with a random subset of features at each split, grown in
+/// parallel; tree t draws from its own generator stream, so the forest is the same on any number of threads.
+struct RandomForest {
+  var trees: Int
+  var settings: DecisionTreeSettings
+
+  func fit(_ data: TrainingData) -> FittedTrees {
+    let binned = BinnedMatrix.fit(data.x, maximumBins: 255)
+    var settings = settings
+    if data.y.task == .regression { settings.criterion = .squaredError }
+    let n = data.x.rowCount
+    let results = TreeSlots(count: trees)
+    let frozenSettings = settings
+    parallelFor(count: trees, threads: data.threads) { t in
+      var generator = SeededGenerator(seed: derivedSeed(data.seed, UInt64(t)))
+      var weights = [Double](repeating: 0, count: n)
+      for _ in 0..<n { weights[generator.uniform(below: n)] += 1 }
+      for i in 0..<n { weights[i] *= data.weight(i) }
+      var builder = DecisionTreeBuilder(binned: binned, target: data.y, weights: weights, settings: frozenSettings, generator: generator)
+      results.store(builder.build(), at: t)
+    }
+    return FittedTrees(trees: results.trees, bins: binned.bins, task: data.y.task, classCount: data.classCount)
+  }
+}
+
+/// One slot per tree, filled from parallel workers.
+final class TreeSlots: @unchecked Sendable {
+  private var slots: [BinnedTree?]
+  private let lock = NSLock()
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+  func store(_ tree: BinnedTree, at index: Int) { lock.withLock { slots[index] = tree } }
+  var trees: [BinnedTree] { lock.withLock { slots.map { $0! } } }
+}

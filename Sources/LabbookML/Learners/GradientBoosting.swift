@@ -1,0 +1,201 @@
+import Foundation
+import LabbookCore
+
+/// Histogram gradient boosting in the manner of LightGBM (Ke et al., 2017): features binned once
+/// (≤ 255 bins), gradients and hessians in flat arrays, trees grown leaf-wise (best gain first) up to
+/// `leaves` leaves, per-feature histograms built in parallel, the larger child's histogram obtained by
+/// subtracting the smaller child's from its parent's. Missing values go to whichever side gains more;
+/// categorical features split into two sets of levels ordered by gradient ratio (Fisher, 1958).
+struct GradientBoosting {
+  var trees: Int
+  var leaves: Int
+  var maximumDepth: Int?
+  var rate: Double
+  var minimumLeaf: Int
+  var l2: Double
+  var bins: Int
+  /// Rounds without improvement on a 10% validation split before stopping; nil = off.
+  var earlyStoppingPatience: Int?
+
+  static let minimumHessian = 1e-3
+  /// Smoothing added to the hessian sum when ordering categories (LightGBM's cat_smooth).
+  static let categorySmoothing = 10.0
+
+  func fit(_ data: TrainingData) -> FittedBoosting {
+    let binned = BinnedMatrix.fit(data.x, maximumBins: min(bins, 255))
+    let n = data.x.rowCount
+    let task = data.y.task
+    let classes = data.classCount
+    let outputs = task == .classification && classes > 2 ? classes : 1
+    // Training and validation rows (the validation rows only when early stopping).
+    var trainRows = Array(0..<n)
+    var validationRows: [Int] = []
+    if let _ = earlyStoppingPatience, n >= 20 {
+      var generator = SeededGenerator(seed: derivedSeed(data.seed, 0xB005_7ED))
+      var shuffled = trainRows
+      generator.shuffle(&shuffled)
+      let validationCount = max(1, n / 10)
+      validationRows = Array(shuffled.prefix(validationCount)).sorted()
+      trainRows = Array(shuffled.dropFirst(validationCount)).sorted()
+    }
+    let weights = (0..<n).map { data.weight($0) }
+    let base = baseScores(data, rows: trainRows, outputs: outputs)
+    var scores = [Double](repeating: 0, count: n * outputs)
+    for i in 0..<n { for k in 0..<outputs { scores[i * outputs + k] = base[k] } }
+    var model = FittedBoosting(bins: binned.bins, base: base, trees: [], outputs: outputs, task: task, classCount: classes)
+    var gradients = [Double](repeating: 0, count: trainRows.count * outputs)
+    var hessians = [Double](repeating: 0, count: trainRows.count * outputs)
+    var bestLoss = Double.infinity
+    var bestRounds = 0
+    let grower = LeafWiseGrower(
+      binned: binned, rows: trainRows, leaves: leaves, maximumDepth: maximumDepth, minimumLeaf: minimumLeaf, l2: l2,
+      rate: rate, threads: data.threads)
+    for round in 0..<trees {
+      computeGradients(data, rows: trainRows, scores: scores, outputs: outputs, weights: weights, gradients: &gradients, hessians: &hessians)
+      for k in 0..<outputs {
+        let g = (0..<trainRows.count).map { gradients[$0 * outputs + k] }
+        let h = (0..<trainRows.count).map { hessians[$0 * outputs + k] }
+        let (tree, leafOfPosition) = grower.grow(gradients: g, hessians: h)
+        for (position, row) in trainRows.enumerated() { scores[row * outputs + k] += tree.leafValues[leafOfPosition[position]] }
+        for row in validationRows { scores[row * outputs + k] += tree.leafValues[tree.leaf(binned.codes, row: row)] }
+        model.trees.append(tree)
+      }
+      if let patience = earlyStoppingPatience, !validationRows.isEmpty {
+        let loss = validationLoss(data, rows: validationRows, scores: scores, outputs: outputs)
+        if loss < bestLoss - 1e-12 {
+          bestLoss = loss
+          bestRounds = round + 1
+        } else if round + 1 - bestRounds >= patience {
+          break
+        }
+      }
+    }
+    if earlyStoppingPatience != nil, !validationRows.isEmpty {
+      model.trees = Array(model.trees.prefix(bestRounds * outputs))
+    }
+    return model
+  }
+
+  /// Log-odds of the positive class, log priors per class, or the mean.
+  private func baseScores(_ data: TrainingData, rows: [Int], outputs: Int) -> [Double] {
+    var total = 0.0
+    switch data.y.task {
+    case .regression:
+      var sum = 0.0
+      for row in rows {
+        sum += data.weight(row) * data.y.values[row]
+        total += data.weight(row)
+      }
+      return [sum / max(total, 1e-300)]
+    case .classification:
+      var counts = [Double](repeating: 0, count: data.classCount)
+      for row in rows {
+        counts[data.y.codes[row]] += data.weight(row)
+        total += data.weight(row)
+      }
+      let p = counts.map { min(max($0 / max(total, 1e-300), 1e-15), 1 - 1e-15) }
+      if outputs == 1 { return [Foundation.log(p[1] / (1 - p[1]))] }
+      return p.map { Foundation.log($0) }
+    }
+  }
+
+  private func computeGradients(
+    _ data: TrainingData, rows: [Int], scores: [Double], outputs: Int, weights: [Double], gradients: inout [Double],
+    hessians: inout [Double]
+  ) {
+    var p = [Double](repeating: 0, count: outputs)
+    for (position, row) in rows.enumerated() {
+      let w = weights[row]
+      switch data.y.task {
+      case .regression:
+        gradients[position] = w * (scores[row] - data.y.values[row])
+        hessians[position] = w
+      case .classification where outputs == 1:
+        let probability = 1 / (1 + Foundation.exp(-scores[row]))
+        let y = data.y.codes[row] == 1 ? 1.0 : 0.0
+        gradients[position] = w * (probability - y)
+        hessians[position] = w * max(probability * (1 - probability), 1e-16)
+      case .classification:
+        var top = -Double.infinity
+        for k in 0..<outputs { top = max(top, scores[row * outputs + k]) }
+        var sum = 0.0
+        for k in 0..<outputs {
+          p[k] = Foundation.exp(scores[row * outputs + k] - top)
+          sum += p[k]
+        }
+        for k in 0..<outputs {
+          let probability = p[k] / sum
+          let y = data.y.codes[row] == k ? 1.0 : 0.0
+          gradients[position * outputs + k] = w * (probability - y)
+          hessians[position * outputs + k] = w * max(probability * (1 - probability), 1e-16)
+        }
+      }
+    }
+  }
+
+  private func validationLoss(_ data: TrainingData, rows: [Int], scores: [Double], outputs: Int) -> Double {
+    var loss = 0.0
+    for row in rows {
+      switch data.y.task {
+      case .regression:
+        let e = scores[row] - data.y.values[row]
+        loss += e * e
+      case .classification where outputs == 1:
+        let p = min(max(1 / (1 + Foundation.exp(-scores[row])), 1e-15), 1 - 1e-15)
+        loss -= data.y.codes[row] == 1 ? Foundation.log(p) : Foundation.log(1 - p)
+      case .classification:
+        var top = -Double.infinity
+        for k in 0..<outputs { top = max(top, scores[row * outputs + k]) }
+        var sum = 0.0
+        for k in 0..<outputs { sum += Foundation.exp(scores[row * outputs + k] - top) }
+        loss -= scores[row * outputs + data.y.codes[row]] - top - Foundation.log(sum)
+      }
+    }
+    return loss / Double(rows.count)
+  }
+}
+
+struct FittedBoosting: FittedLearner {
+  var bins: [FeatureBins]
+  var base: [Double]
+  /// Round-major: the trees of round r are at r·outputs ..< (r+1)·outputs.
+  var trees: [BinnedTree]
+  var outputs: Int
+  var task: Task
+  var classCount: Int
+
+  func predict(_ x: FeatureMatrix) -> Prediction {
+    let binned = BinnedMatrix(x, bins: bins)
+    let n = x.rowCount
+    var scores = [Double](repeating: 0, count: n * outputs)
+    for i in 0..<n { for k in 0..<outputs { scores[i * outputs + k] = base[k] } }
+    for (index, tree) in trees.enumerated() {
+      let k = index % outputs
+      for i in 0..<n { scores[i * outputs + k] += tree.leafValues[tree.leaf(binned.codes, row: i)] }
+    }
+    switch task {
+    case .regression: return .values(scores)
+    case .classification where outputs == 1:
+      var result = [Double](repeating: 0, count: n * 2)
+      for i in 0..<n {
+        let p = 1 / (1 + Foundation.exp(-scores[i]))
+        result[i * 2] = 1 - p
+        result[i * 2 + 1] = p
+      }
+      return .probabilities(result, classes: 2)
+    case .classification:
+      var result = [Double](repeating: 0, count: n * outputs)
+      for i in 0..<n {
+        var top = -Double.infinity
+        for k in 0..<outputs { top = max(top, scores[i * outputs + k]) }
+        var sum = 0.0
+        for k in 0..<outputs {
+          result[i * outputs + k] = Foundation.exp(scores[i * outputs + k] - top)
+          sum += result[i * outputs + k]
+        }
+        for k in 0..<outputs { result[i * outputs + k] /= sum }
+      }
+      return .probabilities(result, classes: outputs)
+    }
+  }
+}

@@ -1,0 +1,277 @@
+import Foundation
+import LabbookCore
+
+/// Grows one regression tree on gradients and hessians, leaf-wise: always split the leaf whose best
+/// split gains most, until `leaves` leaves. Gain is LightGBM's:
+/// G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ); a leaf's value is −rate·G/(H+λ).
+struct LeafWiseGrower {
+  let bins: [FeatureBins]
+  /// Bin codes of the training rows, per feature, by position.
+  let codes: [[UInt8]]
+  let leaves: Int
+  let maximumDepth: Int?
+  let minimumLeaf: Int
+  let l2: Double
+  let rate: Double
+  let threads: Int
+  /// Where each feature's histogram starts (in bins, each bin three doubles: g, h, count).
+  let offsets: [Int]
+  let totalBins: Int
+
+  init(
+    binned: BinnedMatrix, rows: [Int], leaves: Int, maximumDepth: Int?, minimumLeaf: Int, l2: Double, rate: Double,
+    threads: Int
+  ) {
+    bins = binned.bins
+    codes = binned.codes.map { column in rows.map { column[$0] } }
+    self.leaves = max(2, leaves)
+    self.maximumDepth = maximumDepth
+    self.minimumLeaf = max(1, minimumLeaf)
+    self.l2 = l2
+    self.rate = rate
+    self.threads = threads
+    var offsets: [Int] = []
+    var total = 0
+    for featureBins in bins {
+      offsets.append(total)
+      total += featureBins.count + 1  // + the missing bin
+    }
+    self.offsets = offsets
+    totalBins = total
+  }
+
+  struct Candidate {
+    var feature: Int
+    var threshold: Int
+    var missingLeft: Bool
+    var leftCategories: [UInt64]?
+    var gain: Double
+    var leftG: Double
+    var leftH: Double
+    var leftCount: Double
+  }
+
+  struct Leaf {
+    var start: Int
+    var end: Int
+    var g: Double
+    var h: Double
+    var depth: Int
+    var histogram: [Double]
+    var best: Candidate?
+    /// The node whose child this leaf is, and on which side.
+    var parent: (node: Int, left: Bool)?
+    var count: Int { end - start }
+  }
+
+  func grow(gradients: [Double], hessians: [Double]) -> (BinnedTree, leafOfPosition: [Int]) {
+    let m = gradients.count
+    var positions = Array(0..<m)
+    var tree = BinnedTree()
+    var rootG = 0.0
+    var rootH = 0.0
+    for p in 0..<m {
+      rootG += gradients[p]
+      rootH += hessians[p]
+    }
+    var root = Leaf(start: 0, end: m, g: rootG, h: rootH, depth: 0, histogram: [], best: nil, parent: nil)
+    root.histogram = histogram(positions, 0, m, gradients, hessians)
+    root.best = bestSplit(root)
+    var active = [root]
+    while active.count < leaves {
+      var chosen: Int?
+      for (index, leaf) in active.enumerated() {
+        guard let best = leaf.best else { continue }
+        if chosen == nil || best.gain > active[chosen!].best!.gain { chosen = index }
+      }
+      guard let index = chosen else { break }
+      let parent = active[index]
+      let split = parent.best!
+      // Stable partition of the leaf's positions.
+      var left: [Int] = []
+      var right: [Int] = []
+      let featureCodes = codes[split.feature]
+      let node = BinnedTree.Node(
+        feature: split.feature, threshold: split.threshold, missingLeft: split.missingLeft,
+        leftCategories: split.leftCategories, left: 0, right: 0)
+      for p in parent.start..<parent.end {
+        let position = positions[p]
+        if node.goesLeft(featureCodes[position]) { left.append(position) } else { right.append(position) }
+      }
+      let middle = parent.start + left.count
+      positions.replaceSubrange(parent.start..<parent.end, with: left + right)
+      let nodeIndex = tree.nodes.count
+      tree.nodes.append(node)
+      if let link = parent.parent {
+        if link.left { tree.nodes[link.node].left = nodeIndex } else { tree.nodes[link.node].right = nodeIndex }
+      }
+      var leftLeaf = Leaf(
+        start: parent.start, end: middle, g: split.leftG, h: split.leftH, depth: parent.depth + 1, histogram: [], best: nil,
+        parent: (nodeIndex, true))
+      var rightLeaf = Leaf(
+        start: middle, end: parent.end, g: parent.g - split.leftG, h: parent.h - split.leftH, depth: parent.depth + 1,
+        histogram: [], best: nil, parent: (nodeIndex, false))
+      // Build the smaller child's histogram; the larger one is the parent's minus it.
+      if leftLeaf.count <= rightLeaf.count {
+        leftLeaf.histogram = histogram(positions, leftLeaf.start, leftLeaf.end, gradients, hessians)
+        rightLeaf.histogram = zip(parent.histogram, leftLeaf.histogram).map { $0 - $1 }
+      } else {
+        rightLeaf.histogram = histogram(positions, rightLeaf.start, rightLeaf.end, gradients, hessians)
+        leftLeaf.histogram = zip(parent.histogram, rightLeaf.histogram).map { $0 - $1 }
+      }
+      leftLeaf.best = bestSplit(leftLeaf)
+      rightLeaf.best = bestSplit(rightLeaf)
+      active.replaceSubrange(index...index, with: [leftLeaf, rightLeaf])
+    }
+    var leafOfPosition = [Int](repeating: 0, count: m)
+    for (leafIndex, leaf) in active.enumerated() {
+      tree.leafValues.append(-rate * leaf.g / (leaf.h + l2))
+      for p in leaf.start..<leaf.end { leafOfPosition[positions[p]] = leafIndex }
+      if let link = leaf.parent {
+        if link.left { tree.nodes[link.node].left = ~leafIndex } else { tree.nodes[link.node].right = ~leafIndex }
+      }
+    }
+    return (tree, leafOfPosition)
+  }
+
+  /// Per-feature (g, h, count) sums over positions[start..<end]; features in parallel when worth it.
+  private func histogram(_ positions: [Int], _ start: Int, _ end: Int, _ g: [Double], _ h: [Double]) -> [Double] {
+    let result = HistogramBuffer(count: totalBins * 3)
+    let work = (end - start) * bins.count
+    let workers = work > 200_000 ? threads : 1
+    positions.withUnsafeBufferPointer { positionBuffer in
+      g.withUnsafeBufferPointer { gBuffer in
+        h.withUnsafeBufferPointer { hBuffer in
+          let shared = SharedInputs(positions: positionBuffer, g: gBuffer, h: hBuffer)
+          parallelFor(count: bins.count, threads: workers) { feature in
+            let featureCodes = codes[feature]
+            let missingBin = bins[feature].count
+            let base = offsets[feature] * 3
+            featureCodes.withUnsafeBufferPointer { codeBuffer in
+              let out = result.pointer
+              for p in start..<end {
+                let position = shared.positions[p]
+                let code = codeBuffer[position]
+                let bin = code == FeatureBins.missing ? missingBin : Int(code)
+                let slot = base + bin * 3
+                out[slot] += shared.g[position]
+                out[slot + 1] += shared.h[position]
+                out[slot + 2] += 1
+              }
+            }
+          }
+        }
+      }
+    }
+    return result.array
+  }
+
+  private func bestSplit(_ leaf: Leaf) -> Candidate? {
+    if let maximumDepth, leaf.depth >= maximumDepth { return nil }
+    if leaf.count < 2 * minimumLeaf { return nil }
+    let slots = CandidateSlots(count: bins.count)
+    let workers = leaf.count * bins.count > 200_000 ? threads : 1
+    parallelFor(count: bins.count, threads: workers) { feature in
+      slots.store(bestSplit(leaf, feature: feature), at: feature)
+    }
+    // Reduce in feature order, so ties go to the first feature whatever the scheduling.
+    var best: Candidate?
+    for candidate in slots.candidates {
+      if let candidate, candidate.gain > (best?.gain ?? 1e-12) { best = candidate }
+    }
+    return best
+  }
+
+  private func score(_ g: Double, _ h: Double) -> Double { g * g / (h + l2) }
+
+  private func bestSplit(_ leaf: Leaf, feature: Int) -> Candidate? {
+    let featureBins = bins[feature]
+    let count = featureBins.count
+    let base = offsets[feature] * 3
+    let hist = leaf.histogram
+    let missingG = hist[base + count * 3]
+    let missingH = hist[base + count * 3 + 1]
+    let missingCount = hist[base + count * 3 + 2]
+    let totalCount = Double(leaf.count)
+    let parentScore = score(leaf.g, leaf.h)
+    let minimum = Double(minimumLeaf)
+    var best: Candidate?
+    func consider(_ lg: Double, _ lh: Double, _ lc: Double, threshold: Int, missingLeft: Bool, categories: [UInt64]?) {
+      let rg = leaf.g - lg
+      let rh = leaf.h - lh
+      let rc = totalCount - lc
+      guard lc >= minimum, rc >= minimum, lh >= GradientBoosting.minimumHessian, rh >= GradientBoosting.minimumHessian
+      else { return }
+      let gain = score(lg, lh) + score(rg, rh) - parentScore
+      if gain > (best?.gain ?? 1e-12) {
+        best = Candidate(
+          feature: feature, threshold: threshold, missingLeft: missingLeft, leftCategories: categories, gain: gain, leftG: lg,
+          leftH: lh, leftCount: lc)
+      }
+    }
+    if featureBins.isCategorical {
+      // Levels present here, ordered by gradient ratio; every prefix is a candidate left set.
+      var levels = (0..<count).filter { hist[base + $0 * 3 + 2] > 0 }
+      if levels.count < 2 { return nil }
+      let ratio = { (level: Int) -> Double in
+        hist[base + level * 3] / (hist[base + level * 3 + 1] + GradientBoosting.categorySmoothing)
+      }
+      levels.sort { (ratio($0), $0) < (ratio($1), $1) }
+      var lg = 0.0
+      var lh = 0.0
+      var lc = 0.0
+      var set = [UInt64](repeating: 0, count: 4)
+      for level in levels.dropLast() {
+        lg += hist[base + level * 3]
+        lh += hist[base + level * 3 + 1]
+        lc += hist[base + level * 3 + 2]
+        set[level >> 6] |= 1 << UInt64(level & 63)
+        consider(lg, lh, lc, threshold: -1, missingLeft: false, categories: set)
+      }
+      return best
+    }
+    var lg = 0.0
+    var lh = 0.0
+    var lc = 0.0
+    for threshold in 0..<max(0, count - 1) {
+      let c = hist[base + threshold * 3 + 2]
+      lg += hist[base + threshold * 3]
+      lh += hist[base + threshold * 3 + 1]
+      lc += c
+      if c == 0 { continue }
+      consider(lg, lh, lc, threshold: threshold, missingLeft: false, categories: nil)
+      if missingCount > 0 {
+        consider(lg + missingG, lh + missingH, lc + missingCount, threshold: threshold, missingLeft: true, categories: nil)
+      }
+    }
+    return best
+  }
+}
+
+/// Read-only views shared with the histogram workers (the arrays outlive the parallel loop).
+struct SharedInputs: @unchecked Sendable {
+  let positions: UnsafeBufferPointer<Int>
+  let g: UnsafeBufferPointer<Double>
+  let h: UnsafeBufferPointer<Double>
+}
+
+/// A zeroed buffer that parallel workers fill in disjoint ranges (one feature each).
+final class HistogramBuffer: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<Double>
+  let count: Int
+  init(count: Int) {
+    self.count = count
+    pointer = .allocate(capacity: count)
+    pointer.initialize(repeating: 0, count: count)
+  }
+  deinit { pointer.deallocate() }
+  var array: [Double] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+}
+
+final class CandidateSlots: @unchecked Sendable {
+  private var slots: [LeafWiseGrower.Candidate?]
+  private let lock = NSLock()
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+  func store(_ candidate: LeafWiseGrower.Candidate?, at index: Int) { lock.withLock { slots[index] = candidate } }
+  var candidates: [LeafWiseGrower.Candidate?] { lock.withLock { slots } }
+}

@@ -1,0 +1,156 @@
+import Foundation
+
+/// Least squares (`linear`, alpha 0) and ridge regression: minimises Σ wᵢ(yᵢ − xᵢ·β − b)² + α‖β‖²
+/// (the intercept is not penalised), by centring and solving the normal equations.
+struct RidgeRegression {
+  var alpha: Double
+
+  func fit(_ data: TrainingData) -> FittedLinear {
+    let x = data.x
+    let d = x.width
+    let n = x.rowCount
+    var totalWeight = 0.0
+    var means = [Double](repeating: 0, count: d)
+    var yMean = 0.0
+    for i in 0..<n {
+      let w = data.weight(i)
+      totalWeight += w
+      yMean += w * data.y.values[i]
+    }
+    yMean /= totalWeight
+    for j in 0..<d {
+      var total = 0.0
+      for i in 0..<n { total += data.weight(i) * x.features[j].values[i] }
+      means[j] = total / totalWeight
+    }
+    // Normal equations on centred data: (XᵀWX + αI)β = XᵀW(y − ȳ).
+    var gram = [Double](repeating: 0, count: d * d)
+    var right = [Double](repeating: 0, count: d)
+    let centred = x.features.enumerated().map { j, feature in feature.values.map { $0 - means[j] } }
+    for a in 0..<d {
+      for b in a..<d {
+        var total = 0.0
+        for i in 0..<n { total += data.weight(i) * centred[a][i] * centred[b][i] }
+        gram[a * d + b] = total
+        gram[b * d + a] = total
+      }
+      var total = 0.0
+      for i in 0..<n { total += data.weight(i) * centred[a][i] * (data.y.values[i] - yMean) }
+      right[a] = total
+      gram[a * d + a] += alpha
+    }
+    let beta = d == 0 ? [] : LinearAlgebra.solveSymmetric(gram, right, n: d)
+    let intercept = yMean - zip(beta, means).reduce(0) { $0 + $1.0 * $1.1 }
+    return FittedLinear(coefficients: beta, intercept: intercept)
+  }
+}
+
+struct FittedLinear: FittedLearner {
+  var coefficients: [Double]
+  var intercept: Double
+
+  func predict(_ x: FeatureMatrix) -> Prediction {
+    var values = [Double](repeating: intercept, count: x.rowCount)
+    for (j, feature) in x.features.enumerated() {
+      let c = coefficients[j]
+      for i in 0..<x.rowCount { values[i] += c * feature.values[i] }
+    }
+    return .values(values)
+  }
+}
+
+/// L2-regularised logistic regression as scikit-learn's `LogisticRegression(C=c)` defines it:
+/// minimises C·Σ wᵢ·logloss + ½‖W‖² (intercepts not penalised) with L-BFGS; binary problems use one
+/// weight vector, multiclass ones the multinomial (softmax) model.
+struct LogisticRegression {
+  var c: Double
+  var iterations: Int
+
+  func fit(_ data: TrainingData) -> FittedLogistic {
+    let x = data.x
+    let d = x.width
+    let n = x.rowCount
+    let k = data.classCount
+    let outputs = k == 2 ? 1 : k
+    let stride = d + 1
+    let optimizer = LBFGS(memory: 10, maximumIterations: iterations, gradientTolerance: 1e-4)
+    let columns = x.features.map(\.values)
+    let weights = (0..<n).map { data.weight($0) }
+    let labels = data.y.codes
+    let parameters = optimizer.minimize([Double](repeating: 0, count: outputs * stride)) { theta in
+      var value = 0.0
+      var gradient = [Double](repeating: 0, count: theta.count)
+      var scores = [Double](repeating: 0, count: outputs)
+      var probabilities = [Double](repeating: 0, count: outputs)
+      for i in 0..<n {
+        for o in 0..<outputs {
+          var z = theta[o * stride + d]
+          for j in 0..<d { z += theta[o * stride + j] * columns[j][i] }
+          scores[o] = z
+        }
+        let w = weights[i] * c
+        if outputs == 1 {
+          let z = scores[0]
+          let y = labels[i] == 1 ? 1.0 : 0.0
+          // log(1 + e^z) − y·z, computed stably.
+          value += w * ((z > 0 ? z + Foundation.log1p(Foundation.exp(-z)) : Foundation.log1p(Foundation.exp(z))) - y * z)
+          probabilities[0] = 1 / (1 + Foundation.exp(-z)) - y
+        } else {
+          let top = scores.max()!
+          var total = 0.0
+          for o in 0..<outputs {
+            probabilities[o] = Foundation.exp(scores[o] - top)
+            total += probabilities[o]
+          }
+          value += w * (top + Foundation.log(total) - scores[labels[i]])
+          for o in 0..<outputs { probabilities[o] = probabilities[o] / total - (o == labels[i] ? 1 : 0) }
+        }
+        for o in 0..<outputs {
+          let r = w * probabilities[o]
+          for j in 0..<d { gradient[o * stride + j] += r * columns[j][i] }
+          gradient[o * stride + d] += r
+        }
+      }
+      for o in 0..<outputs {
+        for j in 0..<d {
+          value += 0.5 * theta[o * stride + j] * theta[o * stride + j]
+          gradient[o * stride + j] += theta[o * stride + j]
+        }
+      }
+      return (value, gradient)
+    }
+    return FittedLogistic(parameters: parameters, width: d, outputs: outputs, classes: k)
+  }
+}
+
+struct FittedLogistic: FittedLearner {
+  var parameters: [Double]
+  var width: Int
+  var outputs: Int
+  var classes: Int
+
+  func predict(_ x: FeatureMatrix) -> Prediction {
+    let n = x.rowCount
+    let stride = width + 1
+    var result = [Double](repeating: 0, count: n * classes)
+    var scores = [Double](repeating: 0, count: outputs)
+    for i in 0..<n {
+      for o in 0..<outputs {
+        var z = parameters[o * stride + width]
+        for j in 0..<width { z += parameters[o * stride + j] * x.features[j].values[i] }
+        scores[o] = z
+      }
+      if outputs == 1 {
+        let p = 1 / (1 + Foundation.exp(-scores[0]))
+        result[i * 2] = 1 - p
+        result[i * 2 + 1] = p
+      } else {
+        let top = scores.max()!
+        let exps = scores.map { Foundation.exp($0 - top) }
+        let total = exps.reduce(0, +)
+        for o in 0..<outputs { result[i * classes + o] = exps[o] / total }
+      }
+    }
+    return .probabilities(result, classes: classes)
+  }
+}

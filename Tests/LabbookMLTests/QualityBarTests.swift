@@ -1,0 +1,67 @@
+import Foundation
+import LabbookCore
+import Testing
+
+@testable import LabbookData
+@testable import LabbookML
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent().path
+
+/// The quality bar: on each bundled dataset, with the committed 80/20 split and default
+/// hyper-parameters, each learner's test score (accuracy, or R² for diabetes) against scikit-learn's
+/// corresponding estimator on the same split. The split and scikit-learn's scores come from
+/// Tests/Fixtures/make_sklearn_reference.py (scikit-learn 1.9), committed as sklearn_reference.json.
+@Suite struct QualityBarTests {
+  struct Reference {
+    var target: String
+    var train: [Int]
+    var test: [Int]
+    var scores: [String: Double]
+  }
+
+  static func references() throws -> [String: Reference] {
+    let text = try String(contentsOfFile: repositoryRoot + "/Tests/Fixtures/sklearn_reference.json", encoding: .utf8)
+    guard case .object(let datasets)? = try JSONValue.parse(text)["datasets"] else { return [:] }
+    var result: [String: Reference] = [:]
+    for (name, value) in datasets {
+      var scores: [String: Double] = [:]
+      if case .object(let pairs)? = value["scores"] { for (k, v) in pairs { scores[k] = v.doubleValue } }
+      result[name] = Reference(
+        target: value["target"]!.stringValue!, train: value["train"]!.arrayValue!.map { Int($0.doubleValue!) },
+        test: value["test"]!.arrayValue!.map { Int($0.doubleValue!) }, scores: scores)
+    }
+    return result
+  }
+
+  /// Learners whose fit has no randomness and no tie-breaking to speak of must match scikit-learn closely;
+  /// tree ensembles (random, or splitting on bins) must not be worse by more than 0.02.
+  static let deterministic: Set<String> = ["logistic", "linear", "ridge", "knn", "bayes"]
+
+  static func score(_ learner: String, on dataset: String) throws -> (labbook: Double, sklearn: Double) {
+    let reference = try #require(try references()[dataset])
+    let table = try HDF5TableReader.load(path: repositoryRoot + "/datasets/\(dataset).h5", name: dataset)
+    let model = try Trainer.train(
+      LearnerKind(rawValue: learner)!, on: table.taking(reference.train), target: reference.target, seed: 0, threads: 2)
+    let metrics = try model.evaluate(on: table.taking(reference.test))
+    let ours = (model.task == .classification ? metrics.accuracy : metrics.r2) ?? .nan
+    return (ours, reference.scores[learner]!)
+  }
+
+  static let cases: [(String, String)] = {
+    let classifiers = ["logistic", "tree", "forest", "gbm", "knn", "bayes"]
+    let regressors = ["linear", "ridge", "tree", "forest", "gbm", "knn"]
+    return ["iris", "wine", "breast_cancer", "german_credit"].flatMap { d in classifiers.map { (d, $0) } }
+      + regressors.map { ("diabetes", $0) }
+  }()
+
+  @Test(arguments: cases)
+  func matchesScikitLearn(_ dataset: String, _ learner: String) throws {
+    let (ours, theirs) = try Self.score(learner, on: dataset)
+    if Self.deterministic.contains(learner) {
+      #expect(abs(ours - theirs) <= 0.02, "\(learner) on \(dataset): Labbook \(ours), scikit-learn \(theirs)")
+    } else {
+      #expect(ours >= theirs - 0.02, "\(learner) on \(dataset): Labbook \(ours), scikit-learn \(theirs)")
+    }
+  }
+}
