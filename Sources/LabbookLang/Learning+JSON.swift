@@ -10,7 +10,9 @@ enum LearningJSON {
       return .object([("kind", .string("pipeline")), ("steps", .array(pipeline.steps.map { .string($0.description) }))])
     case .model(let name, let model): return self.model(name, model)
     case .metrics(let model, let table, let metrics):
-      var pairs: [(String, JSONValue)] = [("kind", .string("metrics")), ("model", .string(model)), ("table", .string(table))]
+      var pairs: [(String, JSONValue)] = [
+        ("kind", .string("metrics")), ("model", .string(model)), ("table", .string(table)),
+      ]
       pairs += fields(metrics)
       return .object(pairs)
     case .crossValidation(let model, let table, let cv):
@@ -18,16 +20,23 @@ enum LearningJSON {
         ("kind", .string("cv")), ("model", .string(model)), ("table", .string(table)), ("folds", .num(cv.folds)),
         (
           "metrics",
-          .object(cv.metricNames.map { name in (name, .object([("mean", .num(cv.metrics[name]!.mean)), ("std", .num(cv.metrics[name]!.std))])) })
+          .object(
+            cv.metricNames.map { name in
+              (name, .object([("mean", .num(cv.metrics[name]!.mean)), ("std", .num(cv.metrics[name]!.std))]))
+            })
         ),
       ])
     case .importance(let model, let table, let importance):
       return .object([
         ("kind", .string("importance")), ("model", .string(model)), ("table", .string(table)),
-        ("metric", .string(importance.metric)), ("baseline", .num(importance.baseline)), ("repeats", .num(importance.repeats)),
+        ("metric", .string(importance.metric)), ("baseline", .num(importance.baseline)),
+        ("repeats", .num(importance.repeats)),
         (
           "columns",
-          .array(importance.columns.map { .object([("name", .string($0.name)), ("mean", .num($0.mean)), ("std", .num($0.std))]) })
+          .array(
+            importance.columns.map {
+              .object([("name", .string($0.name)), ("mean", .num($0.mean)), ("std", .num($0.std))])
+            })
         ),
       ])
     default: return .null
@@ -36,11 +45,14 @@ enum LearningJSON {
 
   static func fields(_ metrics: Metrics) -> [(String, JSONValue)] {
     if metrics.task == .regression {
-      return [("r2", .num(metrics.r2 ?? .nan)), ("rmse", .num(metrics.rmse ?? .nan)), ("mae", .num(metrics.mae ?? .nan))]
+      return [
+        ("r2", .num(metrics.r2 ?? .nan)), ("rmse", .num(metrics.rmse ?? .nan)), ("mae", .num(metrics.mae ?? .nan)),
+      ]
     }
     return [
       ("accuracy", .num(metrics.accuracy ?? .nan)), ("precision", .num(metrics.precision ?? .nan)),
-      ("recall", .num(metrics.recall ?? .nan)), ("f1", .num(metrics.f1 ?? .nan)), ("auc", metrics.auc.map { .num($0) } ?? .null),
+      ("recall", .num(metrics.recall ?? .nan)), ("f1", .num(metrics.f1 ?? .nan)),
+      ("auc", metrics.auc.map { .num($0) } ?? .null),
       ("logloss", .num(metrics.logLoss ?? .nan)),
       ("confusion", .array((metrics.confusion ?? []).map { .array($0.map { .num($0) }) })),
       ("labels", .array(metrics.labels.map { .string($0) })),
@@ -78,7 +90,8 @@ enum LearningText {
       ]
       if model.task == .classification { lines.append("classes: " + model.classes.joined(separator: ", ")) }
       if !model.parameters.isEmpty {
-        lines.append("params: " + model.parameters.keys.sorted().map { "\($0) \(model.parameters[$0]!)" }.joined(separator: ", "))
+        lines.append(
+          "params: " + model.parameters.keys.sorted().map { "\($0) \(model.parameters[$0]!)" }.joined(separator: ", "))
       }
       if let pipeline = model.pipelineDescription { lines.append("pipeline: " + pipeline) }
       return lines.joined(separator: "\n")
@@ -89,7 +102,8 @@ enum LearningText {
         + TableText.grid(header: ["metric", "mean", "std"], rows: rows, numericColumns: [1, 2])
     case .importance(let model, let table, let importance):
       let rows = importance.columns.map { [$0.name, formatNumber($0.mean), formatNumber($0.std)] }
-      return "\(model) on \(table): drop in \(importance.metric) (baseline \(formatNumber(importance.baseline))) when a column is shuffled, \(importance.repeats) repeats\n"
+      return
+        "\(model) on \(table): drop in \(importance.metric) (baseline \(formatNumber(importance.baseline))) when a column is shuffled, \(importance.repeats) repeats\n"
         + TableText.grid(header: ["column", "mean drop", "std"], rows: rows, numericColumns: [1, 2])
     default: return ""
     }
@@ -102,7 +116,9 @@ enum LearningText {
     if let confusion = metrics.confusion {
       text += "\nconfusion (rows: truth, columns: predicted)\n"
       let header = [""] + metrics.labels.map { TableText.clip($0) }
-      let body = confusion.enumerated().map { [TableText.clip(metrics.labels[$0.offset])] + $0.element.map(String.init) }
+      let body = confusion.enumerated().map {
+        [TableText.clip(metrics.labels[$0.offset])] + $0.element.map(String.init)
+      }
       text += TableText.grid(header: header, rows: body, numericColumns: Set(1...metrics.labels.count))
     }
     return text

@@ -34,18 +34,26 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     return result
   }
 
-  /// Learners whose fit has no randomness and no tie-breaking to speak of must match scikit-learn closely;
-  /// tree ensembles (random, or splitting on bins) must not be worse by more than 0.02.
+  /// Learners whose fit has no randomness must match scikit-learn within 0.02. For the tree learners
+  /// (random tie-breaking, bootstrap samples, binned splits) the seed-averaged score must not be worse
+  /// than scikit-learn's by more than 0.02; better is fine.
   static let deterministic: Set<String> = ["logistic", "linear", "ridge", "knn", "bayes"]
 
+  /// Labbook's score; for the learners with random choices, the mean over the same number of seeds as
+  /// the reference (20 for a single tree, whose tie-breaking swings its score, 5 for a forest).
   static func score(_ learner: String, on dataset: String) throws -> (labbook: Double, sklearn: Double) {
     let reference = try #require(try references()[dataset])
     let table = try HDF5TableReader.load(path: repositoryRoot + "/datasets/\(dataset).h5", name: dataset)
-    let model = try Trainer.train(
-      LearnerKind(rawValue: learner)!, on: table.taking(reference.train), target: reference.target, seed: 0, threads: 2)
-    let metrics = try model.evaluate(on: table.taking(reference.test))
-    let ours = (model.task == .classification ? metrics.accuracy : metrics.r2) ?? .nan
-    return (ours, reference.scores[learner]!)
+    let seeds: [UInt64] = learner == "tree" ? Array(0..<20) : learner == "forest" ? Array(0..<5) : [0]
+    var total = 0.0
+    for seed in seeds {
+      let model = try Trainer.train(
+        LearnerKind(rawValue: learner)!, on: table.taking(reference.train), target: reference.target, seed: seed,
+        threads: 2)
+      let metrics = try model.evaluate(on: table.taking(reference.test))
+      total += (model.task == .classification ? metrics.accuracy : metrics.r2) ?? .nan
+    }
+    return (total / Double(seeds.count), reference.scores[learner]!)
   }
 
   static let cases: [(String, String)] = {

@@ -62,7 +62,8 @@ struct PipelineCommand: Command {
         }
         _ = parser.advance()
       }
-    case "scale": step = .scale(PipelineStep.ScaleKind(rawValue: try choice(["standard", "minmax", "robust"]))!, columns: nil)
+    case "scale":
+      step = .scale(PipelineStep.ScaleKind(rawValue: try choice(["standard", "minmax", "robust"]))!, columns: nil)
     case "encode": step = .encode(PipelineStep.EncodeKind(rawValue: try choice(["onehot", "ordinal"]))!, columns: nil)
     case "clip":
       let sigmas = try number("a number of standard deviations after `clip`")
@@ -160,8 +161,11 @@ struct TrainCommand: Command {
 
   func execute(in session: Session) throws -> Value {
     guard let learner = LearnerKind(rawValue: kind.value) else {
-      var message = "unknown learner '\(kind.value)'; learners are " + LearnerKind.allCases.map(\.rawValue).joined(separator: ", ")
-      if let near = LabbookDataNames.closest(kind.value, LearnerKind.allCases.map(\.rawValue)) { message += "; did you mean `\(near)`?" }
+      var message =
+        "unknown learner '\(kind.value)'; learners are " + LearnerKind.allCases.map(\.rawValue).joined(separator: ", ")
+      if let near = LabbookDataNames.closest(kind.value, LearnerKind.allCases.map(\.rawValue)) {
+        message += "; did you mean `\(near)`?"
+      }
       throw LabError(message, at: kind.span)
     }
     let data = try session.table(table)
@@ -186,7 +190,8 @@ struct TrainCommand: Command {
       do {
         _ = try learner.resolve([(name.value, value.value)])
       } catch let error as MLError {
-        throw LabError(error.message, at: learner.parameters.contains { $0.name == name.value } ? value.span : name.span)
+        throw LabError(
+          error.message, at: learner.parameters.contains { $0.name == name.value } ? value.span : name.span)
       }
     }
     let model = try locatedML(table.span) {
@@ -203,7 +208,8 @@ struct EvaluateCommand: Command {
   static let keyword = "evaluate"
   static let help = CommandHelp(
     usage: "evaluate MODEL on TABLE",
-    summary: "metrics on a table with the target: accuracy, precision, recall, f1, auc, logloss, confusion; or r2, rmse, mae",
+    summary:
+      "metrics on a table with the target: accuracy, precision, recall, f1, auc, logloss, confusion; or r2, rmse, mae",
     details: """
       Definitions as scikit-learn's: binary precision/recall/f1 are of the positive class (the second label in
       sorted order, 1 for 0/1 targets); with more classes they are macro averages; auc is ROC AUC (one-vs-rest
@@ -253,7 +259,8 @@ struct PredictCommand: Command {
   static let keyword = "predict"
   static let help = CommandHelp(
     usage: "predict MODEL on TABLE",
-    summary: "the table plus `prediction` (and `probability` for binary tasks, `probability_LABEL` per class otherwise)",
+    summary:
+      "the table plus `prediction` (and `probability` for binary tasks, `probability_LABEL` per class otherwise)",
     details: "The table needs the model's input columns, raw: the model applies its own pipeline.",
     example: "scored = predict m on test")
 
@@ -272,7 +279,8 @@ struct PredictCommand: Command {
     case .probabilities(let p, let k):
       let labels = prediction.classIndices!.map { model.classes[$0] }
       let numericTarget = model.classes.allSatisfy { Double($0) != nil }
-      table.columns.append(numericTarget ? .numeric("prediction", labels.map { Double($0)! }) : .categorical("prediction", labels))
+      table.columns.append(
+        numericTarget ? .numeric("prediction", labels.map { Double($0)! }) : .categorical("prediction", labels))
       if k == 2 {
         table.columns.append(.numeric("probability", (0..<table.rowCount).map { p[$0 * 2 + 1] }))
       } else {

@@ -50,10 +50,13 @@ struct HelpCommand: Command {
     guard let topic else { return .help(topic: "", text: HelpText.overview) }
     if topic.value == "param" { return .help(topic: "param", text: HelpText.param) }
     if let subtopic {
-      guard topic.value == "train" else { throw LabError("only `help train KIND` takes a second word", at: subtopic.span) }
+      guard topic.value == "train" else {
+        throw LabError("only `help train KIND` takes a second word", at: subtopic.span)
+      }
       guard let learner = LearnerKind(rawValue: subtopic.value) else {
         throw LabError(
-          "unknown learner '\(subtopic.value)'; learners are " + LearnerKind.allCases.map(\.rawValue).joined(separator: ", "),
+          "unknown learner '\(subtopic.value)'; learners are "
+            + LearnerKind.allCases.map(\.rawValue).joined(separator: ", "),
           at: subtopic.span)
       }
       return .help(topic: "train \(learner.rawValue)", text: HelpText.learner(learner))
@@ -107,14 +110,18 @@ enum HelpText {
     """
 
   static func learner(_ learner: LearnerKind) -> String {
-    var lines = ["train \(learner.rawValue) on TABLE target COLUMN [with PIPELINE] [PARAM VALUE]...", "  " + learner.summary]
+    var lines = [
+      "train \(learner.rawValue) on TABLE target COLUMN [with PIPELINE] [PARAM VALUE]...", "  " + learner.summary,
+    ]
     let tasks = [LabbookML.Task.classification, .regression].filter { learner.tasks.contains($0) }.map(\.rawValue)
     lines.append("  tasks: " + tasks.joined(separator: ", "))
     if learner.parameters.isEmpty {
       lines.append("  no hyper-parameters")
     } else {
       lines.append("")
-      let rows = learner.parameters.map { ["  " + $0.name, "[\($0.defaultValue)]", $0.help + " (" + $0.allowedText + ")"] }
+      let rows = learner.parameters.map {
+        ["  " + $0.name, "[\($0.defaultValue)]", $0.help + " (" + $0.allowedText + ")"]
+      }
       lines.append(TableText.grid(header: ["  name", "default", "meaning"], rows: rows, numericColumns: []))
     }
     return lines.joined(separator: "\n")

@@ -49,11 +49,13 @@ public struct FeatureMatrix: Sendable {
   public func requireNumericComplete(for learner: String) throws {
     for feature in features {
       if feature.levels != nil {
-        throw MLError("`\(learner)` needs numbers, but '\(feature.name)' is categorical; add `encode onehot` to the pipeline")
+        throw MLError(
+          "`\(learner)` needs numbers, but '\(feature.name)' is categorical; add `encode onehot` to the pipeline")
       }
       if let row = feature.values.firstIndex(where: { $0.isNaN }) {
         throw MLError(
-          "`\(learner)` cannot take missing values, but '\(feature.name)' is missing in row \(row + 1); add `impute median` (or mean/mode) to the pipeline")
+          "`\(learner)` cannot take missing values, but '\(feature.name)' is missing in row \(row + 1); add `impute median` (or mean/mode) to the pipeline"
+        )
       }
     }
   }

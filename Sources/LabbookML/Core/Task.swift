@@ -23,20 +23,26 @@ public struct Target: Sendable, Equatable {
 
   /// Reads the target column of `table`, checking it can be learned from.
   /// With `forLearning` false (evaluation), a constant or single-class column is fine.
-  public static func read(_ table: Table, column name: String, task requested: Task?, forLearning: Bool = true) throws -> Target {
+  public static func read(_ table: Table, column name: String, task requested: Task?, forLearning: Bool = true) throws
+    -> Target
+  {
     guard let column = table.columns.first(where: { $0.name == name }) else {
       throw MLError(table.unknownColumnMessage(name))
     }
     if table.rowCount == 0 { throw MLError("table '\(table.name)' has no rows\(forLearning ? " to learn from" : "")") }
     if column.missingCount > 0 {
-      throw MLError("the target '\(name)' has \(column.missingCount) missing values; drop those rows first (filter \(table.name) where \(name) is not missing)")
+      throw MLError(
+        "the target '\(name)' has \(column.missingCount) missing values; drop those rows first (filter \(table.name) where \(name) is not missing)"
+      )
     }
     let task = requested ?? inferTask(column)
     switch (task, column.values) {
     case (.regression, .categorical):
       throw MLError("the target '\(name)' is categorical, so it cannot be a regression target")
     case (.regression, .numeric(let values)):
-      if forLearning, Set(values).count < 2 { throw MLError("the target '\(name)' is constant: there is nothing to learn") }
+      if forLearning, Set(values).count < 2 {
+        throw MLError("the target '\(name)' is constant: there is nothing to learn")
+      }
       return Target(name: name, task: .regression, classes: [], codes: [], values: values)
     case (.classification, _):
       let texts = (0..<column.count).map { column.text(at: $0)! }
@@ -69,7 +75,11 @@ public struct Target: Sendable, Equatable {
   /// The rows at `indices`.
   public func taking(_ indices: [Int]) -> Target {
     var target = self
-    if task == .classification { target.codes = indices.map { codes[$0] } } else { target.values = indices.map { values[$0] } }
+    if task == .classification {
+      target.codes = indices.map { codes[$0] }
+    } else {
+      target.values = indices.map { values[$0] }
+    }
     return target
   }
 }

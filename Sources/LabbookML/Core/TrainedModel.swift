@@ -70,13 +70,18 @@ public enum Trainer {
       switch (kind, y.task) {
       case (.linear, _), (.ridge, _):
         throw MLError(
-          "`\(kind.rawValue)` is a regression learner, but '\(target)' is a classification target (\(y.classes.count) classes); use `logistic` (or say `task regression`)")
+          "`\(kind.rawValue)` is a regression learner, but '\(target)' is a classification target (\(y.classes.count) classes); use `logistic` (or say `task regression`)"
+        )
       default:
-        throw MLError("`\(kind.rawValue)` is a classification learner, but '\(target)' is a numeric (regression) target; use `linear` or `ridge`")
+        throw MLError(
+          "`\(kind.rawValue)` is a classification learner, but '\(target)' is a numeric (regression) target; use `linear` or `ridge`"
+        )
       }
     }
     if y.task == .classification, y.classes.count > table.rowCount / 2, table.rowCount < 2 * y.classes.count {
-      throw MLError("'\(target)' has \(y.classes.count) classes but only \(table.rowCount) rows: too few rows per class to learn from")
+      throw MLError(
+        "'\(target)' has \(y.classes.count) classes but only \(table.rowCount) rows: too few rows per class to learn from"
+      )
     }
     let inputColumns = table.columnNames.filter { $0 != target }
     if inputColumns.isEmpty { throw MLError("table '\(table.name)' has no columns besides the target '\(target)'") }
@@ -96,11 +101,13 @@ public enum Trainer {
     let learner = try fit(kind, parameters, data)
     return TrainedModel(
       kind: kind, task: y.task, target: target, classes: y.classes, parameters: parameters, inputColumns: inputColumns,
-      pipeline: fittedPipeline, pipelineDescription: pipeline?.description, pipelineSteps: pipeline, autoEncoding: autoEncoding,
+      pipeline: fittedPipeline, pipelineDescription: pipeline?.description, pipelineSteps: pipeline,
+      autoEncoding: autoEncoding,
       featureNames: x.features.map(\.name), learner: learner, trainingRows: table.rowCount, seed: seed)
   }
 
-  static func fit(_ kind: LearnerKind, _ p: [String: ParameterValue], _ data: TrainingData) throws -> any FittedLearner {
+  static func fit(_ kind: LearnerKind, _ p: [String: ParameterValue], _ data: TrainingData) throws -> any FittedLearner
+  {
     func number(_ name: String) -> Double { p[name]?.number ?? 0 }
     func optionalCount(_ name: String) -> Int? { p[name]?.number.map { Int($0) } }
     let width = data.x.width

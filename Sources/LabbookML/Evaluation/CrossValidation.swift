@@ -37,7 +37,9 @@ public struct CrossValidation: Sendable {
     _ model: TrainedModel, on table: Table, folds k: Int, seed: UInt64, threads: Int
   ) throws -> CrossValidation {
     guard k >= 2 else { throw MLError("`folds` must be at least 2") }
-    guard table.rowCount >= k else { throw MLError("\(k) folds need at least \(k) rows; table '\(table.name)' has \(table.rowCount)") }
+    guard table.rowCount >= k else {
+      throw MLError("\(k) folds need at least \(k) rows; table '\(table.name)' has \(table.rowCount)")
+    }
     let target = try Target.read(table, column: model.target, task: model.task)
     let assignment = foldAssignment(target: target, folds: k, seed: seed)
     let pipeline = try model.pipelineDescription.map { _ in try model.unfittedPipeline() }
@@ -47,7 +49,8 @@ public struct CrossValidation: Sendable {
       let testRows = (0..<table.rowCount).filter { assignment[$0] == fold }
       let trained = try Trainer.train(
         model.kind, on: table.taking(trainRows), target: model.target, task: model.task, pipeline: pipeline,
-        parameters: model.parameters.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }, seed: derivedSeed(model.seed, UInt64(fold)),
+        parameters: model.parameters.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 },
+        seed: derivedSeed(model.seed, UInt64(fold)),
         threads: threads)
       results.append(try trained.evaluate(on: table.taking(testRows)))
     }
@@ -60,7 +63,8 @@ public struct CrossValidation: Sendable {
       let std = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
       summary[name] = (mean, std)
     }
-    return CrossValidation(folds: k, metrics: summary, perFold: results, metricNames: names.filter { summary[$0] != nil })
+    return CrossValidation(
+      folds: k, metrics: summary, perFold: results, metricNames: names.filter { summary[$0] != nil })
   }
 }
 
@@ -73,7 +77,9 @@ public struct PermutationImportance: Sendable {
   /// Per input column: mean and standard deviation of the score drop, largest mean first.
   public var columns: [(name: String, mean: Double, std: Double)]
 
-  public static func run(_ model: TrainedModel, on table: Table, repeats: Int, seed: UInt64) throws -> PermutationImportance {
+  public static func run(_ model: TrainedModel, on table: Table, repeats: Int, seed: UInt64) throws
+    -> PermutationImportance
+  {
     let metric = model.task == .classification ? "accuracy" : "r2"
     let baseline = try model.evaluate(on: table).value(metric) ?? 0
     var results: [(String, Double, Double)] = []

@@ -1,4 +1,5 @@
 import Foundation
+import LabbookData
 
 /// Scores of predictions against the truth, with scikit-learn's definitions: precision, recall and F1
 /// of the positive class for binary tasks and their unweighted (macro) mean over classes otherwise;
@@ -151,9 +152,11 @@ extension TrainedModel {
       for (i, label) in classes.enumerated() { index[label] = i }
       let unseen = truth.classes.filter { index[$0] == nil }
       if !unseen.isEmpty {
-        throw MLError("'\(target)' holds classes the model never saw in training: \(unseen.prefix(5).joined(separator: ", "))")
+        throw MLError(
+          "'\(target)' holds classes the model never saw in training: \(unseen.prefix(5).joined(separator: ", "))")
       }
-      return Metrics.classification(truth: truth.codes.map { index[truth.classes[$0]]! }, probabilities: p, labels: classes)
+      return Metrics.classification(
+        truth: truth.codes.map { index[truth.classes[$0]]! }, probabilities: p, labels: classes)
     case (.values(let v), .regression):
       return Metrics.regression(truth: truth.values, predicted: v)
     default:
@@ -161,5 +164,3 @@ extension TrainedModel {
     }
   }
 }
-
-import LabbookData

@@ -78,17 +78,30 @@ struct BinnedMatrix: Sendable {
   }
 }
 
-/// A binary tree over bin codes. Internal nodes send a row left when its code is at most
-/// `threshold` (or, for categorical splits, is in `leftCategories`); missing values follow
-/// `missingLeft`. Children ≥ 0 are nodes, children < 0 are leaves (~child is the leaf's index).
+/// A binary tree. Internal nodes send a row left when its value is at most `rawThreshold` (for a
+/// split found on bins, the bin's upper bound, so code ≤ `threshold` is the same test), or, for
+/// categorical splits, when its level is in `leftCategories`; missing values follow `missingLeft`.
+/// Children ≥ 0 are nodes, children < 0 are leaves (~child is the leaf's index).
 struct BinnedTree: Sendable, Equatable {
   struct Node: Sendable, Equatable {
     var feature: Int
     var threshold: Int
+    var rawThreshold: Double
     var missingLeft: Bool
     var leftCategories: [UInt64]?
     var left: Int
     var right: Int
+
+    /// The same test on a raw value (a level code for categorical features).
+    @inline(__always) func goesLeft(value: Double) -> Bool {
+      if value.isNaN { return missingLeft }
+      if let set = leftCategories {
+        let level = Int(value)
+        guard level >= 0, level < 256 else { return missingLeft }
+        return set[level >> 6] & (1 << UInt64(level & 63)) != 0
+      }
+      return value <= rawThreshold
+    }
 
     @inline(__always) func goesLeft(_ code: UInt8) -> Bool {
       if code == FeatureBins.missing { return missingLeft }
@@ -109,6 +122,18 @@ struct BinnedTree: Sendable, Equatable {
     while true {
       let n = nodes[node]
       let next = n.goesLeft(codes[n.feature][row]) ? n.left : n.right
+      if next < 0 { return ~next }
+      node = next
+    }
+  }
+
+  /// The leaf a row of raw feature values reaches.
+  @inline(__always) func leaf(values: [[Double]], row: Int) -> Int {
+    if nodes.isEmpty { return 0 }
+    var node = 0
+    while true {
+      let n = nodes[node]
+      let next = n.goesLeft(value: values[n.feature][row]) ? n.left : n.right
       if next < 0 { return ~next }
       node = next
     }

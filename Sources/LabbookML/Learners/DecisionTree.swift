@@ -1,9 +1,11 @@
 import Foundation
 import LabbookCore
 
-/// CART on binned features: depth-first, each split the one with the largest weighted impurity
-/// decrease (gini or entropy for classes, squared error for numbers), missing values sent to
-/// whichever side is better.
+/// CART: depth-first, each split the one with the largest weighted impurity decrease (gini or
+/// entropy for classes, squared error for numbers), missing values sent to whichever side is better.
+/// Large nodes search binned features (every threshold, when a feature has at most 255 distinct
+/// values); nodes of at most `exactNodeSize` rows search a finely binned feature exactly, between
+/// every pair of neighbouring values, as scikit-learn's trees do.
 struct DecisionTreeSettings: Sendable {
   enum Criterion: String, Sendable { case gini, entropy, squaredError }
   var maximumDepth: Int?
@@ -14,19 +16,25 @@ struct DecisionTreeSettings: Sendable {
 }
 
 struct DecisionTreeBuilder {
+  static let exactNodeSize = 4096
   let binned: BinnedMatrix
+  let raw: [[Double]]
   let target: Target
   let weights: [Double]
   let settings: DecisionTreeSettings
   var generator: SeededGenerator
 
-  private var indices: [Int] = []
+  fileprivate var indices: [Int] = []
   private var tree = BinnedTree()
   private var classCount: Int { target.classes.count }
   private var isClassification: Bool { target.task == .classification }
 
-  init(binned: BinnedMatrix, target: Target, weights: [Double], settings: DecisionTreeSettings, generator: SeededGenerator) {
+  init(
+    binned: BinnedMatrix, raw: [[Double]], target: Target, weights: [Double], settings: DecisionTreeSettings,
+    generator: SeededGenerator
+  ) {
     self.binned = binned
+    self.raw = raw
     self.target = target
     self.weights = weights
     self.settings = settings
@@ -42,9 +50,10 @@ struct DecisionTreeBuilder {
     return tree
   }
 
-  private struct Split {
+  fileprivate struct Split {
     var feature: Int
     var threshold: Int
+    var rawThreshold: Double
     var missingLeft: Bool
     var gain: Double
   }
@@ -55,23 +64,41 @@ struct DecisionTreeBuilder {
     let canSplit =
       (settings.maximumDepth.map { depth < $0 } ?? true) && weight >= 2 * Double(settings.minimumLeaf)
       && impurity(totals, weight) > 1e-12
-    guard canSplit, let split = bestSplit(start, end, totals: totals, weight: weight) else {
+    guard canSplit, var split = bestSplit(start, end, totals: totals, weight: weight) else {
       return ~makeLeaf(totals, weight)
     }
+    if split.threshold >= 0 {
+      // As scikit-learn does: cut halfway between the node's largest value on the left and smallest on
+      // the right, not at the bin's edge, so unseen values between them are split evenly.
+      var leftMaximum = -Double.infinity
+      var rightMinimum = Double.infinity
+      let values = raw[split.feature]
+      for position in start..<end {
+        let value = values[indices[position]]
+        if value.isNaN { continue }
+        if value <= split.rawThreshold {
+          leftMaximum = max(leftMaximum, value)
+        } else {
+          rightMinimum = min(rightMinimum, value)
+        }
+      }
+      if leftMaximum.isFinite && rightMinimum.isFinite { split.rawThreshold = (leftMaximum + rightMinimum) / 2 }
+    }
     // Partition in place: rows going left first, order kept stable so results never depend on chance.
-    let codes = binned.codes[split.feature]
+    let node = BinnedTree.Node(
+      feature: split.feature, threshold: split.threshold, rawThreshold: split.rawThreshold,
+      missingLeft: split.missingLeft,
+      leftCategories: nil, left: 0, right: 0)
+    let values = raw[split.feature]
     var left: [Int] = []
     var right: [Int] = []
     for position in start..<end {
       let row = indices[position]
-      let code = codes[row]
-      let goesLeft = code == FeatureBins.missing ? split.missingLeft : Int(code) <= split.threshold
-      if goesLeft { left.append(row) } else { right.append(row) }
+      if node.goesLeft(value: values[row]) { left.append(row) } else { right.append(row) }
     }
     for (offset, row) in (left + right).enumerated() { indices[start + offset] = row }
     let nodeIndex = tree.nodes.count
-    tree.nodes.append(
-      BinnedTree.Node(feature: split.feature, threshold: split.threshold, missingLeft: split.missingLeft, leftCategories: nil, left: 0, right: 0))
+    tree.nodes.append(node)
     let middle = start + left.count
     let leftChild = grow(start: start, end: middle, depth: depth + 1)
     let rightChild = grow(start: middle, end: end, depth: depth + 1)
@@ -111,7 +138,7 @@ struct DecisionTreeBuilder {
   }
 
   /// Impurity per unit weight: gini, entropy, or variance.
-  private func impurity(_ totals: [Double], _ weight: Double) -> Double {
+  fileprivate func impurity(_ totals: [Double], _ weight: Double) -> Double {
     guard weight > 0 else { return 0 }
     switch settings.criterion {
     case .gini:
@@ -127,24 +154,34 @@ struct DecisionTreeBuilder {
     }
   }
 
+  /// The features to search, in a random order: with ties in gain the first wins, so ties are broken
+  /// at random (from the tree's seed), as scikit-learn does.
   private mutating func candidateFeatures() -> [Int] {
     let d = binned.codes.count
     var features = Array(0..<d)
-    if settings.featuresPerSplit >= d { return features }
-    for i in 0..<settings.featuresPerSplit {
+    let count = min(settings.featuresPerSplit, d)
+    for i in 0..<count {
       let j = i + generator.uniform(below: d - i)
       features.swapAt(i, j)
     }
-    return Array(features.prefix(settings.featuresPerSplit))
+    return Array(features.prefix(count))
   }
 
-  private mutating func bestSplit(_ start: Int, _ end: Int, totals: [Double], weight: Double) -> Split? {
+  fileprivate mutating func bestSplit(_ start: Int, _ end: Int, totals: [Double], weight: Double) -> Split? {
     let stride = totals.count
     let parentScore = impurity(totals, weight) * weight
     var best: Split?
     let minimum = Double(settings.minimumLeaf)
     for feature in candidateFeatures() {
       let bins = binned.bins[feature].count
+      if bins >= 255, end - start <= Self.exactNodeSize {
+        if let split = exactSplit(feature, start, end, totals: totals, weight: weight, parentScore: parentScore),
+          split.gain > (best?.gain ?? 1e-12)
+        {
+          best = split
+        }
+        continue
+      }
       var histogram = [Double](repeating: 0, count: (bins + 1) * stride)
       var binWeight = [Double](repeating: 0, count: bins + 1)
       let codes = binned.codes[feature]
@@ -180,7 +217,9 @@ struct DecisionTreeBuilder {
           let r = (0..<stride).map { totals[$0] - l[$0] }
           let gain = parentScore - impurity(l, lw) * lw - impurity(r, rw) * rw
           if gain > (best?.gain ?? 1e-12) {
-            best = Split(feature: feature, threshold: threshold, missingLeft: missingLeft, gain: gain)
+            best = Split(
+              feature: feature, threshold: threshold, rawThreshold: binned.bins[feature].upperBounds[threshold],
+              missingLeft: missingLeft, gain: gain)
           }
         }
       }
@@ -189,7 +228,69 @@ struct DecisionTreeBuilder {
   }
 }
 
-/// A fitted tree (or the average of several, for a forest) predicting from bin codes.
+extension DecisionTreeBuilder {
+  /// The best threshold of one feature over the node's rows, between every pair of neighbouring values.
+  fileprivate func exactSplit(
+    _ feature: Int, _ start: Int, _ end: Int, totals: [Double], weight: Double, parentScore: Double
+  )
+    -> Split?
+  {
+    let stride = totals.count
+    let values = raw[feature]
+    var present: [Int] = []
+    var missing = [Double](repeating: 0, count: stride)
+    var missingWeight = 0.0
+    for position in start..<end {
+      let row = indices[position]
+      if values[row].isNaN {
+        add(row, to: &missing)
+        missingWeight += weights[row]
+      } else {
+        present.append(row)
+      }
+    }
+    present.sort { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
+    let minimum = Double(settings.minimumLeaf)
+    var left = [Double](repeating: 0, count: stride)
+    var leftWeight = 0.0
+    var best: Split?
+    for (offset, row) in present.enumerated().dropLast() {
+      add(row, to: &left)
+      leftWeight += weights[row]
+      let next = present[offset + 1]
+      if values[next] <= values[row] { continue }  // only between distinct values
+      for missingLeft in missingWeight > 0 ? [false, true] : [false] {
+        let lw = leftWeight + (missingLeft ? missingWeight : 0)
+        let rw = weight - lw
+        guard lw >= minimum, rw >= minimum, lw > 0, rw > 0 else { continue }
+        var l = left
+        if missingLeft { for s in 0..<stride { l[s] += missing[s] } }
+        let r = (0..<stride).map { totals[$0] - l[$0] }
+        let gain = parentScore - impurity(l, lw) * lw - impurity(r, rw) * rw
+        if gain > (best?.gain ?? 1e-12) {
+          best = Split(
+            feature: feature, threshold: -1, rawThreshold: (values[row] + values[next]) / 2, missingLeft: missingLeft,
+            gain: gain)
+        }
+      }
+    }
+    return best
+  }
+
+  @inline(__always) fileprivate func add(_ row: Int, to totals: inout [Double]) {
+    let w = weights[row]
+    if target.task == .classification {
+      totals[target.codes[row]] += w
+    } else {
+      let y = target.values[row]
+      totals[0] += w
+      totals[1] += w * y
+      totals[2] += w * y * y
+    }
+  }
+}
+
+/// A fitted tree (or the average of several, for a forest) predicting from raw feature values.
 struct FittedTrees: FittedLearner {
   var trees: [BinnedTree]
   var bins: [FeatureBins]
@@ -197,13 +298,13 @@ struct FittedTrees: FittedLearner {
   var classCount: Int
 
   func predict(_ x: FeatureMatrix) -> Prediction {
-    let binned = BinnedMatrix(x, bins: bins)
+    let values = x.features.map(\.values)
     let n = x.rowCount
     let stride = task == .classification ? classCount : 1
     var result = [Double](repeating: 0, count: n * stride)
     for tree in trees {
       for i in 0..<n {
-        let leaf = tree.leaf(binned.codes, row: i)
+        let leaf = tree.leaf(values: values, row: i)
         for s in 0..<stride { result[i * stride + s] += tree.leafValues[leaf * stride + s] }
       }
     }
@@ -222,8 +323,9 @@ struct DecisionTree {
     var settings = settings
     if data.y.task == .regression { settings.criterion = .squaredError }
     var builder = DecisionTreeBuilder(
-      binned: binned, target: data.y, weights: (0..<data.x.rowCount).map { data.weight($0) }, settings: settings,
-      generator: SeededGenerator(seed: data.seed))
+      binned: binned, raw: data.x.features.map(\.values), target: data.y,
+      weights: (0..<data.x.rowCount).map { data.weight($0) },
+      settings: settings, generator: SeededGenerator(seed: data.seed))
     return FittedTrees(trees: [builder.build()], bins: binned.bins, task: data.y.task, classCount: data.classCount)
   }
 }
@@ -241,12 +343,14 @@ struct RandomForest {
     let n = data.x.rowCount
     let results = TreeSlots(count: trees)
     let frozenSettings = settings
+    let raw = data.x.features.map(\.values)
     parallelFor(count: trees, threads: data.threads) { t in
       var generator = SeededGenerator(seed: derivedSeed(data.seed, UInt64(t)))
       var weights = [Double](repeating: 0, count: n)
       for _ in 0..<n { weights[generator.uniform(below: n)] += 1 }
       for i in 0..<n { weights[i] *= data.weight(i) }
-      var builder = DecisionTreeBuilder(binned: binned, target: data.y, weights: weights, settings: frozenSettings, generator: generator)
+      var builder = DecisionTreeBuilder(
+        binned: binned, raw: raw, target: data.y, weights: weights, settings: frozenSettings, generator: generator)
       results.store(builder.build(), at: t)
     }
     return FittedTrees(trees: results.trees, bins: binned.bins, task: data.y.task, classCount: data.classCount)

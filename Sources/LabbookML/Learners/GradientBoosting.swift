@@ -30,7 +30,7 @@ struct GradientBoosting {
     // Training and validation rows (the validation rows only when early stopping).
     var trainRows = Array(0..<n)
     var validationRows: [Int] = []
-    if let _ = earlyStoppingPatience, n >= 20 {
+    if earlyStoppingPatience != nil, n >= 20 {
       var generator = SeededGenerator(seed: derivedSeed(data.seed, 0xB005_7ED))
       var shuffled = trainRows
       generator.shuffle(&shuffled)
@@ -42,7 +42,8 @@ struct GradientBoosting {
     let base = baseScores(data, rows: trainRows, outputs: outputs)
     var scores = [Double](repeating: 0, count: n * outputs)
     for i in 0..<n { for k in 0..<outputs { scores[i * outputs + k] = base[k] } }
-    var model = FittedBoosting(bins: binned.bins, base: base, trees: [], outputs: outputs, task: task, classCount: classes)
+    var model = FittedBoosting(
+      bins: binned.bins, base: base, trees: [], outputs: outputs, task: task, classCount: classes)
     var gradients = [Double](repeating: 0, count: trainRows.count * outputs)
     var hessians = [Double](repeating: 0, count: trainRows.count * outputs)
     var bestLoss = Double.infinity
@@ -51,12 +52,16 @@ struct GradientBoosting {
       binned: binned, rows: trainRows, leaves: leaves, maximumDepth: maximumDepth, minimumLeaf: minimumLeaf, l2: l2,
       rate: rate, threads: data.threads)
     for round in 0..<trees {
-      computeGradients(data, rows: trainRows, scores: scores, outputs: outputs, weights: weights, gradients: &gradients, hessians: &hessians)
+      computeGradients(
+        data, rows: trainRows, scores: scores, outputs: outputs, weights: weights, gradients: &gradients,
+        hessians: &hessians)
       for k in 0..<outputs {
         let g = (0..<trainRows.count).map { gradients[$0 * outputs + k] }
         let h = (0..<trainRows.count).map { hessians[$0 * outputs + k] }
         let (tree, leafOfPosition) = grower.grow(gradients: g, hessians: h)
-        for (position, row) in trainRows.enumerated() { scores[row * outputs + k] += tree.leafValues[leafOfPosition[position]] }
+        for (position, row) in trainRows.enumerated() {
+          scores[row * outputs + k] += tree.leafValues[leafOfPosition[position]]
+        }
         for row in validationRows { scores[row * outputs + k] += tree.leafValues[tree.leaf(binned.codes, row: row)] }
         model.trees.append(tree)
       }
@@ -165,13 +170,13 @@ struct FittedBoosting: FittedLearner {
   var classCount: Int
 
   func predict(_ x: FeatureMatrix) -> Prediction {
-    let binned = BinnedMatrix(x, bins: bins)
+    let values = x.features.map(\.values)
     let n = x.rowCount
     var scores = [Double](repeating: 0, count: n * outputs)
     for i in 0..<n { for k in 0..<outputs { scores[i * outputs + k] = base[k] } }
     for (index, tree) in trees.enumerated() {
       let k = index % outputs
-      for i in 0..<n { scores[i * outputs + k] += tree.leafValues[tree.leaf(binned.codes, row: i)] }
+      for i in 0..<n { scores[i * outputs + k] += tree.leafValues[tree.leaf(values: values, row: i)] }
     }
     switch task {
     case .regression: return .values(scores)

@@ -91,9 +91,12 @@ struct LeafWiseGrower {
       var left: [Int] = []
       var right: [Int] = []
       let featureCodes = codes[split.feature]
+      let featureBins = bins[split.feature]
       let node = BinnedTree.Node(
-        feature: split.feature, threshold: split.threshold, missingLeft: split.missingLeft,
-        leftCategories: split.leftCategories, left: 0, right: 0)
+        feature: split.feature, threshold: split.threshold,
+        rawThreshold: split.threshold >= 0 && split.threshold < featureBins.count
+          ? featureBins.upperBounds[split.threshold] : .nan,
+        missingLeft: split.missingLeft, leftCategories: split.leftCategories, left: 0, right: 0)
       for p in parent.start..<parent.end {
         let position = positions[p]
         if node.goesLeft(featureCodes[position]) { left.append(position) } else { right.append(position) }
@@ -106,7 +109,8 @@ struct LeafWiseGrower {
         if link.left { tree.nodes[link.node].left = nodeIndex } else { tree.nodes[link.node].right = nodeIndex }
       }
       var leftLeaf = Leaf(
-        start: parent.start, end: middle, g: split.leftG, h: split.leftH, depth: parent.depth + 1, histogram: [], best: nil,
+        start: parent.start, end: middle, g: split.leftG, h: split.leftH, depth: parent.depth + 1, histogram: [],
+        best: nil,
         parent: (nodeIndex, true))
       var rightLeaf = Leaf(
         start: middle, end: parent.end, g: parent.g - split.leftG, h: parent.h - split.leftH, depth: parent.depth + 1,
@@ -205,7 +209,8 @@ struct LeafWiseGrower {
       let gain = score(lg, lh) + score(rg, rh) - parentScore
       if gain > (best?.gain ?? 1e-12) {
         best = Candidate(
-          feature: feature, threshold: threshold, missingLeft: missingLeft, leftCategories: categories, gain: gain, leftG: lg,
+          feature: feature, threshold: threshold, missingLeft: missingLeft, leftCategories: categories, gain: gain,
+          leftG: lg,
           leftH: lh, leftCount: lc)
       }
     }
@@ -241,7 +246,8 @@ struct LeafWiseGrower {
       if c == 0 { continue }
       consider(lg, lh, lc, threshold: threshold, missingLeft: false, categories: nil)
       if missingCount > 0 {
-        consider(lg + missingG, lh + missingH, lc + missingCount, threshold: threshold, missingLeft: true, categories: nil)
+        consider(
+          lg + missingG, lh + missingH, lc + missingCount, threshold: threshold, missingLeft: true, categories: nil)
       }
     }
     return best

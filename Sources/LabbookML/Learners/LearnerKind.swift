@@ -49,7 +49,11 @@ public struct ParameterSpec: Sendable {
     var parts: [String] = []
     if numbers {
       var range = wholeNumber ? "a whole number" : "a number"
-      if maximum.isFinite { range += " from \(formatNumber(minimum)) to \(formatNumber(maximum))" } else { range += " ≥ \(formatNumber(minimum))" }
+      if maximum.isFinite {
+        range += " from \(formatNumber(minimum)) to \(formatNumber(maximum))"
+      } else {
+        range += " ≥ \(formatNumber(minimum))"
+      }
       parts.append(range)
     }
     parts += words.map { "`\($0)`" }
@@ -89,20 +93,27 @@ public enum LearnerKind: String, Sendable, CaseIterable {
   }
 
   public var parameters: [ParameterSpec] {
-    func count(_ name: String, _ value: Double, _ help: String, minimum: Double = 1, words: [String] = []) -> ParameterSpec {
+    func count(_ name: String, _ value: Double, _ help: String, minimum: Double = 1, words: [String] = [])
+      -> ParameterSpec
+    {
       ParameterSpec(
-        name: name, defaultValue: words.first.map { .word($0) } ?? .number(value), help: help, words: words, numbers: true,
+        name: name, defaultValue: words.first.map { .word($0) } ?? .number(value), help: help, words: words,
+        numbers: true,
         minimum: minimum, wholeNumber: true)
     }
-    func real(_ name: String, _ value: Double, _ help: String, minimum: Double, maximum: Double = .infinity) -> ParameterSpec {
+    func real(_ name: String, _ value: Double, _ help: String, minimum: Double, maximum: Double = .infinity)
+      -> ParameterSpec
+    {
       ParameterSpec(
-        name: name, defaultValue: .number(value), help: help, words: [], numbers: true, minimum: minimum, wholeNumber: false,
+        name: name, defaultValue: .number(value), help: help, words: [], numbers: true, minimum: minimum,
+        wholeNumber: false,
         maximum: maximum)
     }
     let depth = count("depth", 0, "maximum depth (`none`: grow until pure or `min_leaf`)", words: ["none"])
     let features = ParameterSpec(
       name: "features", defaultValue: .word(self == .forest ? "sqrt" : "all"),
-      help: "features tried at each split: `all`, `sqrt`, `log2`, a count, or a fraction below 1", words: ["sqrt", "all", "log2"],
+      help: "features tried at each split: `all`, `sqrt`, `log2`, a count, or a fraction below 1",
+      words: ["sqrt", "all", "log2"],
       numbers: true, minimum: 1e-9, wholeNumber: false)
     switch self {
     case .logistic:

@@ -61,7 +61,10 @@ struct FittedLinear: FittedLearner {
 
 /// L2-regularised logistic regression as scikit-learn's `LogisticRegression(C=c)` defines it:
 /// minimises C·Σ wᵢ·logloss + ½‖W‖² (intercepts not penalised) with L-BFGS; binary problems use one
-/// weight vector, multiclass ones the multinomial (softmax) model.
+/// weight vector, multiclass ones the multinomial (softmax) model. The optimisation runs on
+/// standardised features with the penalty rewritten to match (‖W‖² = Σ (vⱼ/σⱼ)²), which is the same
+/// objective but far better conditioned, so it reaches the optimum within the iteration budget even
+/// on unscaled data.
 struct LogisticRegression {
   var c: Double
   var iterations: Int
@@ -73,15 +76,25 @@ struct LogisticRegression {
     let k = data.classCount
     let outputs = k == 2 ? 1 : k
     let stride = d + 1
-    let optimizer = LBFGS(memory: 10, maximumIterations: iterations, gradientTolerance: 1e-4)
-    let columns = x.features.map(\.values)
+    var means = [Double](repeating: 0, count: d)
+    var scales = [Double](repeating: 1, count: d)
+    for (j, feature) in x.features.enumerated() {
+      let mean = feature.values.reduce(0, +) / Double(max(n, 1))
+      let variance = feature.values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(n, 1))
+      means[j] = mean
+      scales[j] = variance > 1e-24 ? variance.squareRoot() : 1
+    }
+    let columns = x.features.enumerated().map { j, feature in feature.values.map { ($0 - means[j]) / scales[j] } }
+    let penalty = scales.map { 1 / ($0 * $0) }
+    let optimizer = LBFGS(memory: 10, maximumIterations: iterations, gradientTolerance: 1e-6)
     let weights = (0..<n).map { data.weight($0) }
     let labels = data.y.codes
-    let parameters = optimizer.minimize([Double](repeating: 0, count: outputs * stride)) { theta in
+    let c = self.c
+    let scaled = optimizer.minimize([Double](repeating: 0, count: outputs * stride)) { theta in
       var value = 0.0
       var gradient = [Double](repeating: 0, count: theta.count)
       var scores = [Double](repeating: 0, count: outputs)
-      var probabilities = [Double](repeating: 0, count: outputs)
+      var residuals = [Double](repeating: 0, count: outputs)
       for i in 0..<n {
         for o in 0..<outputs {
           var z = theta[o * stride + d]
@@ -93,31 +106,43 @@ struct LogisticRegression {
           let z = scores[0]
           let y = labels[i] == 1 ? 1.0 : 0.0
           // log(1 + e^z) − y·z, computed stably.
-          value += w * ((z > 0 ? z + Foundation.log1p(Foundation.exp(-z)) : Foundation.log1p(Foundation.exp(z))) - y * z)
-          probabilities[0] = 1 / (1 + Foundation.exp(-z)) - y
+          value +=
+            w * ((z > 0 ? z + Foundation.log1p(Foundation.exp(-z)) : Foundation.log1p(Foundation.exp(z))) - y * z)
+          residuals[0] = 1 / (1 + Foundation.exp(-z)) - y
         } else {
           let top = scores.max()!
           var total = 0.0
           for o in 0..<outputs {
-            probabilities[o] = Foundation.exp(scores[o] - top)
-            total += probabilities[o]
+            residuals[o] = Foundation.exp(scores[o] - top)
+            total += residuals[o]
           }
           value += w * (top + Foundation.log(total) - scores[labels[i]])
-          for o in 0..<outputs { probabilities[o] = probabilities[o] / total - (o == labels[i] ? 1 : 0) }
+          for o in 0..<outputs { residuals[o] = residuals[o] / total - (o == labels[i] ? 1 : 0) }
         }
         for o in 0..<outputs {
-          let r = w * probabilities[o]
+          let r = w * residuals[o]
           for j in 0..<d { gradient[o * stride + j] += r * columns[j][i] }
           gradient[o * stride + d] += r
         }
       }
       for o in 0..<outputs {
         for j in 0..<d {
-          value += 0.5 * theta[o * stride + j] * theta[o * stride + j]
-          gradient[o * stride + j] += theta[o * stride + j]
+          let v = theta[o * stride + j]
+          value += 0.5 * penalty[j] * v * v
+          gradient[o * stride + j] += penalty[j] * v
         }
       }
       return (value, gradient)
+    }
+    // Back to the raw features: wⱼ = vⱼ/σⱼ and b = b' − Σ vⱼ·μⱼ/σⱼ.
+    var parameters = scaled
+    for o in 0..<outputs {
+      var intercept = scaled[o * stride + d]
+      for j in 0..<d {
+        parameters[o * stride + j] = scaled[o * stride + j] / scales[j]
+        intercept -= scaled[o * stride + j] * means[j] / scales[j]
+      }
+      parameters[o * stride + d] = intercept
     }
     return FittedLogistic(parameters: parameters, width: d, outputs: outputs, classes: k)
   }

@@ -44,7 +44,8 @@ struct NaiveBayes {
       let present = feature.values.filter { !$0.isNaN }
       if !present.isEmpty {
         let mean = present.reduce(0, +) / Double(present.count)
-        largestVariance = max(largestVariance, present.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(present.count))
+        largestVariance = max(
+          largestVariance, present.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(present.count))
       }
       features.append(.gaussian(means: means, variances: variances))
     }
@@ -83,7 +84,9 @@ struct FittedNaiveBayes: FittedLearner {
           }
         case .categorical(let logProbabilities):
           let level = Int(value)
-          for c in 0..<k where level >= 0 && level < logProbabilities[c].count { scores[c] += logProbabilities[c][level] }
+          for c in 0..<k where level >= 0 && level < logProbabilities[c].count {
+            scores[c] += logProbabilities[c][level]
+          }
         }
       }
       let top = scores.max()!

@@ -51,7 +51,8 @@ public enum FittedStep: Sendable, Equatable {
           fills[name] = .level(mostFrequent(codes.filter { $0 >= 0 }).map { levels[Int($0)] } ?? "missing")
         case (.constant(let text), .numeric):
           guard let number = Double(text) else {
-            throw MLError("`impute constant \(text)` gives text, but '\(name)' is numeric; give a number or list the columns")
+            throw MLError(
+              "`impute constant \(text)` gives text, but '\(name)' is numeric; give a number or list the columns")
           }
           fills[name] = .number(number)
         case (.constant(let text), .categorical):
@@ -152,7 +153,8 @@ public enum FittedStep: Sendable, Equatable {
     case .clip(let ranges):
       for (name, range) in ranges.sorted(by: { $0.key < $1.key }) {
         let (index, v) = try numeric(name)
-        result.columns[index].values = .numeric(v.map { $0.isNaN ? $0 : Swift.min(Swift.max($0, range.lowerBound), range.upperBound) })
+        result.columns[index].values = .numeric(
+          v.map { $0.isNaN ? $0 : Swift.min(Swift.max($0, range.lowerBound), range.upperBound) })
       }
     case .log(let names):
       for name in names {

@@ -86,7 +86,9 @@ public struct Pipeline: Sendable, Equatable {
     if let listed = step.columns {
       for name in listed {
         let column = try table.column(name)
-        if name == target { throw MLError("`\(step.description)` lists the target '\(name)'; steps never change the target") }
+        if name == target {
+          throw MLError("`\(step.description)` lists the target '\(name)'; steps never change the target")
+        }
         if step.needsNumeric && !column.isNumeric {
           throw MLError("`\(step.description)` needs numeric columns, but '\(name)' is categorical")
         }
