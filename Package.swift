@@ -22,7 +22,11 @@ let package = Package(
       dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "CLabbookSupport"),
     .target(name: "LabbookData", dependencies: ["HDF5Kit", "LabbookCore", "CLabbookSupport"]),
-    .target(name: "LabbookML", dependencies: ["LabbookData", "LabbookCore"]),
+    // The learners' inner loops are optimised even in debug builds, so the test suite (which trains
+    // hundreds of models) stays fast; everything else keeps debug settings.
+    .target(
+      name: "LabbookML", dependencies: ["LabbookData", "LabbookCore"],
+      swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
     .target(name: "LabbookNotebook", dependencies: ["LabbookCore", "CLabbookSupport"]),
     .target(
       name: "LabbookLang", dependencies: ["LabbookData", "LabbookML", "LabbookNotebook", "LabbookCore"]),

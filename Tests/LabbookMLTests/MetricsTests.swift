@@ -15,7 +15,8 @@ import Testing
     let positive = [0.1, 0.9, 0.6, 0.4, 0.35, 0.8, 0.7, 0.2, 0.8, 0.55]
     let m = Metrics.classification(truth: truth, probabilities: positive.flatMap { [1 - $0, $0] }, labels: ["0", "1"])
     #expect(close(m.accuracy, 0.8))
-    #expect(close(m.precision, 0.8333333333333334) && close(m.recall, 0.8333333333333334) && close(m.f1, 0.8333333333333334))
+    #expect(
+      close(m.precision, 0.8333333333333334) && close(m.recall, 0.8333333333333334) && close(m.f1, 0.8333333333333334))
     #expect(close(m.auc, 0.8333333333333334))
     #expect(close(m.logLoss, 0.4753434862370498))
     #expect(m.confusion == [[3, 1], [1, 5]])
@@ -24,7 +25,8 @@ import Testing
   @Test func multiclassMacroAndOneVersusRest() {
     let truth = [0, 1, 2, 2, 1, 0, 2, 1]
     let p: [Double] = [
-      0.7, 0.2, 0.1, 0.1, 0.6, 0.3, 0.2, 0.2, 0.6, 0.3, 0.4, 0.3, 0.5, 0.4, 0.1, 0.6, 0.3, 0.1, 0.1, 0.1, 0.8, 0.2, 0.5, 0.3,
+      0.7, 0.2, 0.1, 0.1, 0.6, 0.3, 0.2, 0.2, 0.6, 0.3, 0.4, 0.3, 0.5, 0.4, 0.1, 0.6, 0.3, 0.1, 0.1, 0.1, 0.8, 0.2, 0.5,
+      0.3,
     ]
     let m = Metrics.classification(truth: truth, probabilities: p, labels: ["a", "b", "c"])
     #expect(close(m.accuracy, 0.75))
@@ -52,12 +54,16 @@ import Testing
     try Table(
       name: "t",
       columns: [
-        .numeric("x", [1, 2, .nan, 4, 100]), .categorical("c", ["a", "b", nil, "a", "a"]), .numeric("y", [0, 1, 0, 1, 0]),
+        .numeric("x", [1, 2, .nan, 4, 100]), .categorical("c", ["a", "b", nil, "a", "a"]),
+        .numeric("y", [0, 1, 0, 1, 0]),
       ])
   }
 
   @Test func imputeScaleEncodeLearnOnlyFromTheFittingTable() throws {
-    let pipeline = Pipeline(steps: [.impute(.median, columns: nil), .impute(.mode, columns: nil), .encode(.onehot, columns: nil), .scale(.standard, columns: ["x"])])
+    let pipeline = Pipeline(steps: [
+      .impute(.median, columns: nil), .impute(.mode, columns: nil), .encode(.onehot, columns: nil),
+      .scale(.standard, columns: ["x"]),
+    ])
     let fitted = try pipeline.fit(try table(), target: "y")
     let out = try fitted.apply(try table())
     #expect(out.columnNames == ["x", "c=a", "c=b", "y"])
@@ -92,15 +98,22 @@ import Testing
   }
 
   @Test func badColumnListsAreErrors() throws {
-    #expect(throws: (any Error).self) { try Pipeline(steps: [.scale(.standard, columns: ["c"])]).fit(try table(), target: "y") }
-    #expect(throws: (any Error).self) { try Pipeline(steps: [.scale(.standard, columns: ["y"])]).fit(try table(), target: "y") }
-    #expect(throws: (any Error).self) { try Pipeline(steps: [.encode(.onehot, columns: ["nope"])]).fit(try table(), target: "y") }
+    #expect(throws: (any Error).self) {
+      try Pipeline(steps: [.scale(.standard, columns: ["c"])]).fit(try table(), target: "y")
+    }
+    #expect(throws: (any Error).self) {
+      try Pipeline(steps: [.scale(.standard, columns: ["y"])]).fit(try table(), target: "y")
+    }
+    #expect(throws: (any Error).self) {
+      try Pipeline(steps: [.encode(.onehot, columns: ["nope"])]).fit(try table(), target: "y")
+    }
   }
 }
 
 @Suite struct TrainerTests {
   func credit() throws -> Table {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
     return try HDF5TableReader.load(path: root.path + "/datasets/german_credit.h5", name: "credit")
   }
 
@@ -113,28 +126,53 @@ import Testing
 
   @Test func badInputGivesClearErrors() throws {
     let credit = try credit()
-    #expect(message { try Trainer.train(.linear, on: credit, target: "risk", seed: 0, threads: 1) }.contains("use `logistic`"))
-    #expect(message { try Trainer.train(.logistic, on: credit, target: "age", task: .regression, seed: 0, threads: 1) }.contains("classification learner"))
-    #expect(message { try Trainer.train(.gbm, on: credit, target: "rsk", seed: 0, threads: 1) }.contains("did you mean 'risk'"))
-    #expect(message { try Trainer.train(.gbm, on: credit, target: "risk", parameters: [("leafs", .number(3))], seed: 0, threads: 1) }.contains("takes `trees`, `leaves`"))
-    #expect(message { try Trainer.train(.gbm, on: credit, target: "risk", parameters: [("rate", .number(2))], seed: 0, threads: 1) }.contains("`rate` takes a number from"))
-    #expect(message { try Trainer.train(.gbm, on: credit.taking([]), target: "risk", seed: 0, threads: 1) }.contains("no rows"))
+    #expect(
+      message { try Trainer.train(.linear, on: credit, target: "risk", seed: 0, threads: 1) }.contains("use `logistic`")
+    )
+    #expect(
+      message { try Trainer.train(.logistic, on: credit, target: "age", task: .regression, seed: 0, threads: 1) }
+        .contains("classification learner"))
+    #expect(
+      message { try Trainer.train(.gbm, on: credit, target: "rsk", seed: 0, threads: 1) }.contains(
+        "did you mean 'risk'"))
+    #expect(
+      message {
+        try Trainer.train(.gbm, on: credit, target: "risk", parameters: [("leafs", .number(3))], seed: 0, threads: 1)
+      }.contains("takes `trees`, `leaves`"))
+    #expect(
+      message {
+        try Trainer.train(.gbm, on: credit, target: "risk", parameters: [("rate", .number(2))], seed: 0, threads: 1)
+      }.contains("`rate` takes a number from"))
+    #expect(
+      message { try Trainer.train(.gbm, on: credit.taking([]), target: "risk", seed: 0, threads: 1) }.contains(
+        "no rows"))
     let constant = try Table(name: "k", columns: [.numeric("x", [1, 2, 3]), .numeric("y", [5, 5, 5])])
-    #expect(message { try Trainer.train(.linear, on: constant, target: "y", task: .regression, seed: 0, threads: 1) }.contains("constant"))
+    #expect(
+      message { try Trainer.train(.linear, on: constant, target: "y", task: .regression, seed: 0, threads: 1) }
+        .contains("constant"))
     let single = try Table(name: "s", columns: [.numeric("x", [1, 2, 3]), .categorical("y", ["a", "a", "a"])])
-    #expect(message { try Trainer.train(.logistic, on: single, target: "y", seed: 0, threads: 1) }.contains("single class"))
+    #expect(
+      message { try Trainer.train(.logistic, on: single, target: "y", seed: 0, threads: 1) }.contains("single class"))
     let gaps = try Table(name: "g", columns: [.numeric("x", [1, .nan, 3, 4]), .numeric("y", [0, 1, 0, 1])])
-    #expect(message { try Trainer.train(.logistic, on: gaps, target: "y", seed: 0, threads: 1) }.contains("add `impute median`"))
+    #expect(
+      message { try Trainer.train(.logistic, on: gaps, target: "y", seed: 0, threads: 1) }.contains(
+        "add `impute median`"))
     let many = try Table(name: "m", columns: [.numeric("x", [1, 2, 3, 4]), .categorical("y", ["a", "b", "c", "d"])])
-    #expect(message { try Trainer.train(.knn, on: many, target: "y", seed: 0, threads: 1) }.contains("too few rows per class"))
+    #expect(
+      message { try Trainer.train(.knn, on: many, target: "y", seed: 0, threads: 1) }.contains("too few rows per class")
+    )
   }
 
   @Test func sameSeedSameModelOnAnyNumberOfThreads() throws {
     let credit = try credit()
     for kind in [LearnerKind.forest, .gbm] {
-      let one = try Trainer.train(kind, on: credit, target: "risk", parameters: [("trees", .number(20))], seed: 9, threads: 1)
-      let two = try Trainer.train(kind, on: credit, target: "risk", parameters: [("trees", .number(20))], seed: 9, threads: 4)
-      guard case .probabilities(let a, _) = try one.predict(credit), case .probabilities(let b, _) = try two.predict(credit) else {
+      let one = try Trainer.train(
+        kind, on: credit, target: "risk", parameters: [("trees", .number(20))], seed: 9, threads: 1)
+      let two = try Trainer.train(
+        kind, on: credit, target: "risk", parameters: [("trees", .number(20))], seed: 9, threads: 4)
+      guard case .probabilities(let a, _) = try one.predict(credit),
+        case .probabilities(let b, _) = try two.predict(credit)
+      else {
         Issue.record("not probabilities")
         return
       }
