@@ -133,8 +133,10 @@ final class CFixtureWriter {
   }
 }
 
+/// A path in a fresh folder of its own (tests run in parallel; some look at what else is in the folder).
 func temporaryPath(_ name: String) -> String {
-  let directory = FileManager.default.temporaryDirectory.appendingPathComponent("labbook-tests-\(getpid())")
+  let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "labbook-tests-\(getpid())-\(UUID().uuidString)")
   try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-  return directory.appendingPathComponent("\(UUID().uuidString)-\(name)").path
+  return directory.appendingPathComponent(name).path
 }
