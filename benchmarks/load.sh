@@ -28,7 +28,7 @@ fi
 swift build -c release --product labbook >/dev/null
 swift build -c release --product labbook-bench >/dev/null 2>&1 || swift build -c release --target labbook-bench >/dev/null
 echo "== load 1,000,000 x 8 float64 (seconds, best of 5)"
-.build/release/labbook-bench benchmarks/data/matrix.h5 benchmarks/data/matrix.csv 5
+.build/release/labbook-bench load benchmarks/data/matrix.h5 benchmarks/data/matrix.csv 5
 $py - <<'PY'
 import time, h5py, pandas as pd
 def best(f, n=5):

@@ -1,39 +1,55 @@
 import Foundation
 import HDF5Kit
 import LabbookData
+import LabbookML
 
-// Times Labbook's table loaders on the files benchmarks/load.sh generates: the best of N runs,
-// printed as "name seconds" lines for the script to place beside h5py's and pandas'.
+// Benchmarks for benchmarks/load.sh and benchmarks/learn.sh; prints "name value" lines for the scripts
+// to place beside the peers' figures from the same run.
 let arguments = CommandLine.arguments
-guard arguments.count >= 3 else {
-  FileHandle.standardError.write(Data("usage: labbook-bench FILE.h5 FILE.csv|- [repeats]\n".utf8))
+func usage() -> Never {
+  FileHandle.standardError.write(Data("usage: labbook-bench load FILE.h5 FILE.csv|- [repeats] | learn FILE.h5 LEARNER\n".utf8))
   exit(2)
 }
-let repeats = arguments.count > 3 ? Int(arguments[3]) ?? 5 : 5
+guard arguments.count >= 3 else { usage() }
 
-func best(_ body: () throws -> Table) rethrows -> (Double, Table) {
-  var fastest = Double.infinity
-  var last: Table?
-  for _ in 0..<repeats {
-    let start = DispatchTime.now().uptimeNanoseconds
-    last = try body()
-    fastest = min(fastest, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-  }
-  return (fastest, last!)
-}
-
-// The floor: HDF5 decompressing the whole matrix into one buffer, as h5py's f["X"][:] does.
-var rawSeconds = Double.infinity
-for _ in 0..<repeats {
+func seconds(_ body: () throws -> Void) rethrows -> Double {
   let start = DispatchTime.now().uptimeNanoseconds
-  let values = try HDF5File.open(arguments[1]).root.openDataset("X").readDoubles()
-  precondition(values.count == 8_000_000 || values.count > 0)
-  rawSeconds = min(rawSeconds, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+  try body()
+  return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
-print("labbook_hdf5_raw_read \(rawSeconds)")
-let (h5Seconds, h5Table) = try best { try HDF5TableReader.load(path: arguments[1], name: "t") }
-print("labbook_hdf5 \(h5Seconds) rows=\(h5Table.rowCount) columns=\(h5Table.columns.count)")
-if arguments[2] != "-" {
-  let (csvSeconds, csvTable) = try best { try CSVImport.read(path: arguments[2], name: "t") }
-  print("labbook_csv \(csvSeconds) rows=\(csvTable.rowCount) columns=\(csvTable.columns.count)")
+
+switch arguments[1] {
+case "load":
+  guard arguments.count >= 4 else { usage() }
+  let repeats = arguments.count > 4 ? Int(arguments[4]) ?? 5 : 5
+  func best(_ body: () throws -> Void) rethrows -> Double {
+    var fastest = Double.infinity
+    for _ in 0..<repeats { fastest = min(fastest, try seconds(body)) }
+    return fastest
+  }
+  // The floor: HDF5 decompressing the whole matrix into one buffer, as h5py's f["X"][:] does.
+  print("labbook_hdf5_raw_read \(try best { _ = try HDF5File.open(arguments[2]).root.openDataset("X").readDoubles() })")
+  print("labbook_hdf5 \(try best { _ = try HDF5TableReader.load(path: arguments[2], name: "t") })")
+  if arguments[3] != "-" {
+    print("labbook_csv \(try best { _ = try CSVImport.read(path: arguments[3], name: "t") })")
+  }
+case "learn":
+  // The first 80% of rows train, the rest test (the Python side splits the same way).
+  guard arguments.count >= 4, let kind = LearnerKind(rawValue: arguments[3]) else { usage() }
+  let table = try HDF5TableReader.load(path: arguments[2], name: "synthetic")
+  let cut = table.rowCount * 4 / 5
+  let train = table.taking(Array(0..<cut))
+  let test = table.taking(Array(cut..<table.rowCount))
+  var model: TrainedModel?
+  let parameters: [(String, ParameterValue)] =
+    kind == .gbm ? [("trees", .number(100)), ("leaves", .number(31)), ("rate", .number(0.1))]
+    : kind == .forest ? [("trees", .number(100))] : []
+  let elapsed = try seconds {
+    model = try Trainer.train(kind, on: train, target: "y", parameters: parameters, seed: 0, threads: ProcessInfo.processInfo.activeProcessorCount)
+  }
+  let metrics = try model!.evaluate(on: test)
+  print("labbook_\(kind.rawValue)_train_seconds \(elapsed)")
+  print("labbook_\(kind.rawValue)_test_auc \(metrics.auc ?? .nan)")
+default:
+  usage()
 }
