@@ -37,7 +37,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
-      name: "labbook-bench", dependencies: ["LabbookData", "LabbookML", "HDF5Kit"], path: "benchmarks/Sources/labbook-bench"),
+      name: "labbook-bench", dependencies: ["LabbookData", "LabbookML", "HDF5Kit"],
+      path: "benchmarks/Sources/labbook-bench"),
     .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "CHDF5"]),
     .testTarget(name: "LabbookDataTests", dependencies: ["LabbookData", "HDF5Kit", "CHDF5"]),
     .testTarget(name: "LabbookMLTests", dependencies: ["LabbookML", "LabbookData", "LabbookCore"]),

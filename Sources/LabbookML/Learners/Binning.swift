@@ -1,3 +1,6 @@
+import Foundation
+import LabbookCore
+
 /// Features reduced once to at most 255 bins each (LightGBM's first step): a numeric feature with few
 /// distinct values gets one bin per value (so splits are exact), otherwise bins of about equal counts;
 /// a categorical feature gets one bin per level. Missing values have their own code.
@@ -67,14 +70,24 @@ struct BinnedMatrix: Sendable {
   var bins: [FeatureBins]
   var rowCount: Int
 
-  init(_ x: FeatureMatrix, bins: [FeatureBins]) {
+  init(_ x: FeatureMatrix, bins: [FeatureBins], threads: Int = 1) {
     self.bins = bins
     rowCount = x.rowCount
-    codes = zip(x.features, bins).map { feature, featureBins in feature.values.map { featureBins.code($0) } }
+    let slots = Slots<[UInt8]>(count: bins.count)
+    parallelFor(count: bins.count, threads: threads) { f in
+      let featureBins = bins[f]
+      slots.store(x.features[f].values.map { featureBins.code($0) }, at: f)
+    }
+    codes = slots.values
   }
 
-  static func fit(_ x: FeatureMatrix, maximumBins: Int) -> BinnedMatrix {
-    BinnedMatrix(x, bins: x.features.map { FeatureBins.make($0.values, levels: $0.levels, maximumBins: maximumBins) })
+  /// Bins every feature (features in parallel; each feature's bins depend only on its own values).
+  static func fit(_ x: FeatureMatrix, maximumBins: Int, threads: Int = 1) -> BinnedMatrix {
+    let slots = Slots<FeatureBins>(count: x.width)
+    parallelFor(count: x.width, threads: threads) { f in
+      slots.store(FeatureBins.make(x.features[f].values, levels: x.features[f].levels, maximumBins: maximumBins), at: f)
+    }
+    return BinnedMatrix(x, bins: slots.values, threads: threads)
   }
 }
 
@@ -140,4 +153,13 @@ struct BinnedTree: Sendable, Equatable {
   }
 
   var leafCount: Int { leafValues.count / max(stride, 1) }
+}
+
+/// One slot per index, filled by parallel workers; read once all are done.
+final class Slots<Value>: @unchecked Sendable {
+  private var slots: [Value?]
+  private let lock = NSLock()
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+  func store(_ value: Value, at index: Int) { lock.withLock { slots[index] = value } }
+  var values: [Value] { lock.withLock { slots.map { $0! } } }
 }

@@ -337,7 +337,7 @@ struct RandomForest {
   var settings: DecisionTreeSettings
 
   func fit(_ data: TrainingData) -> FittedTrees {
-    let binned = BinnedMatrix.fit(data.x, maximumBins: 255)
+    let binned = BinnedMatrix.fit(data.x, maximumBins: 255, threads: data.threads)
     var settings = settings
     if data.y.task == .regression { settings.criterion = .squaredError }
     let n = data.x.rowCount

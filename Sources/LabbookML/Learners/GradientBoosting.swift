@@ -22,7 +22,7 @@ struct GradientBoosting {
   static let categorySmoothing = 10.0
 
   func fit(_ data: TrainingData) -> FittedBoosting {
-    let binned = BinnedMatrix.fit(data.x, maximumBins: min(bins, 255))
+    let binned = BinnedMatrix.fit(data.x, maximumBins: min(bins, 255), threads: data.threads)
     let n = data.x.rowCount
     let task = data.y.task
     let classes = data.classCount
@@ -104,35 +104,48 @@ struct GradientBoosting {
     }
   }
 
+  /// Gradients and hessians of the loss at the current scores, for every training row; rows are
+  /// independent, so they are computed in parallel chunks, each writing only its own rows.
   private func computeGradients(
     _ data: TrainingData, rows: [Int], scores: [Double], outputs: Int, weights: [Double], gradients: inout [Double],
     hessians: inout [Double]
   ) {
-    var p = [Double](repeating: 0, count: outputs)
-    for (position, row) in rows.enumerated() {
-      let w = weights[row]
-      switch data.y.task {
-      case .regression:
-        gradients[position] = w * (scores[row] - data.y.values[row])
-        hessians[position] = w
-      case .classification where outputs == 1:
-        let probability = 1 / (1 + Foundation.exp(-scores[row]))
-        let y = data.y.codes[row] == 1 ? 1.0 : 0.0
-        gradients[position] = w * (probability - y)
-        hessians[position] = w * max(probability * (1 - probability), 1e-16)
-      case .classification:
-        var top = -Double.infinity
-        for k in 0..<outputs { top = max(top, scores[row * outputs + k]) }
-        var sum = 0.0
-        for k in 0..<outputs {
-          p[k] = Foundation.exp(scores[row * outputs + k] - top)
-          sum += p[k]
-        }
-        for k in 0..<outputs {
-          let probability = p[k] / sum
-          let y = data.y.codes[row] == k ? 1.0 : 0.0
-          gradients[position * outputs + k] = w * (probability - y)
-          hessians[position * outputs + k] = w * max(probability * (1 - probability), 1e-16)
+    let chunk = 8192
+    let chunks = (rows.count + chunk - 1) / chunk
+    let target = data.y
+    gradients.withUnsafeMutableBufferPointer { gBuffer in
+      hessians.withUnsafeMutableBufferPointer { hBuffer in
+        let out = GradientOutput(g: gBuffer, h: hBuffer)
+        parallelFor(count: chunks, threads: rows.count > 50_000 ? data.threads : 1) { c in
+          var p = [Double](repeating: 0, count: outputs)
+          for position in (c * chunk)..<min(rows.count, (c + 1) * chunk) {
+            let row = rows[position]
+            let w = weights[row]
+            switch target.task {
+            case .regression:
+              out.g[position] = w * (scores[row] - target.values[row])
+              out.h[position] = w
+            case .classification where outputs == 1:
+              let probability = 1 / (1 + Foundation.exp(-scores[row]))
+              let y = target.codes[row] == 1 ? 1.0 : 0.0
+              out.g[position] = w * (probability - y)
+              out.h[position] = w * max(probability * (1 - probability), 1e-16)
+            case .classification:
+              var top = -Double.infinity
+              for k in 0..<outputs { top = max(top, scores[row * outputs + k]) }
+              var sum = 0.0
+              for k in 0..<outputs {
+                p[k] = Foundation.exp(scores[row * outputs + k] - top)
+                sum += p[k]
+              }
+              for k in 0..<outputs {
+                let probability = p[k] / sum
+                let y = target.codes[row] == k ? 1.0 : 0.0
+                out.g[position * outputs + k] = w * (probability - y)
+                out.h[position * outputs + k] = w * max(probability * (1 - probability), 1e-16)
+              }
+            }
+          }
         }
       }
     }
@@ -203,4 +216,10 @@ struct FittedBoosting: FittedLearner {
       return .probabilities(result, classes: outputs)
     }
   }
+}
+
+/// Gradient and hessian buffers written by parallel chunks, each to its own rows only.
+struct GradientOutput: @unchecked Sendable {
+  let g: UnsafeMutableBufferPointer<Double>
+  let h: UnsafeMutableBufferPointer<Double>
 }

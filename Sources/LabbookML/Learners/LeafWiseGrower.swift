@@ -14,9 +14,9 @@ struct LeafWiseGrower {
   let l2: Double
   let rate: Double
   let threads: Int
-  /// Where each feature's histogram starts (in bins, each bin three doubles: g, h, count).
-  let offsets: [Int]
-  let totalBins: Int
+  /// Each feature's histogram has 256 slots of three doubles (g, h, count): one per bin code, with
+  /// the missing code (255) last, so building it needs no branch.
+  static let slotsPerFeature = 256
 
   init(
     binned: BinnedMatrix, rows: [Int], leaves: Int, maximumDepth: Int?, minimumLeaf: Int, l2: Double, rate: Double,
@@ -30,14 +30,6 @@ struct LeafWiseGrower {
     self.l2 = l2
     self.rate = rate
     self.threads = threads
-    var offsets: [Int] = []
-    var total = 0
-    for featureBins in bins {
-      offsets.append(total)
-      total += featureBins.count + 1  // + the missing bin
-    }
-    self.offsets = offsets
-    totalBins = total
   }
 
   struct Candidate {
@@ -57,7 +49,7 @@ struct LeafWiseGrower {
     var g: Double
     var h: Double
     var depth: Int
-    var histogram: [Double]
+    var histogram: HistogramBuffer
     var best: Candidate?
     /// The node whose child this leaf is, and on which side.
     var parent: (node: Int, left: Bool)?
@@ -67,6 +59,7 @@ struct LeafWiseGrower {
   func grow(gradients: [Double], hessians: [Double]) -> (BinnedTree, leafOfPosition: [Int]) {
     let m = gradients.count
     var positions = Array(0..<m)
+    var scratch = [Int](repeating: 0, count: m)
     var tree = BinnedTree()
     var rootG = 0.0
     var rootH = 0.0
@@ -74,8 +67,10 @@ struct LeafWiseGrower {
       rootG += gradients[p]
       rootH += hessians[p]
     }
-    var root = Leaf(start: 0, end: m, g: rootG, h: rootH, depth: 0, histogram: [], best: nil, parent: nil)
-    root.histogram = histogram(positions, 0, m, gradients, hessians)
+    var root = Leaf(
+      start: 0, end: m, g: rootG, h: rootH, depth: 0, histogram: histogram(positions, 0, m, gradients, hessians),
+      best: nil,
+      parent: nil)
     root.best = bestSplit(root)
     var active = [root]
     while active.count < leaves {
@@ -87,41 +82,34 @@ struct LeafWiseGrower {
       guard let index = chosen else { break }
       let parent = active[index]
       let split = parent.best!
-      // Stable partition of the leaf's positions.
-      var left: [Int] = []
-      var right: [Int] = []
-      let featureCodes = codes[split.feature]
+      // Stable partition of the leaf's positions: left ones in place, right ones through the scratch buffer.
       let featureBins = bins[split.feature]
       let node = BinnedTree.Node(
         feature: split.feature, threshold: split.threshold,
         rawThreshold: split.threshold >= 0 && split.threshold < featureBins.count
           ? featureBins.upperBounds[split.threshold] : .nan,
         missingLeft: split.missingLeft, leftCategories: split.leftCategories, left: 0, right: 0)
-      for p in parent.start..<parent.end {
-        let position = positions[p]
-        if node.goesLeft(featureCodes[position]) { left.append(position) } else { right.append(position) }
-      }
-      let middle = parent.start + left.count
-      positions.replaceSubrange(parent.start..<parent.end, with: left + right)
+      let middle = partition(&positions, &scratch, parent.start, parent.end, by: node)
       let nodeIndex = tree.nodes.count
       tree.nodes.append(node)
       if let link = parent.parent {
         if link.left { tree.nodes[link.node].left = nodeIndex } else { tree.nodes[link.node].right = nodeIndex }
       }
       var leftLeaf = Leaf(
-        start: parent.start, end: middle, g: split.leftG, h: split.leftH, depth: parent.depth + 1, histogram: [],
+        start: parent.start, end: middle, g: split.leftG, h: split.leftH, depth: parent.depth + 1,
+        histogram: parent.histogram,
         best: nil,
         parent: (nodeIndex, true))
       var rightLeaf = Leaf(
         start: middle, end: parent.end, g: parent.g - split.leftG, h: parent.h - split.leftH, depth: parent.depth + 1,
-        histogram: [], best: nil, parent: (nodeIndex, false))
+        histogram: parent.histogram, best: nil, parent: (nodeIndex, false))
       // Build the smaller child's histogram; the larger one is the parent's minus it.
       if leftLeaf.count <= rightLeaf.count {
         leftLeaf.histogram = histogram(positions, leftLeaf.start, leftLeaf.end, gradients, hessians)
-        rightLeaf.histogram = zip(parent.histogram, leftLeaf.histogram).map { $0 - $1 }
+        parent.histogram.subtract(leftLeaf.histogram)  // the parent's buffer becomes the right child's
       } else {
         rightLeaf.histogram = histogram(positions, rightLeaf.start, rightLeaf.end, gradients, hessians)
-        leftLeaf.histogram = zip(parent.histogram, rightLeaf.histogram).map { $0 - $1 }
+        parent.histogram.subtract(rightLeaf.histogram)  // the parent's buffer becomes the left child's
       }
       leftLeaf.best = bestSplit(leftLeaf)
       rightLeaf.best = bestSplit(rightLeaf)
@@ -138,36 +126,104 @@ struct LeafWiseGrower {
     return (tree, leafOfPosition)
   }
 
-  /// Per-feature (g, h, count) sums over positions[start..<end]; features in parallel when worth it.
-  private func histogram(_ positions: [Int], _ start: Int, _ end: Int, _ g: [Double], _ h: [Double]) -> [Double] {
-    let result = HistogramBuffer(count: totalBins * 3)
-    let work = (end - start) * bins.count
-    let workers = work > 200_000 ? threads : 1
-    positions.withUnsafeBufferPointer { positionBuffer in
-      g.withUnsafeBufferPointer { gBuffer in
-        h.withUnsafeBufferPointer { hBuffer in
-          let shared = SharedInputs(positions: positionBuffer, g: gBuffer, h: hBuffer)
-          parallelFor(count: bins.count, threads: workers) { feature in
-            let featureCodes = codes[feature]
-            let missingBin = bins[feature].count
-            let base = offsets[feature] * 3
-            featureCodes.withUnsafeBufferPointer { codeBuffer in
-              let out = result.pointer
-              for p in start..<end {
-                let position = shared.positions[p]
-                let code = codeBuffer[position]
-                let bin = code == FeatureBins.missing ? missingBin : Int(code)
-                let slot = base + bin * 3
-                out[slot] += shared.g[position]
-                out[slot + 1] += shared.h[position]
-                out[slot + 2] += 1
+  /// Stable partition of positions[start..<end] by `node`: rows going left first. Large ranges are cut
+  /// in two halves partitioned in parallel and joined in order, so the result is the same either way.
+  /// Returns where the right side begins.
+  private func partition(
+    _ positions: inout [Int], _ scratch: inout [Int], _ start: Int, _ end: Int, by node: BinnedTree.Node
+  )
+    -> Int
+  {
+    let halves = end - start > 40_000 ? 2 : 1
+    let bounds = halves == 2 ? [start, start + (end - start) / 2, end] : [start, end]
+    var middle = start
+    codes[node.feature].withUnsafeBufferPointer { featureCodes in
+      positions.withUnsafeMutableBufferPointer { all in
+        scratch.withUnsafeMutableBufferPointer { spare in
+          let shared = PartitionBuffers(all: all, spare: spare, codes: featureCodes)
+          let leftCounts = Slots<Int>(count: halves)
+          // Each half moves its left rows to the front of its own range and its right rows to the same
+          // range of the scratch buffer.
+          parallelFor(count: halves, threads: threads) { half in
+            var left = bounds[half]
+            var right = bounds[half]
+            for p in bounds[half]..<bounds[half + 1] {
+              let position = shared.all[p]
+              if node.goesLeft(shared.codes[position]) {
+                shared.all[left] = position
+                left += 1
+              } else {
+                shared.spare[right] = position
+                right += 1
               }
+            }
+            leftCounts.store(left - bounds[half], at: half)
+          }
+          let counts = leftCounts.values
+          // Join in order: left rows of each half (moving forward, never past their source), then right rows.
+          var write = start
+          for half in 0..<halves {
+            for i in 0..<counts[half] { all[write + i] = all[bounds[half] + i] }
+            write += counts[half]
+          }
+          middle = write
+          for half in 0..<halves {
+            let rightCount = bounds[half + 1] - bounds[half] - counts[half]
+            for i in 0..<rightCount { all[write + i] = spare[bounds[half] + i] }
+            write += rightCount
+          }
+        }
+      }
+    }
+    return middle
+  }
+
+  /// Per-feature (g, h, count) sums over positions[start..<end]; features in parallel when worth it.
+  /// The leaf's gradients are gathered into leaf order first (LightGBM's ordered gradients), so the
+  /// inner loop reads them sequentially for every feature.
+  private func histogram(_ positions: [Int], _ start: Int, _ end: Int, _ g: [Double], _ h: [Double]) -> HistogramBuffer
+  {
+    let count = end - start
+    let slots = Self.slotsPerFeature
+    let result = HistogramBuffer(count: bins.count * slots * 3)
+    var ordered = [Double](repeating: 0, count: count * 2)
+    var leafPositions = [Int32](repeating: 0, count: count)
+    // Gather in two halves when large (a plain copy, so the result is the same either way).
+    ordered.withUnsafeMutableBufferPointer { orderedOut in
+      leafPositions.withUnsafeMutableBufferPointer { positionsOut in
+        let out = GatherOutput(gradients: orderedOut, positions: positionsOut)
+        let halves = count > 20_000 ? 2 : 1
+        parallelFor(count: halves, threads: threads) { half in
+          let from = half * count / halves
+          let to = (half + 1) * count / halves
+          for i in from..<to {
+            let position = positions[start + i]
+            out.positions[i] = Int32(position)
+            out.gradients[2 * i] = g[position]
+            out.gradients[2 * i + 1] = h[position]
+          }
+        }
+      }
+    }
+    let workers = count * bins.count > 100_000 ? threads : 1
+    ordered.withUnsafeBufferPointer { orderedBuffer in
+      leafPositions.withUnsafeBufferPointer { positionBuffer in
+        let shared = SharedLeaf(positions: positionBuffer, gradients: orderedBuffer)
+        parallelFor(count: bins.count, threads: workers) { feature in
+          codes[feature].withUnsafeBufferPointer { codeBuffer in
+            let out = result.pointer + feature * slots * 3
+            let gh = shared.gradients
+            for i in 0..<count {
+              let slot = Int(codeBuffer[Int(shared.positions[i])]) &* 3
+              out[slot] += gh[2 &* i]
+              out[slot &+ 1] += gh[2 &* i &+ 1]
+              out[slot &+ 2] += 1
             }
           }
         }
       }
     }
-    return result.array
+    return result
   }
 
   private func bestSplit(_ leaf: Leaf) -> Candidate? {
@@ -191,11 +247,12 @@ struct LeafWiseGrower {
   private func bestSplit(_ leaf: Leaf, feature: Int) -> Candidate? {
     let featureBins = bins[feature]
     let count = featureBins.count
-    let base = offsets[feature] * 3
-    let hist = leaf.histogram
-    let missingG = hist[base + count * 3]
-    let missingH = hist[base + count * 3 + 1]
-    let missingCount = hist[base + count * 3 + 2]
+    let base = feature * Self.slotsPerFeature * 3
+    let hist = leaf.histogram.pointer
+    let missingSlot = base + Int(FeatureBins.missing) * 3
+    let missingG = hist[missingSlot]
+    let missingH = hist[missingSlot + 1]
+    let missingCount = hist[missingSlot + 2]
     let totalCount = Double(leaf.count)
     let parentScore = score(leaf.g, leaf.h)
     let minimum = Double(minimumLeaf)
@@ -255,10 +312,10 @@ struct LeafWiseGrower {
 }
 
 /// Read-only views shared with the histogram workers (the arrays outlive the parallel loop).
-struct SharedInputs: @unchecked Sendable {
-  let positions: UnsafeBufferPointer<Int>
-  let g: UnsafeBufferPointer<Double>
-  let h: UnsafeBufferPointer<Double>
+struct SharedLeaf: @unchecked Sendable {
+  let positions: UnsafeBufferPointer<Int32>
+  /// g and h of the leaf's rows, interleaved, in leaf order.
+  let gradients: UnsafeBufferPointer<Double>
 }
 
 /// A zeroed buffer that parallel workers fill in disjoint ranges (one feature each).
@@ -271,7 +328,11 @@ final class HistogramBuffer: @unchecked Sendable {
     pointer.initialize(repeating: 0, count: count)
   }
   deinit { pointer.deallocate() }
-  var array: [Double] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+
+  /// self −= other, element by element.
+  func subtract(_ other: HistogramBuffer) {
+    for i in 0..<count { pointer[i] -= other.pointer[i] }
+  }
 }
 
 final class CandidateSlots: @unchecked Sendable {
@@ -280,4 +341,15 @@ final class CandidateSlots: @unchecked Sendable {
   init(count: Int) { slots = Array(repeating: nil, count: count) }
   func store(_ candidate: LeafWiseGrower.Candidate?, at index: Int) { lock.withLock { slots[index] = candidate } }
   var candidates: [LeafWiseGrower.Candidate?] { lock.withLock { slots } }
+}
+
+struct GatherOutput: @unchecked Sendable {
+  let gradients: UnsafeMutableBufferPointer<Double>
+  let positions: UnsafeMutableBufferPointer<Int32>
+}
+
+struct PartitionBuffers: @unchecked Sendable {
+  let all: UnsafeMutableBufferPointer<Int>
+  let spare: UnsafeMutableBufferPointer<Int>
+  let codes: UnsafeBufferPointer<UInt8>
 }

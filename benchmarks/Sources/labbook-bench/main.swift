@@ -7,7 +7,8 @@ import LabbookML
 // to place beside the peers' figures from the same run.
 let arguments = CommandLine.arguments
 func usage() -> Never {
-  FileHandle.standardError.write(Data("usage: labbook-bench load FILE.h5 FILE.csv|- [repeats] | learn FILE.h5 LEARNER\n".utf8))
+  FileHandle.standardError.write(
+    Data("usage: labbook-bench load FILE.h5 FILE.csv|- [repeats] | learn FILE.h5 LEARNER\n".utf8))
   exit(2)
 }
 guard arguments.count >= 3 else { usage() }
@@ -42,10 +43,13 @@ case "learn":
   let test = table.taking(Array(cut..<table.rowCount))
   var model: TrainedModel?
   let parameters: [(String, ParameterValue)] =
-    kind == .gbm ? [("trees", .number(100)), ("leaves", .number(31)), ("rate", .number(0.1))]
+    kind == .gbm
+    ? [("trees", .number(100)), ("leaves", .number(31)), ("rate", .number(0.1))]
     : kind == .forest ? [("trees", .number(100))] : []
   let elapsed = try seconds {
-    model = try Trainer.train(kind, on: train, target: "y", parameters: parameters, seed: 0, threads: ProcessInfo.processInfo.activeProcessorCount)
+    model = try Trainer.train(
+      kind, on: train, target: "y", parameters: parameters, seed: 0,
+      threads: ProcessInfo.processInfo.activeProcessorCount)
   }
   let metrics = try model!.evaluate(on: test)
   print("labbook_\(kind.rawValue)_train_seconds \(elapsed)")
