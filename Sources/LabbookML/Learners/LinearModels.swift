@@ -86,10 +86,13 @@ struct LogisticRegression {
     }
     let columns = x.features.enumerated().map { j, feature in feature.values.map { ($0 - means[j]) / scales[j] } }
     let penalty = scales.map { 1 / ($0 * $0) }
-    let optimizer = LBFGS(memory: 10, maximumIterations: iterations, gradientTolerance: 1e-6)
+    // The objective is divided by the total weight (as scikit-learn does), so the gradient tolerance
+    // means the same for 100 rows as for 100,000.
+    let optimizer = LBFGS(memory: 10, maximumIterations: iterations, gradientTolerance: 1e-4)
     let weights = (0..<n).map { data.weight($0) }
     let labels = data.y.codes
     let c = self.c
+    let normaliser = 1 / max(weights.reduce(0, +), 1e-300)
     let scaled = optimizer.minimize([Double](repeating: 0, count: outputs * stride)) { theta in
       var value = 0.0
       var gradient = [Double](repeating: 0, count: theta.count)
@@ -132,7 +135,7 @@ struct LogisticRegression {
           gradient[o * stride + j] += penalty[j] * v
         }
       }
-      return (value, gradient)
+      return (value * normaliser, gradient.map { $0 * normaliser })
     }
     // Back to the raw features: wⱼ = vⱼ/σⱼ and b = b' − Σ vⱼ·μⱼ/σⱼ.
     var parameters = scaled
