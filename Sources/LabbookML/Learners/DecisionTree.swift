@@ -16,7 +16,7 @@ struct DecisionTreeSettings: Sendable {
 }
 
 struct DecisionTreeBuilder {
-  static let exactNodeSize = 4096
+  static let exactNodeSize = 1024
   let binned: BinnedMatrix
   let raw: [[Double]]
   let target: Target
