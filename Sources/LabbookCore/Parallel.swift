@@ -21,3 +21,12 @@ public func parallelFor(count: Int, threads: Int, _ body: @Sendable (Int) -> Voi
 
 /// The number of worker threads to use by default: every core.
 public var defaultThreadCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+/// One slot per index, filled by parallel workers (each its own index); read once all are done.
+public final class Slots<Value>: @unchecked Sendable {
+  private var slots: [Value?]
+  private let lock = NSLock()
+  public init(count: Int) { slots = Array(repeating: nil, count: count) }
+  public func store(_ value: Value, at index: Int) { lock.withLock { slots[index] = value } }
+  public var values: [Value] { lock.withLock { slots.map { $0! } } }
+}

@@ -36,13 +36,13 @@ public enum CSVImport {
     }
     // Columns convert independently, so they convert in parallel; each lands in its own slot, so
     // the result does not depend on scheduling.
-    let slots = ColumnSlots(count: fields.columnCount)
+    let slots = Slots<Column>(count: fields.columnCount)
     let shared = SharedBytes(buffer: bytes)
     let headers = names
     parallelFor(count: fields.columnCount, threads: threads) { column in
       slots.store(inferColumn(name: headers[column], column: column, fields: fields, bytes: shared.buffer), at: column)
     }
-    return try Table(name: name, columns: slots.columns)
+    return try Table(name: name, columns: slots.values)
   }
 
   static func inferColumn(name: String, column: Int, fields: FieldIndex, bytes: UnsafeBufferPointer<UInt8>) -> Column {
@@ -318,13 +318,4 @@ struct FieldIndex: Sendable {
 /// The file's bytes, read (never written) by the parallel workers while `parse` holds them.
 struct SharedBytes: @unchecked Sendable {
   let buffer: UnsafeBufferPointer<UInt8>
-}
-
-/// One slot per column, filled from parallel workers.
-final class ColumnSlots: @unchecked Sendable {
-  private var slots: [Column?]
-  private let lock = NSLock()
-  init(count: Int) { slots = Array(repeating: nil, count: count) }
-  func store(_ column: Column, at index: Int) { lock.withLock { slots[index] = column } }
-  var columns: [Column] { slots.map { $0! } }
 }

@@ -154,12 +154,3 @@ struct BinnedTree: Sendable, Equatable {
 
   var leafCount: Int { leafValues.count / max(stride, 1) }
 }
-
-/// One slot per index, filled by parallel workers; read once all are done.
-final class Slots<Value>: @unchecked Sendable {
-  private var slots: [Value?]
-  private let lock = NSLock()
-  init(count: Int) { slots = Array(repeating: nil, count: count) }
-  func store(_ value: Value, at index: Int) { lock.withLock { slots[index] = value } }
-  var values: [Value] { lock.withLock { slots.map { $0! } } }
-}

@@ -341,7 +341,7 @@ struct RandomForest {
     var settings = settings
     if data.y.task == .regression { settings.criterion = .squaredError }
     let n = data.x.rowCount
-    let results = TreeSlots(count: trees)
+    let results = Slots<BinnedTree>(count: trees)
     let frozenSettings = settings
     let raw = data.x.features.map(\.values)
     parallelFor(count: trees, threads: data.threads) { t in
@@ -353,15 +353,6 @@ struct RandomForest {
         binned: binned, raw: raw, target: data.y, weights: weights, settings: frozenSettings, generator: generator)
       results.store(builder.build(), at: t)
     }
-    return FittedTrees(trees: results.trees, bins: binned.bins, task: data.y.task, classCount: data.classCount)
+    return FittedTrees(trees: results.values, bins: binned.bins, task: data.y.task, classCount: data.classCount)
   }
-}
-
-/// One slot per tree, filled from parallel workers.
-final class TreeSlots: @unchecked Sendable {
-  private var slots: [BinnedTree?]
-  private let lock = NSLock()
-  init(count: Int) { slots = Array(repeating: nil, count: count) }
-  func store(_ tree: BinnedTree, at index: Int) { lock.withLock { slots[index] = tree } }
-  var trees: [BinnedTree] { lock.withLock { slots.map { $0! } } }
 }

@@ -229,14 +229,14 @@ struct LeafWiseGrower {
   private func bestSplit(_ leaf: Leaf) -> Candidate? {
     if let maximumDepth, leaf.depth >= maximumDepth { return nil }
     if leaf.count < 2 * minimumLeaf { return nil }
-    let slots = CandidateSlots(count: bins.count)
+    let slots = Slots<Candidate?>(count: bins.count)
     let workers = leaf.count * bins.count > 200_000 ? threads : 1
     parallelFor(count: bins.count, threads: workers) { feature in
       slots.store(bestSplit(leaf, feature: feature), at: feature)
     }
     // Reduce in feature order, so ties go to the first feature whatever the scheduling.
     var best: Candidate?
-    for candidate in slots.candidates {
+    for candidate in slots.values {
       if let candidate, candidate.gain > (best?.gain ?? 1e-12) { best = candidate }
     }
     return best
@@ -333,14 +333,6 @@ final class HistogramBuffer: @unchecked Sendable {
   func subtract(_ other: HistogramBuffer) {
     for i in 0..<count { pointer[i] -= other.pointer[i] }
   }
-}
-
-final class CandidateSlots: @unchecked Sendable {
-  private var slots: [LeafWiseGrower.Candidate?]
-  private let lock = NSLock()
-  init(count: Int) { slots = Array(repeating: nil, count: count) }
-  func store(_ candidate: LeafWiseGrower.Candidate?, at index: Int) { lock.withLock { slots[index] = candidate } }
-  var candidates: [LeafWiseGrower.Candidate?] { lock.withLock { slots } }
 }
 
 struct GatherOutput: @unchecked Sendable {
