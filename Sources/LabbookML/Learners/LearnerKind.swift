@@ -164,8 +164,10 @@ public enum LearnerKind: String, Sendable, CaseIterable {
     for (name, value) in given {
       guard let spec = specs.first(where: { $0.name == name }) else {
         let valid = specs.map { "`\($0.name)`" }.joined(separator: ", ")
-        throw MLError(
-          "`\(rawValue)` has no hyper-parameter `\(name)`" + (specs.isEmpty ? " (it has none)" : "; it takes \(valid)"))
+        var message =
+          "`\(rawValue)` has no hyper-parameter `\(name)`" + (specs.isEmpty ? " (it has none)" : "; it takes \(valid)")
+        if let near = closestName(to: name, among: specs.map(\.name)) { message += "; did you mean `\(near)`?" }
+        throw MLError(message)
       }
       if let problem = spec.problem(with: value) { throw MLError(problem) }
       values[name] = value
