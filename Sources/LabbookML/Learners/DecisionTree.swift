@@ -171,7 +171,6 @@ struct DecisionTreeBuilder {
     let stride = totals.count
     let parentScore = impurity(totals, weight) * weight
     var best: Split?
-    let minimum = Double(settings.minimumLeaf)
     for feature in candidateFeatures() {
       let bins = binned.bins[feature].count
       if bins >= 255, end - start <= Self.exactNodeSize {
@@ -208,19 +207,14 @@ struct DecisionTreeBuilder {
         for s in 0..<stride { left[s] += histogram[threshold * stride + s] }
         leftWeight += binWeight[threshold]
         if binWeight[threshold] == 0 { continue }
-        for missingLeft in missingWeight > 0 ? [false, true] : [false] {
-          let lw = leftWeight + (missingLeft ? missingWeight : 0)
-          let rw = weight - lw
-          guard lw >= minimum, rw >= minimum, lw > 0, rw > 0 else { continue }
-          var l = left
-          if missingLeft { for s in 0..<stride { l[s] += missing[s] } }
-          let r = (0..<stride).map { totals[$0] - l[$0] }
-          let gain = parentScore - impurity(l, lw) * lw - impurity(r, rw) * rw
-          if gain > (best?.gain ?? 1e-12) {
-            best = Split(
-              feature: feature, threshold: threshold, rawThreshold: binned.bins[feature].upperBounds[threshold],
-              missingLeft: missingLeft, gain: gain)
-          }
+        if let (gain, missingLeft) = bestSide(
+          left: left, leftWeight: leftWeight, missing: missing, missingWeight: missingWeight, totals: totals,
+          weight: weight,
+          parentScore: parentScore), gain > (best?.gain ?? 1e-12)
+        {
+          best = Split(
+            feature: feature, threshold: threshold, rawThreshold: binned.bins[feature].upperBounds[threshold],
+            missingLeft: missingLeft, gain: gain)
         }
       }
     }
@@ -250,7 +244,6 @@ extension DecisionTreeBuilder {
       }
     }
     present.sort { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
-    let minimum = Double(settings.minimumLeaf)
     var left = [Double](repeating: 0, count: stride)
     var leftWeight = 0.0
     var best: Split?
@@ -259,20 +252,37 @@ extension DecisionTreeBuilder {
       leftWeight += weights[row]
       let next = present[offset + 1]
       if values[next] <= values[row] { continue }  // only between distinct values
-      for missingLeft in missingWeight > 0 ? [false, true] : [false] {
-        let lw = leftWeight + (missingLeft ? missingWeight : 0)
-        let rw = weight - lw
-        guard lw >= minimum, rw >= minimum, lw > 0, rw > 0 else { continue }
-        var l = left
-        if missingLeft { for s in 0..<stride { l[s] += missing[s] } }
-        let r = (0..<stride).map { totals[$0] - l[$0] }
-        let gain = parentScore - impurity(l, lw) * lw - impurity(r, rw) * rw
-        if gain > (best?.gain ?? 1e-12) {
-          best = Split(
-            feature: feature, threshold: -1, rawThreshold: (values[row] + values[next]) / 2, missingLeft: missingLeft,
-            gain: gain)
-        }
+      if let (gain, missingLeft) = bestSide(
+        left: left, leftWeight: leftWeight, missing: missing, missingWeight: missingWeight, totals: totals,
+        weight: weight,
+        parentScore: parentScore), gain > (best?.gain ?? 1e-12)
+      {
+        best = Split(
+          feature: feature, threshold: -1, rawThreshold: (values[row] + values[next]) / 2, missingLeft: missingLeft,
+          gain: gain)
       }
+    }
+    return best
+  }
+
+  /// The impurity decrease of a cut whose left side holds `left` (weight `leftWeight`), with the
+  /// missing rows sent to whichever side gains more (right first, so ties keep them right); nil when
+  /// neither side keeps `min_leaf` on both sides.
+  fileprivate func bestSide(
+    left: [Double], leftWeight: Double, missing: [Double], missingWeight: Double, totals: [Double], weight: Double,
+    parentScore: Double
+  ) -> (gain: Double, missingLeft: Bool)? {
+    let minimum = Double(settings.minimumLeaf)
+    var best: (gain: Double, missingLeft: Bool)?
+    for missingLeft in missingWeight > 0 ? [false, true] : [false] {
+      let lw = leftWeight + (missingLeft ? missingWeight : 0)
+      let rw = weight - lw
+      guard lw >= minimum, rw >= minimum, lw > 0, rw > 0 else { continue }
+      var l = left
+      if missingLeft { for s in l.indices { l[s] += missing[s] } }
+      let r = l.indices.map { totals[$0] - l[$0] }
+      let gain = parentScore - impurity(l, lw) * lw - impurity(r, rw) * rw
+      if gain > (best?.gain ?? -Double.infinity) { best = (gain, missingLeft) }
     }
     return best
   }
