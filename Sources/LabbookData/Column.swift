@@ -87,5 +87,5 @@ public func formatNumber(_ value: Double, significant: Int = 6) -> String {
     if text.contains("e") { text = String(format: "%.\(significant)f", value) }
     return text
   }
-  return String(format: "%.\(significant - 1)e", value)
+  return String(format: "%.\(significant)g", value)
 }
