@@ -29,10 +29,9 @@ public enum RandomSplit {
         groups[key, default: []].append(row)
       }
       order.sort()
-      var quotas = order.map { Int((ratio * Double(groups[$0]!.count)).rounded(.down)) }
-      let remainders = order.map {
-        ratio * Double(groups[$0]!.count) - Double(Int((ratio * Double(groups[$0]!.count)).rounded(.down)))
-      }
+      let shares = order.map { ratio * Double(groups[$0]!.count) }
+      var quotas = shares.map { Int($0.rounded(.down)) }
+      let remainders = zip(shares, quotas).map { $0 - Double($1) }
       var owed = firstCount - quotas.reduce(0, +)
       for index in order.indices.sorted(by: {
         remainders[$0] > remainders[$1] || (remainders[$0] == remainders[$1] && $0 < $1)

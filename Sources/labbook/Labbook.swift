@@ -70,9 +70,6 @@ struct GlobalOptions: ParsableArguments {
     return defaultThreadCount
   }
 
-  var registryPath: String {
-    registry ?? ProcessInfo.processInfo.environment["LABBOOK_REGISTRY"] ?? "registry"
-  }
 }
 
 /// Parses `--param NAME=VALUE` arguments.

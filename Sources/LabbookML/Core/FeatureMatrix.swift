@@ -41,9 +41,6 @@ public struct FeatureMatrix: Sendable {
       rowCount: indices.count)
   }
 
-  /// One row as a contiguous array (for distance-based learners).
-  public func row(_ i: Int) -> [Double] { features.map { $0.values[i] } }
-
   /// Fails, naming the pipeline step that fixes it, when a learner that cannot take missing values or
   /// categories would receive them.
   public func requireNumericComplete(for learner: String) throws {

@@ -13,7 +13,6 @@ public struct TrainedModel: Sendable {
   /// Columns of the raw table the model reads (everything but the target when trained).
   public var inputColumns: [String]
   public var pipeline: FittedPipeline?
-  public var pipelineDescription: String?
   /// The pipeline as given, unfitted (for cross-validation, which refits it on every fold).
   public var pipelineSteps: Pipeline?
   /// One-hot encoding of categorical columns left after the pipeline, for learners that need numbers.
@@ -24,8 +23,8 @@ public struct TrainedModel: Sendable {
   public var trainingRows: Int
   public var seed: UInt64
 
-  /// The positive class of a binary task: the second of the sorted labels (1 for 0/1 targets).
-  public var positiveClass: String? { task == .classification && classes.count == 2 ? classes[1] : nil }
+  /// How the pipeline reads (`impute median, scale standard`), when there is one.
+  public var pipelineDescription: String? { pipelineSteps?.description }
 
   /// The learner's input for a raw table: pipeline, then automatic encoding, then features in order.
   public func features(for table: Table) throws -> FeatureMatrix {
@@ -44,11 +43,6 @@ public struct TrainedModel: Sendable {
       return feature
     }
     return FeatureMatrix(features: ordered, rowCount: table.rowCount)
-  }
-
-  func unfittedPipeline() throws -> Pipeline {
-    guard let pipelineSteps else { throw MLError("the model has no pipeline") }
-    return pipelineSteps
   }
 
   public func predict(_ table: Table) throws -> Prediction {
@@ -101,7 +95,7 @@ public enum Trainer {
     let learner = try fit(kind, parameters, data)
     return TrainedModel(
       kind: kind, task: y.task, target: target, classes: y.classes, parameters: parameters, inputColumns: inputColumns,
-      pipeline: fittedPipeline, pipelineDescription: pipeline?.description, pipelineSteps: pipeline,
+      pipeline: fittedPipeline, pipelineSteps: pipeline,
       autoEncoding: autoEncoding,
       featureNames: x.features.map(\.name), learner: learner, trainingRows: table.rowCount, seed: seed)
   }

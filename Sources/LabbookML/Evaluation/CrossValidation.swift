@@ -42,13 +42,12 @@ public struct CrossValidation: Sendable {
     }
     let target = try Target.read(table, column: model.target, task: model.task)
     let assignment = foldAssignment(target: target, folds: k, seed: seed)
-    let pipeline = try model.pipelineDescription.map { _ in try model.unfittedPipeline() }
     var results: [Metrics] = []
     for fold in 0..<k {
       let trainRows = (0..<table.rowCount).filter { assignment[$0] != fold }
       let testRows = (0..<table.rowCount).filter { assignment[$0] == fold }
       let trained = try Trainer.train(
-        model.kind, on: table.taking(trainRows), target: model.target, task: model.task, pipeline: pipeline,
+        model.kind, on: table.taking(trainRows), target: model.target, task: model.task, pipeline: model.pipelineSteps,
         parameters: model.parameters.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 },
         seed: derivedSeed(model.seed, UInt64(fold)),
         threads: threads)

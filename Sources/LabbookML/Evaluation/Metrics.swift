@@ -39,9 +39,6 @@ public struct Metrics: Sendable, Equatable {
   public static let classificationNames = ["accuracy", "precision", "recall", "f1", "auc", "logloss"]
   public static let regressionNames = ["r2", "rmse", "mae"]
 
-  /// Whether larger is better for the metric.
-  public static func higherIsBetter(_ name: String) -> Bool { !["logloss", "rmse", "mae"].contains(name) }
-
   public static func classification(truth: [Int], probabilities: [Double], labels: [String]) -> Metrics {
     let k = labels.count
     let n = truth.count

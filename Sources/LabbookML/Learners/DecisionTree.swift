@@ -45,8 +45,7 @@ struct DecisionTreeBuilder {
     indices = (0..<binned.rowCount).filter { weights[$0] > 0 }
     tree = BinnedTree()
     tree.stride = isClassification ? classCount : 1
-    let root = grow(start: 0, end: indices.count, depth: 0)
-    if root < 0 && tree.nodes.isEmpty { return tree }
+    _ = grow(start: 0, end: indices.count, depth: 0)
     return tree
   }
 
@@ -112,17 +111,8 @@ struct DecisionTreeBuilder {
     var totals = [Double](repeating: 0, count: isClassification ? classCount : 3)
     var weight = 0.0
     for position in start..<end {
-      let row = indices[position]
-      let w = weights[row]
-      weight += w
-      if isClassification {
-        totals[target.codes[row]] += w
-      } else {
-        let y = target.values[row]
-        totals[0] += w
-        totals[1] += w * y
-        totals[2] += w * y * y
-      }
+      add(indices[position], to: &totals)
+      weight += weights[indices[position]]
     }
     return (totals, weight)
   }

@@ -40,7 +40,6 @@ struct LeafWiseGrower {
     var gain: Double
     var leftG: Double
     var leftH: Double
-    var leftCount: Double
   }
 
   struct Leaf {
@@ -268,7 +267,7 @@ struct LeafWiseGrower {
         best = Candidate(
           feature: feature, threshold: threshold, missingLeft: missingLeft, leftCategories: categories, gain: gain,
           leftG: lg,
-          leftH: lh, leftCount: lc)
+          leftH: lh)
       }
     }
     if featureBins.isCategorical {

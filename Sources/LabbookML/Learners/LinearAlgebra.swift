@@ -14,7 +14,7 @@ enum LinearAlgebra {
       for k in 0..<j { diagonal -= m[j * n + k] * m[j * n + k] }
       diagonal = diagonal > 0 ? diagonal.squareRoot() : 1e-150
       m[j * n + j] = diagonal
-      for i in (j + 1)..<max(j + 1, n) {
+      for i in (j + 1)..<n {
         var value = m[i * n + j]
         for k in 0..<j { value -= m[i * n + k] * m[j * n + k] }
         m[i * n + j] = value / diagonal
@@ -26,7 +26,7 @@ enum LinearAlgebra {
       z[i] /= m[i * n + i]
     }
     for i in stride(from: n - 1, through: 0, by: -1) {
-      for k in (i + 1)..<max(i + 1, n) { z[i] -= m[k * n + i] * z[k] }
+      for k in (i + 1)..<n { z[i] -= m[k * n + i] * z[k] }
       z[i] /= m[i * n + i]
     }
     return z
