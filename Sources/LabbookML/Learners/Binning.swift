@@ -16,7 +16,7 @@ struct FeatureBins: Sendable, Equatable {
     if let levels, levels.count < 255 {
       return FeatureBins(upperBounds: (0..<levels.count).map(Double.init), isCategorical: true)
     }
-    let sorted = values.filter { !$0.isNaN }.sorted()
+    let sorted = radixSorted(values.filter { !$0.isNaN })
     var distinct: [Double] = []
     distinct.reserveCapacity(min(sorted.count, 1024))
     for value in sorted where distinct.last != value { distinct.append(value) }
