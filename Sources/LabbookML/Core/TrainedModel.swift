@@ -22,6 +22,10 @@ public struct TrainedModel: Sendable {
   public var learner: any FittedLearner
   public var trainingRows: Int
   public var seed: UInt64
+  /// Per-group decision thresholds set by `mitigate ... method threshold`.
+  public var groupThresholds: GroupThresholds? = nil
+  /// The training data's profile (inputs and target), for `drift M on CUR`.
+  public var trainingProfile: DataProfile? = nil
 
   /// How the pipeline reads (`impute median, scale standard`), when there is one.
   public var pipelineDescription: String? { pipelineSteps?.description }
@@ -48,7 +52,9 @@ public struct TrainedModel: Sendable {
   public func predict(_ table: Table) throws -> Prediction {
     let x = try features(for: table)
     if !kind.acceptsMissingValues { try x.requireNumericComplete(for: kind.rawValue) }
-    return learner.predict(x)
+    let prediction = learner.predict(x)
+    guard let groupThresholds else { return prediction }
+    return try groupThresholds.apply(prediction, to: table)
   }
 }
 
@@ -97,8 +103,14 @@ public enum Trainer {
       kind: kind, task: y.task, target: target, classes: y.classes, parameters: parameters, inputColumns: inputColumns,
       pipeline: fittedPipeline, pipelineSteps: pipeline,
       autoEncoding: autoEncoding,
-      featureNames: x.features.map(\.name), learner: learner, trainingRows: table.rowCount, seed: seed)
+      featureNames: x.features.map(\.name), learner: learner, trainingRows: table.rowCount, seed: seed,
+      trainingProfile: DataProfile.make(
+        table, columns: inputColumns + [target], sampleLimit: DataProfile.modelSampleLimit,
+        seed: derivedSeed(seed, Self.profileStream)))
   }
+
+  /// The generator stream that samples the stored training profile.
+  static let profileStream: UInt64 = 0xD21F7
 
   static func fit(_ kind: LearnerKind, _ p: [String: ParameterValue], _ data: TrainingData) throws -> any FittedLearner
   {

@@ -37,6 +37,11 @@ public struct CrossValidation: Sendable {
     _ model: TrainedModel, on table: Table, folds k: Int, seed: UInt64, threads: Int
   ) throws -> CrossValidation {
     guard k >= 2 else { throw MLError("`folds` must be at least 2") }
+    if model.groupThresholds != nil {
+      throw MLError(
+        "cv refits the learner on each fold, but this model's group thresholds were chosen on one table; use `evaluate` on held-out data"
+      )
+    }
     guard table.rowCount >= k else {
       throw MLError("\(k) folds need at least \(k) rows; table '\(table.name)' has \(table.rowCount)")
     }
