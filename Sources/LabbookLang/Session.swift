@@ -97,6 +97,8 @@ public final class Session {
       return .loaded(table, source: source)
     case .model(_, let model):
       return .model(name: names[0], model)
+    case .mitigated(_, let model, let report):
+      return .mitigated(name: names[0], model, report)
     case .tuple(let parts) where parts.count == names.count:
       return .tuple(zip(parts, names).map { renamed($0, [$1]) })
     default: return value

@@ -56,6 +56,8 @@ extension Value {
       return .object([("kind", .string("history")), ("statements", .array(statements.map { .string($0) }))])
     case .pipeline, .model, .metrics, .crossValidation, .importance:
       return LearningJSON.render(self)
+    case .fairness, .mitigated, .drift:
+      return ChecksJSON.render(self)
     case .param(let name, let value, let overridden):
       return .object([
         ("kind", .string("param")), ("name", .string(name)), ("value", value.plainJSON),

@@ -30,6 +30,8 @@ extension Value {
       return "\(name) = \(value.text)\(overridden ? "  (from --param)" : "")"
     case .pipeline, .model, .metrics, .crossValidation, .importance:
       return LearningText.render(self)
+    case .fairness, .mitigated, .drift:
+      return ChecksText.render(self)
     }
   }
 

@@ -28,6 +28,10 @@ public indirect enum Value: Sendable {
   case metrics(model: String, table: String, Metrics)
   case crossValidation(model: String, table: String, CrossValidation)
   case importance(model: String, table: String, PermutationImportance)
+  case fairness(model: String, table: String, FairnessReport)
+  /// A model from `mitigate`, with the figures before and after; binds as the model.
+  case mitigated(name: String, TrainedModel, MitigationReport)
+  case drift(DriftReport)
 
   /// What kind of thing this is, in words, for messages and `vars`.
   public var typeName: String {
@@ -51,6 +55,9 @@ public indirect enum Value: Sendable {
     case .metrics: return "metrics"
     case .crossValidation: return "cross-validation"
     case .importance: return "importance"
+    case .fairness: return "fairness report"
+    case .mitigated: return "model"
+    case .drift: return "drift report"
     }
   }
 
@@ -60,6 +67,7 @@ public indirect enum Value: Sendable {
     if case .rows(let table, _) = self { return .table(table) }
     if case .saved(_, _, let table) = self { return .table(table) }
     if case .loaded(let table, _) = self { return .table(table) }
+    if case .mitigated(let name, let model, _) = self { return .model(name: name, model) }
     return self
   }
 
@@ -90,6 +98,12 @@ public indirect enum Value: Sendable {
       return metrics.value(name).map { .number($0) }
     case .crossValidation(_, _, let cv):
       return cv.metrics[name].map { .number($0.mean) }
+    case .fairness(_, _, let report):
+      return report.summary(name).map { .number($0) }
+    case .drift(let report):
+      if name == "drifted" { return .number(report.drifted ? 1 : 0) }
+      if name == "columns" { return .list(report.columns.filter(\.drifted).map { .string($0.name) }) }
+      return nil
     default: return nil
     }
   }
@@ -104,6 +118,8 @@ public indirect enum Value: Sendable {
         m.value($0) != nil
       }
     case .crossValidation(_, _, let cv): return cv.metricNames
+    case .fairness(_, _, let report): return FairnessReport.summaryNames.filter { report.summary($0) != nil }
+    case .drift: return ["drifted", "columns"]
     default: return []
     }
   }

@@ -37,6 +37,25 @@ public struct FairnessReport: Sendable, Equatable {
 
   public static let fourFifths = 0.8
 
+  public static let summaryNames = [
+    "demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference", "equalized_odds_ratio",
+    "equal_opportunity_difference", "disparate_impact", "four_fifths_rule_passed",
+  ]
+
+  /// A summary by its SPEC name (`four_fifths_rule_passed` as 1 or 0), for fields like `report.disparate_impact`.
+  public func summary(_ name: String) -> Double? {
+    switch name {
+    case "demographic_parity_difference": return demographicParityDifference
+    case "demographic_parity_ratio": return demographicParityRatio
+    case "equalized_odds_difference": return equalizedOddsDifference
+    case "equalized_odds_ratio": return equalizedOddsRatio
+    case "equal_opportunity_difference": return equalOpportunityDifference
+    case "disparate_impact": return disparateImpact
+    case "four_fifths_rule_passed": return fourFifthsRulePassed.map { $0 ? 1 : 0 }
+    default: return nil
+    }
+  }
+
   /// The report for predictions against the truth, rows assigned to `groups` (labels in report order).
   public static func compute(
     truth: [Bool], predicted: [Bool], groups: ProtectedGroups, positive: String

@@ -1,0 +1,188 @@
+import LabbookCore
+import LabbookData
+import LabbookML
+
+/// JSON (SPEC §3 `fairness`, `drift`, and the model `mitigate` returns) and text of the checks.
+enum ChecksJSON {
+  static func render(_ value: Value) -> JSONValue {
+    switch value {
+    case .fairness(let model, let table, let report):
+      return .object(
+        [("kind", .string("fairness")), ("model", .string(model)), ("table", .string(table))] + fields(report))
+    case .mitigated(let name, let model, let report):
+      guard case .object(var pairs) = LearningJSON.model(name, model) else { return .null }
+      pairs.append(("mitigation", mitigation(report)))
+      return .object(pairs)
+    case .drift(let report):
+      return .object([
+        ("kind", .string("drift")), ("reference", .string(report.reference)), ("current", .string(report.current)),
+        (
+          "columns",
+          .array(
+            report.columns.map { column in
+              var pairs: [(String, JSONValue)] = [
+                ("name", .string(column.name)), ("type", .string(column.type)), ("psi", .num(column.psi)),
+              ]
+              if column.type == "numeric" {
+                pairs += [
+                  ("ks_statistic", .num(column.ksStatistic ?? .nan)), ("ks_pvalue", .num(column.ksPValue ?? .nan)),
+                ]
+              } else {
+                pairs.append(("chi2_pvalue", .num(column.chiSquarePValue ?? .nan)))
+              }
+              pairs.append(("drifted", .bool(column.drifted)))
+              return .object(pairs)
+            })
+        ),
+        ("drifted", .bool(report.drifted)),
+        (
+          "thresholds",
+          .object([
+            ("psi", .num(report.thresholds.psi)), ("pvalue", .num(report.thresholds.pValue)),
+            ("share", .num(report.thresholds.share)),
+          ])
+        ),
+        ("notes", .array(report.notes.map { .string($0) })),
+      ])
+    default: return .null
+    }
+  }
+
+  static func optionalNumber(_ value: Double?) -> JSONValue { value.map { .num($0) } ?? .null }
+
+  static func fields(_ report: FairnessReport) -> [(String, JSONValue)] {
+    [
+      (
+        "protected",
+        report.protected.count == 1 ? .string(report.protected[0]) : .array(report.protected.map { .string($0) })
+      ),
+      ("positive", .string(report.positive)),
+      (
+        "groups",
+        .array(
+          report.groups.map {
+            .object([
+              ("group", .string($0.group)), ("count", .num($0.count)), ("selection_rate", .num($0.selectionRate)),
+              ("tpr", optionalNumber($0.truePositiveRate)), ("fpr", optionalNumber($0.falsePositiveRate)),
+              ("precision", optionalNumber($0.precision)), ("accuracy", .num($0.accuracy)),
+            ])
+          })
+      ),
+      ("demographic_parity_difference", optionalNumber(report.demographicParityDifference)),
+      ("demographic_parity_ratio", optionalNumber(report.demographicParityRatio)),
+      ("equalized_odds_difference", optionalNumber(report.equalizedOddsDifference)),
+      ("equalized_odds_ratio", optionalNumber(report.equalizedOddsRatio)),
+      ("equal_opportunity_difference", optionalNumber(report.equalOpportunityDifference)),
+      ("disparate_impact", optionalNumber(report.disparateImpact)),
+      ("four_fifths_rule_passed", report.fourFifthsRulePassed.map { .bool($0) } ?? .null),
+      ("notes", .array(report.notes.map { .string($0) })),
+    ]
+  }
+
+  static func mitigation(_ report: MitigationReport) -> JSONValue {
+    var pairs: [(String, JSONValue)] = [
+      ("method", .string(report.method.rawValue)), ("constraint", .optional(report.constraint?.rawValue)),
+      ("table", .string(report.table)),
+      ("before", .object([("accuracy", .num(report.accuracyBefore))] + fields(report.before))),
+      ("after", .object([("accuracy", .num(report.accuracyAfter))] + fields(report.after))),
+    ]
+    if let thresholds = report.thresholds {
+      pairs.append(
+        (
+          "thresholds",
+          .array(
+            zip(thresholds.labels, thresholds.thresholds).map {
+              .object([("group", .string($0.0)), ("threshold", .num($0.1))])
+            })
+        ))
+    }
+    if !report.weights.isEmpty {
+      pairs.append(
+        (
+          "weights",
+          .array(
+            report.weights.map {
+              .object([("group", .string($0.group)), ("label", .string($0.label)), ("weight", .num($0.weight))])
+            })
+        ))
+    }
+    return .object(pairs)
+  }
+}
+
+enum ChecksText {
+  static func render(_ value: Value) -> String {
+    switch value {
+    case .fairness(let model, let table, let report):
+      return
+        "\(model) on \(table): fairness by \(report.protected.joined(separator: " × ")), positive '\(report.positive)'\n"
+        + fairness(report)
+    case .mitigated(let name, let model, let report):
+      var lines = [LearningText.render(.model(name: name, model))]
+      let how =
+        report.method == .threshold
+        ? "group thresholds for \(report.constraint?.rawValue ?? "")" : "reweighing (Kamiran & Calders)"
+      lines.append("mitigated by \(how), on \(report.table):")
+      let rows: [[String]] =
+        [["accuracy", formatNumber(report.accuracyBefore), formatNumber(report.accuracyAfter)]]
+        + FairnessReport.summaryNames.map { name in
+          [name, text(report.before.summary(name), name), text(report.after.summary(name), name)]
+        }
+      lines.append(TableText.grid(header: ["", "before", "after"], rows: rows, numericColumns: [1, 2]))
+      if let thresholds = report.thresholds {
+        lines.append(
+          "thresholds: "
+            + zip(thresholds.labels, thresholds.thresholds).map { "\($0.0) \(formatNumber($0.1))" }.joined(
+              separator: ", "))
+      }
+      if !report.weights.isEmpty {
+        lines.append(
+          "weights: "
+            + report.weights.map { "\($0.group)/\($0.label) \(formatNumber($0.weight))" }.joined(separator: ", "))
+      }
+      return lines.joined(separator: "\n")
+    case .drift(let report):
+      let rows = report.columns.map { column -> [String] in
+        [
+          column.name, column.type, formatNumber(column.psi), column.ksStatistic.map { formatNumber($0) } ?? "",
+          (column.ksPValue ?? column.chiSquarePValue).map { formatNumber($0) } ?? "", column.drifted ? "yes" : "no",
+        ]
+      }
+      let drifted = report.columns.filter(\.drifted).count
+      var text = "drift from \(report.reference) to \(report.current)\n"
+      text += TableText.grid(
+        header: ["column", "type", "psi", "ks", "p-value", "drifted"], rows: rows, numericColumns: [2, 3, 4])
+      text +=
+        "\n\(drifted) of \(report.columns.count) columns drifted (psi ≥ \(formatNumber(report.thresholds.psi)) or p < \(formatNumber(report.thresholds.pValue))): "
+        + (report.drifted
+          ? "the data has drifted" : "no overall drift")
+        + " (threshold: \(formatNumber(report.thresholds.share * 100))% of columns)"
+      for note in report.notes { text += "\nnote: " + note }
+      return text
+    default: return ""
+    }
+  }
+
+  static func text(_ value: Double?, _ name: String) -> String {
+    guard let value else { return "–" }
+    if name == "four_fifths_rule_passed" { return value == 1 ? "yes" : "no" }
+    return formatNumber(value)
+  }
+
+  static func fairness(_ report: FairnessReport) -> String {
+    let rows = report.groups.map { group -> [String] in
+      [
+        group.group, String(group.count), formatNumber(group.selectionRate), text(group.truePositiveRate, ""),
+        text(group.falsePositiveRate, ""), text(group.precision, ""), formatNumber(group.accuracy),
+      ]
+    }
+    var lines = [
+      TableText.grid(
+        header: ["group", "count", "selection", "tpr", "fpr", "precision", "accuracy"], rows: rows,
+        numericColumns: [1, 2, 3, 4, 5, 6])
+    ]
+    for name in FairnessReport.summaryNames { lines.append("\(name): \(text(report.summary(name), name))") }
+    for note in report.notes { lines.append("note: " + note) }
+    return lines.joined(separator: "\n")
+  }
+}
