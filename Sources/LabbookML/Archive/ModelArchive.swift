@@ -1,0 +1,163 @@
+import Foundation
+import HDF5Kit
+import LabbookCore
+
+/// A trained model as an HDF5 file of plain data (SPEC §4 `model.h5`): attributes and 1-D datasets
+/// only, so reading one never runs code and h5py can inspect it. Layout:
+///   /                 attributes labbook_model_format (1), tool_version, learner, task, target, seed, training_rows;
+///                     datasets classes, inputs, features
+///   /params           names, kinds ("number"/"word"), values (text; numbers with 17 significant digits)
+///   /pipeline_steps/N the unfitted pipeline, /pipeline/N the fitted one, /auto_encoding the automatic one-hot step
+///   /learner          the fitted learner (see LearnerArchive)
+///   /group_thresholds thresholds from `mitigate ... method threshold`
+///   /training_profile what `drift M on T` compares with
+/// The writer stores no timestamps, so the same model always gives the same bytes (and sha256).
+public enum ModelArchive {
+  public static let format = 1
+
+  public static func write(_ model: TrainedModel, to path: String) throws {
+    let file = try HDF5File.create(path)
+    let root = ArchiveGroup(group: try file.root)
+    try root.set("labbook_model_format", format)
+    try root.set("tool_version", Labbook.version)
+    try root.set("learner", model.kind.rawValue)
+    try root.set("task", model.task.rawValue)
+    try root.set("target", model.target)
+    try root.set("seed", String(model.seed))
+    try root.set("training_rows", model.trainingRows)
+    try root.set("classes", strings: model.classes)
+    try root.set("inputs", strings: model.inputColumns)
+    try root.set("features", strings: model.featureNames)
+    let params = try root.child("params")
+    let names = model.parameters.keys.sorted()
+    try params.set("names", strings: names)
+    try params.set(
+      "kinds",
+      strings: names.map {
+        if case .number = model.parameters[$0]! { return "number" }
+        return "word"
+      })
+    try params.set(
+      "values",
+      strings: names.map {
+        switch model.parameters[$0]! {
+        case .number(let v): return String(format: "%.17g", v)
+        case .word(let w): return w
+        }
+      })
+    if let steps = model.pipelineSteps?.steps {
+      let group = try root.child("pipeline_steps")
+      for (i, step) in steps.enumerated() { try step.archive(into: try group.child(String(i))) }
+    }
+    if let fitted = model.pipeline?.steps {
+      let group = try root.child("pipeline")
+      for (i, step) in fitted.enumerated() { try step.archive(into: try group.child(String(i))) }
+    }
+    if let step = model.autoEncoding { try step.archive(into: try root.child("auto_encoding")) }
+    try LearnerArchive.write(model.learner, into: try root.child("learner"))
+    if let thresholds = model.groupThresholds {
+      let group = try root.child("group_thresholds")
+      try group.set("columns", strings: thresholds.columns)
+      if let bins = thresholds.bins { try group.set("bins", doubles: bins) }
+      try group.set("positive_class", thresholds.positiveClass)
+      try group.set("labels", strings: thresholds.labels)
+      try group.set("thresholds", doubles: thresholds.thresholds)
+    }
+    if let profile = model.trainingProfile {
+      let group = try root.child("training_profile")
+      try group.set("name", profile.name)
+      try group.set("rows", profile.rows)
+      try group.set("sampled", profile.sampled)
+      let columns = try group.child("columns")
+      for (i, column) in profile.columns.enumerated() {
+        let entry = try columns.child(String(i))
+        try entry.set("name", column.name)
+        try entry.set("missing", column.missing)
+        switch column.values {
+        case .numeric(let values):
+          try entry.set("type", "numeric")
+          try entry.set("values", doubles: values)
+        case .categorical(let levels, let counts):
+          try entry.set("type", "categorical")
+          try entry.set("levels", strings: levels)
+          try entry.set("counts", doubles: counts)
+        }
+      }
+    }
+    try file.flush()
+  }
+
+  public static func read(from path: String) throws -> TrainedModel {
+    guard HDF5File.isHDF5(path) else { throw MLError("'\(path)' is not an HDF5 model file") }
+    let file = try HDF5File.open(path)
+    let root = ArchiveGroup(group: try file.root)
+    guard root.has("labbook_model_format"), try root.int("labbook_model_format") == format else {
+      throw MLError("'\(path)' is not a Labbook model file (format \(format))")
+    }
+    guard let kind = LearnerKind(rawValue: try root.string("learner")) else {
+      throw root.malformed("learner", "is not a learner this version knows")
+    }
+    guard let task = Task(rawValue: try root.string("task")) else { throw root.malformed("task", "is unknown") }
+    guard let seed = UInt64(try root.string("seed")) else { throw root.malformed("seed", "is not a number") }
+    let classes = try root.strings("classes")
+    let features = try root.strings("features")
+    let params = try root.open("params")
+    let names = try params.strings("names")
+    let kinds = try params.strings("kinds", count: names.count)
+    let texts = try params.strings("values", count: names.count)
+    var parameters: [String: ParameterValue] = [:]
+    for i in names.indices {
+      if kinds[i] == "number" {
+        guard let v = Double(texts[i]) else { throw params.malformed("values", "holds '\(texts[i])', not a number") }
+        parameters[names[i]] = .number(v)
+      } else {
+        parameters[names[i]] = .word(texts[i])
+      }
+    }
+    var unfitted: Pipeline?
+    if root.has("pipeline_steps") {
+      unfitted = Pipeline(steps: try root.open("pipeline_steps").indexedChildren().map { try PipelineStep(from: $0) })
+    }
+    var fitted: FittedPipeline?
+    if root.has("pipeline") {
+      fitted = FittedPipeline(steps: try root.open("pipeline").indexedChildren().map { try FittedStep(from: $0) })
+    }
+    let autoEncoding = root.has("auto_encoding") ? try FittedStep(from: try root.open("auto_encoding")) : nil
+    let learner = try LearnerArchive.read(
+      from: try root.open("learner"), width: features.count, task: task,
+      classCount: task == .classification ? classes.count : 0)
+    var model = TrainedModel(
+      kind: kind, task: task, target: try root.string("target"), classes: classes, parameters: parameters,
+      inputColumns: try root.strings("inputs"), pipeline: fitted, pipelineSteps: unfitted, autoEncoding: autoEncoding,
+      featureNames: features, learner: learner, trainingRows: try root.int("training_rows"), seed: seed)
+    if root.has("group_thresholds") {
+      let group = try root.open("group_thresholds")
+      let labels = try group.strings("labels")
+      let positive = try group.int("positive_class")
+      guard classes.count == 2, positive == 0 || positive == 1 else {
+        throw group.malformed("positive_class", "does not fit a binary model")
+      }
+      model.groupThresholds = GroupThresholds(
+        columns: try group.strings("columns"), bins: group.has("bins") ? try group.doubles("bins") : nil,
+        positiveClass: positive, labels: labels, thresholds: try group.doubles("thresholds", count: labels.count))
+    }
+    if root.has("training_profile") {
+      let group = try root.open("training_profile")
+      let columns = try group.open("columns").indexedChildren().map { entry -> DataProfile.Column in
+        let values: DataProfile.Column.Values
+        switch try entry.string("type") {
+        case "numeric": values = .numeric(try entry.doubles("values"))
+        case "categorical":
+          let levels = try entry.strings("levels")
+          values = .categorical(levels: levels, counts: try entry.doubles("counts", count: levels.count))
+        default: throw entry.malformed("type", "is neither numeric nor categorical")
+        }
+        return DataProfile.Column(name: try entry.string("name"), values: values, missing: try entry.int("missing"))
+      }
+      model.trainingProfile = DataProfile(
+        name: try group.string("name"), rows: try group.int("rows"), columns: columns,
+        sampled: try group.bool("sampled"))
+    }
+    return model
+  }
+}
