@@ -10,6 +10,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     .systemLibrary(
@@ -29,11 +30,15 @@ let package = Package(
       swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
     .target(name: "LabbookNotebook", dependencies: ["LabbookCore", "CLabbookSupport"]),
     .target(
-      name: "LabbookLang", dependencies: ["LabbookData", "LabbookML", "LabbookNotebook", "LabbookCore"]),
+      name: "LabbookRegistry",
+      dependencies: ["LabbookML", "LabbookData", "LabbookCore", .product(name: "GRDB", package: "GRDB.swift")]),
+    .target(
+      name: "LabbookLang",
+      dependencies: ["LabbookData", "LabbookML", "LabbookNotebook", "LabbookCore", "LabbookRegistry"]),
     .executableTarget(
       name: "labbook",
       dependencies: [
-        "LabbookLang", "LabbookNotebook", "LabbookCore", "CEditLine",
+        "LabbookLang", "LabbookNotebook", "LabbookCore", "LabbookRegistry", "CEditLine",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -44,6 +49,7 @@ let package = Package(
     .testTarget(name: "LabbookMLTests", dependencies: ["LabbookML", "LabbookData", "LabbookCore"]),
     .testTarget(name: "LabbookNotebookTests", dependencies: ["LabbookNotebook", "LabbookCore"]),
     .testTarget(name: "LabbookLangTests", dependencies: ["LabbookLang", "LabbookData"]),
+    .testTarget(name: "LabbookRegistryTests", dependencies: ["LabbookRegistry", "LabbookML", "LabbookData"]),
     .testTarget(
       name: "LabbookEndToEndTests", dependencies: ["LabbookCore", "labbook"]),
   ],

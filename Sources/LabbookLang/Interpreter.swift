@@ -23,6 +23,8 @@ public final class Interpreter {
   /// A failure to write the notebook is returned, never thrown, so no result is lost.
   public func run(_ statement: Statement) -> (outcome: Outcome, cell: NotebookCell, recordingError: String?) {
     let started = DispatchTime.now().uptimeNanoseconds
+    session.registry.chainHead = recorder.chainHead
+    session.registry.cellIndex = recorder.nextIndex
     let outcome: Outcome
     do {
       outcome = .success(try session.execute(statement))
@@ -34,7 +36,7 @@ public final class Interpreter {
     let elapsed = Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
     let index = recorder.nextIndex
     let outputs: [CellOutput]
-    var replay: [(String, JSONValue)] = []
+    var replay: [(String, JSONValue)] = session.statementReplay
     switch outcome {
     case .success(let value):
       outputs = [.result(executionCount: index, text: value.text, json: value.json)]

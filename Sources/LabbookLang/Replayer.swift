@@ -1,6 +1,7 @@
 import Foundation
 import LabbookCore
 import LabbookNotebook
+import LabbookRegistry
 
 /// Re-executes a recorded notebook's cells, in order, in a fresh session with the recorded seed and
 /// parameters, and compares each cell's new outputs with the recorded ones.
@@ -14,6 +15,9 @@ public final class Replayer {
     public var threads = defaultThreadCount
     /// Where to write the new run as the next revision (written only when the replay succeeds).
     public var outputPath: String?
+    /// The registry, and whether `register`/`promote`/`rollback` cells may change it (--write-registry).
+    public var registryFolder = Registry.defaultFolder(nil)
+    public var writeRegistry = false
     public init() {}
   }
 
@@ -58,8 +62,11 @@ public final class Replayer {
     metadata.parent = notebook.fileHash
     metadata.overrides = overrides
     let recorder = NotebookRecorder(path: options.outputPath, metadata: metadata, writesEachCell: false)
+    let registry = SessionRegistry(folder: options.registryFolder, writes: options.writeRegistry)
+    registry.notebookPath = notebook.path
     let interpreter = Interpreter(
-      session: Session(seed: notebook.seed, threads: options.threads, paramOverrides: overrides), recorder: recorder)
+      session: Session(seed: notebook.seed, threads: options.threads, paramOverrides: overrides, registry: registry),
+      recorder: recorder)
     var summary = Summary(cellsRun: 0, cellsDiffering: 0, failure: nil, wroteOutput: false)
     for cell in notebook.cells {
       let name = "cell \(cell.position) (\(ChainVerifier.summary(cell.source)))"
@@ -92,6 +99,7 @@ public final class Replayer {
         summary.failure = "\(name) does not parse: \(error)"
         return summary
       }
+      registry.recordedCell = cell.labbook
       let (outcome, newCell, _) = interpreter.run(statement)
       summary.cellsRun += 1
       let replayed = newCell.outputs.map(\.json)

@@ -19,9 +19,22 @@ public final class Session {
   public private(set) var history: [String] = []
   /// Files read by the statement being executed (reset for each statement).
   public private(set) var statementInputs: [RecordedInput] = []
+  /// Every file read so far, in order (a registered model's lineage).
+  public private(set) var allInputs: [RecordedInput] = []
+  /// Extra entries for the current cell's `metadata.labbook` (what replay needs; reset per statement).
+  public var statementReplay: [(String, JSONValue)] = []
+  /// The registry and the notebook's position, for `register`, `use`, `promote`, `rollback`.
+  public let registry: SessionRegistry
+  /// The latest `evaluate` and `fairness` result of each model variable (a registered version's record).
+  var latestMetrics: [String: JSONValue] = [:]
+  var latestFairness: [String: JSONValue] = [:]
 
-  public init(seed: UInt64 = 0, threads: Int = defaultThreadCount, paramOverrides: [String: String] = [:]) {
+  public init(
+    seed: UInt64 = 0, threads: Int = defaultThreadCount, paramOverrides: [String: String] = [:],
+    registry: SessionRegistry = SessionRegistry()
+  ) {
     self.seed = seed
+    self.registry = registry
     self.threads = max(1, threads)
     var parsed: [String: Value] = [:]
     for (name, text) in paramOverrides { parsed[name] = Session.parseParamValue(text) }
@@ -45,6 +58,7 @@ public final class Session {
   /// Runs one statement: executes it, binds its targets, and returns the value to show.
   public func execute(_ statement: Statement) throws -> Value {
     statementInputs = []
+    statementReplay = []
     history.append(statement.source)
     let result: Value
     switch statement.body {
@@ -183,6 +197,7 @@ public final class Session {
     let digest = try SHA256Digest.hex(fileAt: path)
     let input = RecordedInput(path: path, sha256: digest)
     if !statementInputs.contains(input) { statementInputs.append(input) }
+    if !allInputs.contains(input) { allInputs.append(input) }
     return input
   }
 }

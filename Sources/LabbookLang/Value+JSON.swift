@@ -58,6 +58,8 @@ extension Value {
       return LearningJSON.render(self)
     case .fairness, .mitigated, .drift:
       return ChecksJSON.render(self)
+    case .registered, .aliasMoved, .rolledBack, .registryListing, .comparison:
+      return RegistryJSON.render(self)
     case .param(let name, let value, let overridden):
       return .object([
         ("kind", .string("param")), ("name", .string(name)), ("value", value.plainJSON),

@@ -32,6 +32,8 @@ extension Value {
       return LearningText.render(self)
     case .fairness, .mitigated, .drift:
       return ChecksText.render(self)
+    case .registered, .aliasMoved, .rolledBack, .registryListing, .comparison:
+      return RegistryText.render(self)
     }
   }
 

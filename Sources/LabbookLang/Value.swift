@@ -2,6 +2,7 @@ import LabbookCore
 import LabbookData
 import LabbookML
 import LabbookNotebook
+import LabbookRegistry
 
 /// Everything a statement can produce or a variable can hold. Rendering as text or JSON is separate
 /// (`Value+Text.swift`, `Value+JSON.swift`), so the prompt, `--json` and the notebook show the same value.
@@ -32,6 +33,11 @@ public indirect enum Value: Sendable {
   /// A model from `mitigate`, with the figures before and after; binds as the model.
   case mitigated(name: String, TrainedModel, MitigationReport)
   case drift(DriftReport)
+  case registered(name: String, version: Int, aliases: [String], sha256: String)
+  case aliasMoved(name: String, alias: String, version: Int)
+  case rolledBack(name: String, alias: String, from: Int, to: Int)
+  case registryListing([VersionRecord])
+  case comparison(Comparison)
 
   /// What kind of thing this is, in words, for messages and `vars`.
   public var typeName: String {
@@ -58,6 +64,11 @@ public indirect enum Value: Sendable {
     case .fairness: return "fairness report"
     case .mitigated: return "model"
     case .drift: return "drift report"
+    case .registered: return "registered version"
+    case .aliasMoved: return "alias move"
+    case .rolledBack: return "rollback"
+    case .registryListing: return "registry listing"
+    case .comparison: return "comparison"
     }
   }
 

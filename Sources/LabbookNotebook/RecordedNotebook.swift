@@ -12,6 +12,8 @@ public struct RecordedNotebook: Sendable {
     /// The hash recorded in the cell's metadata, if any.
     public var hash: String?
     public var inputs: [RecordedInput]
+    /// The cell's whole `metadata.labbook` (what replay may need beyond the outputs).
+    public var labbook: JSONValue?
   }
 
   public var path: String
@@ -57,7 +59,7 @@ public struct RecordedNotebook: Sendable {
       cells.append(
         Cell(
           position: position, source: source, outputs: value["outputs"]?.arrayValue ?? [],
-          hash: cellLabbook?["hash"]?.stringValue, inputs: inputs(cellLabbook?["inputs"])))
+          hash: cellLabbook?["hash"]?.stringValue, inputs: inputs(cellLabbook?["inputs"]), labbook: cellLabbook))
     }
     var overrides: [String: String] = [:]
     if case .object(let pairs)? = labbook["overrides"] {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import LabbookCore
+import LabbookLang
+import LabbookRegistry
 
 @main
 struct Labbook: ParsableCommand {
@@ -22,7 +24,7 @@ struct Labbook: ParsableCommand {
       Inside Labbook, type `help` for the statements and `help STATEMENT` for one of them.
       """,
     version: Labbook.toolVersion,
-    subcommands: [Repl.self, Run.self, Replay.self, Verify.self],
+    subcommands: [Repl.self, Run.self, Replay.self, Verify.self, RegistryShell.self],
     defaultSubcommand: Repl.self)
 
   static let toolVersion = LabbookCore.Labbook.version
@@ -61,6 +63,13 @@ struct GlobalOptions: ParsableArguments {
     if let text = ProcessInfo.processInfo.environment["LABBOOK_THREADS"], !text.isEmpty, (Int(text) ?? 0) < 1 {
       throw ValidationError("LABBOOK_THREADS must be a whole number ≥ 1, got '\(text)'")
     }
+  }
+
+  /// The registry folder (--registry, $LABBOOK_REGISTRY, ./registry) for a session recorded at `notebook`.
+  func sessionRegistry(_ notebook: String?) -> SessionRegistry {
+    let registry = SessionRegistry(folder: Registry.defaultFolder(self.registry), writes: true)
+    registry.notebookPath = notebook
+    return registry
   }
 
   /// --threads, else $LABBOOK_THREADS, else every core.

@@ -38,10 +38,11 @@ struct Repl: ParsableCommand {
   func run() throws {
     let reader = LineReader()
     let overrides = try parseParams(params)
-    let session = Session(seed: global.seed, threads: global.threadCount, paramOverrides: overrides)
     var metadata = NotebookMetadata(created: isoTimestampNow(), seed: global.seed, source: nil)
     metadata.overrides = overrides
     let path = noRecord ? nil : notebook ?? "notebooks/session-\(sessionStamp()).ipynb"
+    let session = Session(
+      seed: global.seed, threads: global.threadCount, paramOverrides: overrides, registry: global.sessionRegistry(path))
     let recorder = NotebookRecorder(path: path, metadata: metadata)
     let interpreter = Interpreter(session: session, recorder: recorder)
     let output = Output(json: json)

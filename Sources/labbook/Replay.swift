@@ -3,6 +3,7 @@ import Foundation
 import LabbookCore
 import LabbookLang
 import LabbookNotebook
+import LabbookRegistry
 
 struct Replay: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -38,7 +39,14 @@ struct Replay: ParsableCommand {
   @Flag(help: "Go on (and compare) when an input file's content changed since the recording.")
   var allowChangedInputs = false
 
-  @Flag(help: "Allow register cells to write to the registry (the registry is not in this version yet).")
+  @Flag(
+    help: ArgumentHelp(
+      "Let register, promote and rollback cells change the registry.",
+      discussion: """
+        A register cell first checks that its model has the recorded sha256. Without this flag they change \
+        nothing: register checks the sha256 and keeps the model in memory for later cells, promote and rollback \
+        report what they would do.
+        """))
   var writeRegistry = false
 
   @Flag(help: "Print each statement's structured result as one JSON object per line.")
@@ -58,6 +66,8 @@ struct Replay: ParsableCommand {
     options.allowChangedInputs = allowChangedInputs
     options.threads = global.threadCount
     options.outputPath = output
+    options.registryFolder = Registry.defaultFolder(global.registry)
+    options.writeRegistry = writeRegistry
     let output = Output(json: json)
     let summary = Replayer(notebook: recorded, options: options).run { cell in
       for (input, now) in cell.changedInputs {

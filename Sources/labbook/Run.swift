@@ -55,7 +55,9 @@ struct Run: ParsableCommand {
     var metadata = NotebookMetadata(created: isoTimestampNow(), seed: global.seed, source: script)
     metadata.overrides = overrides
     let recorder = NotebookRecorder(path: notebookPath, metadata: metadata)
-    let session = Session(seed: global.seed, threads: global.threadCount, paramOverrides: overrides)
+    let session = Session(
+      seed: global.seed, threads: global.threadCount, paramOverrides: overrides,
+      registry: global.sessionRegistry(notebookPath))
     let interpreter = Interpreter(session: session, recorder: recorder)
     for statement in statements {
       let (outcome, _, recordingError) = interpreter.run(statement)

@@ -95,6 +95,7 @@ struct FairnessCommand: Command {
     let report = try locatedML(arguments.table.span) {
       try model.fairness(on: data, protect: columns, bins: bins, positive: positive)
     }
+    session.latestFairness[name] = .object([("table", .string(data.name))] + ChecksJSON.fields(report))
     return .fairness(model: name, table: data.name, report)
   }
 }

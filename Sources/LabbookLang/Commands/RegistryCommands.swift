@@ -1,0 +1,338 @@
+import Foundation
+import LabbookCore
+import LabbookData
+import LabbookML
+import LabbookRegistry
+
+/// Registry errors as located language errors.
+func locatedRegistry<T>(_ span: SourceSpan, _ body: () throws -> T) throws -> T {
+  do {
+    return try locatedML(span, body)
+  } catch let error as RegistryError {
+    throw LabError(error.message, at: span)
+  }
+}
+
+/// A `"NAME@N"` string argument, parsed.
+func modelReference(_ expression: ValueExpression, in session: Session, what: String) throws -> ModelReference {
+  let text = try session.string(expression, what)
+  return try locatedRegistry(expression.span) { try ModelReference.parse(text) }
+}
+
+/// `register M as "NAME" [alias A]... [tag K "V"]... [description "..."]`
+struct RegisterCommand: Command {
+  static let keyword = "register"
+  static let help = CommandHelp(
+    usage: "register MODEL as \"NAME\" [alias ALIAS]... [tag KEY \"VALUE\"]... [description \"TEXT\"]",
+    summary: "a new version NAME@N in the model registry (or the existing one holding the same model file)",
+    details: """
+      The model is written as model.h5 (plain HDF5 data) with a model card, card.json, in the registry
+      (--registry DIR, $LABBOOK_REGISTRY, or ./registry). Registration is content-addressed: a model whose file has
+      the sha256 of an existing version of NAME returns that version (with any new aliases and tags). The version
+      records its lineage: this notebook and its chain hash, the cell, every input file's sha256, the model's latest
+      metrics and fairness report in this session, its hyper-parameters, $USER, the time and the tool version.
+      Names: 1–64 of a-z 0-9 . _ -, starting with a letter or digit. `replay` registers only with --write-registry;
+      without it, the cell checks that the model still has the recorded sha256.
+      """,
+    example: "register fair as \"credit-risk\" alias challenger tag owner \"risk-team\"")
+
+  let model: ValueExpression
+  let name: ValueExpression
+  let aliases: [Located<String>]
+  let tags: [(Located<String>, ValueExpression)]
+  let description: ValueExpression?
+
+  init(parsing parser: inout StatementParser) throws {
+    model = try parser.value("a model")
+    try parser.expect("as")
+    name = try parser.value("the registered name, a string such as \"credit-risk\"")
+    var aliases: [Located<String>] = []
+    var tags: [(Located<String>, ValueExpression)] = []
+    var description: ValueExpression?
+    while !parser.atEnd {
+      let word = parser.current
+      if parser.accept("alias") {
+        aliases.append(try parser.name("an alias such as champion"))
+      } else if parser.accept("tag") {
+        let key = try parser.name("a tag name")
+        tags.append((key, try parser.value("the tag's value, a string")))
+      } else if parser.accept("description") {
+        description = try parser.value("a description string")
+      } else {
+        throw LabError("unexpected '\(word.text)': `register` takes `alias`, `tag` and `description`", at: word.span)
+      }
+    }
+    self.aliases = aliases
+    self.tags = tags
+    self.description = description
+  }
+
+  func execute(in session: Session) throws -> Value {
+    let (variable, trained) = try resolveModel(model, in: session)
+    let nameText = try session.string(name, "the registered name")
+    try locatedRegistry(name.span) { try ModelReference.validateName(nameText) }
+    for alias in aliases { try locatedRegistry(alias.span) { try ModelReference.validateAlias(alias.value) } }
+    var details = Registry.Details()
+    details.aliases = aliases.map(\.value)
+    details.tags = try tags.map { (key: $0.0.value, value: try session.string($0.1, "a tag's value")) }
+    details.description = try description.map { try session.string($0, "the description") } ?? ""
+    details.metrics = session.latestMetrics[variable] ?? .null
+    details.fairness = session.latestFairness[variable] ?? .null
+    details.lineage = Lineage(
+      notebook: session.registry.notebookPath, notebookSHA256: session.registry.chainHead,
+      cell: session.registry.cellIndex,
+      inputs: session.allInputs.map { Lineage.Input(path: $0.path, sha256: $0.sha256) })
+    let recorded = session.registry.recordedCell?["registry"]
+    let state = session.registry
+    if state.writes {
+      let registry = try locatedRegistry(model.span) { try state.registry(create: true) }
+      if let recordedSHA = recorded?["sha256"]?.stringValue {
+        // Replaying with --write-registry: only the model the notebook recorded may be registered.
+        let (sha256, work) = try locatedRegistry(model.span) { try registry.prepare(trained) }
+        try? FileManager.default.removeItem(atPath: work)
+        try Self.requireSame(sha256, recordedSHA, recorded, span: model.span)
+      }
+      let (record, created) = try locatedRegistry(model.span) {
+        try registry.register(trained, as: nameText, details: details)
+      }
+      session.statementReplay.append(
+        (
+          "registry",
+          .object([
+            ("name", .string(record.name)), ("version", .num(record.version)), ("sha256", .string(record.sha256)),
+            ("aliases", .array(record.aliases.map { .string($0) })), ("created", .bool(created)),
+          ])
+        ))
+      return .registered(name: record.name, version: record.version, aliases: record.aliases, sha256: record.sha256)
+    }
+    // Replay without --write-registry: prove the model is the recorded one, register nothing.
+    let sha256 = try locatedRegistry(model.span) { try Self.sha256(of: trained) }
+    guard let recorded, let version = recorded["version"]?.doubleValue.map({ Int($0) }) else {
+      throw LabError(
+        "replay does not write to the registry without --write-registry, and this cell recorded no registration to check",
+        at: model.span)
+    }
+    try Self.requireSame(sha256, recorded["sha256"]?.stringValue ?? "", recorded, span: model.span)
+    let aliases = (recorded["aliases"]?.arrayValue ?? []).compactMap(\.stringValue)
+    state.pendingModels["\(nameText)@\(version)"] = (trained, sha256)
+    for alias in details.aliases {
+      state.pendingAliasHistory[state.pendingAliasKey(nameText, alias), default: []].append(version)
+    }
+    session.statementReplay.append(("registry", recorded))
+    return .registered(name: nameText, version: version, aliases: aliases, sha256: sha256)
+  }
+
+  static func requireSame(_ sha256: String, _ recordedSHA: String, _ recorded: JSONValue?, span: SourceSpan) throws {
+    guard sha256 == recordedSHA else {
+      let reference = "\(recorded?["name"]?.stringValue ?? "")@\(Int(recorded?["version"]?.doubleValue ?? 0))"
+      throw LabError(
+        "the model differs from the one this cell registered as \(reference): its model.h5 has sha256 \(sha256.prefix(16))…, the recorded one \(recordedSHA.prefix(16))…",
+        at: span)
+    }
+  }
+
+  /// The sha256 of the model's file, written to a scratch folder (no registry needed).
+  static func sha256(of model: TrainedModel) throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "labbook-\(getpid())-\(UUID().uuidString)"
+    )
+    .path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try ModelArchive.write(model, to: folder + "/model.h5")
+    return try SHA256Digest.hex(fileAt: folder + "/model.h5")
+  }
+}
+
+/// The model a value expression names, with the variable's name (for its recorded metrics).
+func resolveModel(_ expression: ValueExpression, in session: Session) throws -> (String, TrainedModel) {
+  let value = try session.evaluate(expression)
+  guard case .model(let name, let trained) = value else {
+    throw LabError("expected a model (M = train ...), but this is a \(value.typeName)", at: expression.span)
+  }
+  if case .variable(let variable, _) = expression { return (variable, trained) }
+  return (name, trained)
+}
+
+/// `use "NAME[@N|@ALIAS]"`
+struct UseCommand: Command {
+  static let keyword = "use"
+  static let help = CommandHelp(
+    usage: "use \"NAME[@VERSION|@ALIAS]\"",
+    summary: "a registered model, loaded from the registry (its model.h5 checked against its sha256)",
+    details: """
+      Without @, the version aliased `champion`, else the latest. The model predicts exactly (bit for bit) as the one
+      that was registered. A model file changed after registration is refused.
+      """,
+    example: "champion = use \"credit-risk@champion\"")
+
+  let reference: ValueExpression
+
+  init(parsing parser: inout StatementParser) throws { reference = try parser.value("a model reference string") }
+
+  func execute(in session: Session) throws -> Value {
+    let (name, model) = try Self.load(reference, in: session, recordKey: "registry")
+    return .model(name: name, model)
+  }
+
+  /// Loads the model a reference string names. What was used (name, version, sha256) goes into the cell's
+  /// metadata under `recordKey`; on replay it must be the same model.
+  static func load(_ reference: ValueExpression, in session: Session, recordKey: String) throws -> (
+    String, TrainedModel
+  ) {
+    let parsed = try modelReference(reference, in: session, what: "a model reference")
+    let state = session.registry
+    let recorded = session.registry.recordedCell?[recordKey]
+    // In a replay that registers nothing, a version registered earlier in the same notebook is in memory.
+    if !state.writes {
+      var key: String?
+      switch parsed.selector {
+      case .version(let n): key = "\(parsed.name)@\(n)"
+      case .alias(let alias): key = state.pendingAlias(parsed.name, alias).map { "\(parsed.name)@\($0)" }
+      case .latest: key = state.pendingAlias(parsed.name, "champion").map { "\(parsed.name)@\($0)" }
+      }
+      if let key, let (model, sha256) = state.pendingModels[key] {
+        if let recordedSHA = recorded?["sha256"]?.stringValue, recordedSHA != sha256 {
+          throw LabError("\(key) is not the model this cell used when it was recorded", at: reference.span)
+        }
+        session.statementReplay.append((recordKey, recorded ?? .null))
+        return (key, model)
+      }
+    }
+    let registry = try locatedRegistry(reference.span) { try state.registry(create: false) }
+    let (model, record) = try locatedRegistry(reference.span) { try registry.load(parsed) }
+    if let recordedSHA = recorded?["sha256"]?.stringValue, recordedSHA != record.sha256 {
+      throw LabError(
+        "\(parsed) is now \(record.reference) (sha256 \(record.sha256.prefix(12))…), not the model this cell used when it was recorded (\(recordedSHA.prefix(12))…)",
+        at: reference.span)
+    }
+    session.statementReplay.append(
+      (
+        recordKey,
+        .object([
+          ("name", .string(record.name)), ("version", .num(record.version)), ("sha256", .string(record.sha256)),
+        ])
+      ))
+    return (record.reference, model)
+  }
+}
+
+/// `promote "NAME@N" to ALIAS`
+struct PromoteCommand: Command {
+  static let keyword = "promote"
+  static let help = CommandHelp(
+    usage: "promote \"NAME@VERSION\" to ALIAS",
+    summary: "points an alias (champion, challenger, ...) at a version; the move is logged",
+    details: """
+      Aliases replace fixed stages: any number per model, each on one version. Every move is appended to the
+      registry's event log (who, when, from which version); `rollback` undoes the latest move. `replay` moves
+      nothing without --write-registry: the cell reports the move it would make.
+      """,
+    example: "promote \"credit-risk@2\" to champion")
+
+  let reference: ValueExpression
+  let alias: Located<String>
+
+  init(parsing parser: inout StatementParser) throws {
+    reference = try parser.value("a model reference string such as \"credit-risk@2\"")
+    try parser.expect("to")
+    alias = try parser.name("an alias such as champion")
+  }
+
+  func execute(in session: Session) throws -> Value {
+    let parsed = try modelReference(reference, in: session, what: "`promote`")
+    try locatedRegistry(alias.span) { try ModelReference.validateAlias(alias.value) }
+    let state = session.registry
+    if !state.writes {
+      var version: Int?
+      switch parsed.selector {
+      case .version(let n): version = n
+      case .alias(let a): version = state.pendingAlias(parsed.name, a)
+      case .latest: version = state.pendingAlias(parsed.name, "champion")
+      }
+      if version == nil, let registry = state.existingRegistry() {
+        version = try locatedRegistry(reference.span) { try registry.resolve(parsed).version }
+      }
+      guard let version else {
+        throw LabError(
+          "\(parsed) is neither in this replay nor in the registry at '\(state.folder)'", at: reference.span)
+      }
+      state.pendingAliasHistory[state.pendingAliasKey(parsed.name, alias.value), default: []].append(version)
+      return .aliasMoved(name: parsed.name, alias: alias.value, version: version)
+    }
+    let registry = try locatedRegistry(reference.span) { try state.registry(create: false) }
+    let (record, previous) = try locatedRegistry(reference.span) { try registry.promote(parsed, to: alias.value) }
+    session.statementReplay.append(("previous", previous.map { .num($0) } ?? .null))
+    return .aliasMoved(name: record.name, alias: alias.value, version: record.version)
+  }
+}
+
+/// `rollback "NAME" [alias A]`
+struct RollbackCommand: Command {
+  static let keyword = "rollback"
+  static let help = CommandHelp(
+    usage: "rollback \"NAME\" [alias ALIAS]",
+    summary: "gives an alias (default champion) back the version it held before its latest move",
+    details: "The rollback is itself logged, so `registry show NAME` tells the whole story.",
+    example: "rollback \"credit-risk\"")
+
+  let name: ValueExpression
+  let alias: Located<String>?
+
+  init(parsing parser: inout StatementParser) throws {
+    name = try parser.value("a model name string")
+    alias = try parser.options(["alias": .name])["alias"]?.nameValue
+  }
+
+  func execute(in session: Session) throws -> Value {
+    let text = try session.string(name, "`rollback`")
+    try locatedRegistry(name.span) { try ModelReference.validateName(text) }
+    let aliasName = alias?.value ?? "champion"
+    try locatedRegistry(alias?.span ?? name.span) { try ModelReference.validateAlias(aliasName) }
+    let state = session.registry
+    if !state.writes {
+      let key = state.pendingAliasKey(text, aliasName)
+      if let history = state.pendingAliasHistory[key], history.count >= 2 {
+        state.pendingAliasHistory[key]!.removeLast()
+        return .rolledBack(name: text, alias: aliasName, from: history.last!, to: history[history.count - 2])
+      }
+      let recorded = session.registry.recordedCell?["rollback"]
+      guard let from = recorded?["from"]?.doubleValue, let to = recorded?["to"]?.doubleValue else {
+        throw LabError(
+          "replay does not change the registry without --write-registry, and this rollback cannot be worked out from the notebook alone",
+          at: name.span)
+      }
+      session.statementReplay.append(("rollback", recorded!))
+      return .rolledBack(name: text, alias: aliasName, from: Int(from), to: Int(to))
+    }
+    let registry = try locatedRegistry(name.span) { try state.registry(create: false) }
+    let (from, to) = try locatedRegistry(name.span) { try registry.rollback(text, alias: aliasName) }
+    session.statementReplay.append(("rollback", .object([("from", .num(from)), ("to", .num(to))])))
+    return .rolledBack(name: text, alias: aliasName, from: from, to: to)
+  }
+}
+
+/// `models`
+struct ModelsCommand: Command {
+  static let keyword = "models"
+  static let help = CommandHelp(
+    usage: "models",
+    summary: "the registry's models: each version with its aliases, learner, and when and by whom it was made",
+    details: "The same listing as `labbook registry list` in the shell.",
+    example: "models")
+
+  let span: SourceSpan
+
+  init(parsing parser: inout StatementParser) throws {
+    span = parser.keyword.span
+    try parser.finish()
+  }
+
+  func execute(in session: Session) throws -> Value {
+    let registry = try locatedRegistry(span) { try session.registry.registry(create: false) }
+    let records = try locatedRegistry(span) {
+      try registry.names().flatMap { try registry.versions(of: $0) }
+    }
+    return .registryListing(records)
+  }
+}

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import LabbookCore
+import LabbookLang
+import LabbookRegistry
+
+/// `labbook registry list | show | export | import`: the registry from the shell.
+struct RegistryShell: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "registry",
+    abstract: "List, inspect, export and import registered models.",
+    discussion: """
+      The registry is a folder (--registry DIR, else $LABBOOK_REGISTRY, else ./registry) holding registry.sqlite
+      and one immutable folder per version, models/NAME/N/ with model.h5 (plain HDF5 data, readable with h5py)
+      and card.json (the model card). Models get there with `register` in a Labbook session.
+
+      Examples:
+        labbook registry list
+        labbook registry show credit-risk@champion
+        labbook registry export credit-risk credit-risk-export     # every version, with lineage and history
+        labbook registry import credit-risk-export --registry other/registry
+      """,
+    subcommands: [List.self, Show.self, Export.self, Import.self])
+
+  static func open(_ global: GlobalOptions, create: Bool = false) throws -> Registry {
+    do {
+      return try Registry(folder: Registry.defaultFolder(global.registry), create: create)
+    } catch let error as RegistryError {
+      throw ShellError(error.message)
+    }
+  }
+
+  static func run<T>(_ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch let error as RegistryError {
+      throw ShellError(error.message)
+    }
+  }
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Every version of every model, with aliases.")
+    @Flag(help: "Print the records as JSON (one object with a `versions` list).")
+    var json = false
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+      let registry = try RegistryShell.open(global)
+      let records = try RegistryShell.run { try registry.names().flatMap { try registry.versions(of: $0) } }
+      if json {
+        print(JSONValue.object([("versions", .array(records.map(\.json)))]).compactString)
+      } else {
+        print(Value.registryListing(records).text)
+      }
+    }
+  }
+
+  struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "One version in full: lineage, metrics, fairness, parameters, tags, and the name's event log.")
+    @Argument(
+      help: ArgumentHelp("NAME, NAME@VERSION or NAME@ALIAS (NAME alone: champion, else latest).", valueName: "model"))
+    var model: String
+    @Flag(help: "Print the record (and the event log, as `events`) as JSON.")
+    var json = false
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+      let registry = try RegistryShell.open(global)
+      let (record, events) = try RegistryShell.run {
+        let record = try registry.resolve(try ModelReference.parse(model))
+        return (record, try registry.events(of: record.name))
+      }
+      if json {
+        guard case .object(var pairs) = record.json else { return }
+        pairs.append(("events", .array(events.map(\.json))))
+        print(JSONValue.object(pairs).compactString)
+        return
+      }
+      print(Self.text(record, events: events, folder: registry.folder))
+    }
+
+    static func text(_ record: VersionRecord, events: [RegistryEvent], folder: String) -> String {
+      var lines = [
+        "\(record.reference)  \(record.learner) \(record.task) of '\(record.target)'"
+          + (record.aliases.isEmpty ? "" : "  aliases: " + record.aliases.joined(separator: ", ")),
+        "sha256 \(record.sha256)",
+        "files  \(folder)/models/\(record.name)/\(record.version)/{model.h5, card.json}",
+        "by \(record.creator) at \(record.created) with labbook \(record.toolVersion)",
+      ]
+      if !record.description.isEmpty { lines.append("description: \(record.description)") }
+      if !record.tags.isEmpty {
+        lines.append("tags: " + record.tags.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+      }
+      lines.append("params: " + record.params.compactString)
+      lines.append("lineage:")
+      lines.append(
+        "  notebook \(record.lineage.notebook ?? "(none)"), cell \(record.lineage.cell.map(String.init) ?? "-")")
+      if let hash = record.lineage.notebookSHA256 { lines.append("  chain before the cell \(hash)") }
+      for input in record.lineage.inputs { lines.append("  input \(input.path)  sha256 \(input.sha256)") }
+      lines.append(
+        "metrics: " + (record.metrics == .null ? "(none evaluated in the session)" : record.metrics.compactString))
+      lines.append(
+        "fairness: " + (record.fairness == .null ? "(none computed in the session)" : record.fairness.compactString))
+      lines.append("events:")
+      for event in events { lines.append("  " + event.summary) }
+      return lines.joined(separator: "\n")
+    }
+  }
+
+  struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Write NAME (every version) or NAME@VERSION, with lineage and history, to a new folder.")
+    @Argument(help: ArgumentHelp("NAME or NAME@VERSION.", valueName: "model"))
+    var model: String
+    @Argument(help: ArgumentHelp("The folder to create (it must not exist).", valueName: "path"))
+    var path: String
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+      let registry = try RegistryShell.open(global)
+      let records = try RegistryShell.run { try registry.export(try ModelReference.parse(model), to: path) }
+      print("exported \(records.map(\.reference).joined(separator: ", ")) to \(path)")
+    }
+  }
+
+  struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Add the versions of an export folder to this registry (created if missing), with their lineage.")
+    @Argument(help: ArgumentHelp("A folder made by `labbook registry export`.", valueName: "path"))
+    var path: String
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+      let registry = try RegistryShell.open(global, create: true)
+      let added = try RegistryShell.run { try registry.importExport(from: path) }
+      if added.isEmpty {
+        print("nothing to import: every version in \(path) is already here")
+      } else {
+        print("imported \(added.map(\.reference).joined(separator: ", "))")
+      }
+    }
+  }
+}
+
+/// A shell command's failure: `error: MESSAGE` on stderr, exit status 1.
+struct ShellError: Error, CustomStringConvertible {
+  let description: String
+  init(_ message: String) { description = message }
+}

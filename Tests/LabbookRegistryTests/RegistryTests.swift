@@ -1,0 +1,169 @@
+import Foundation
+import LabbookCore
+import Testing
+
+@testable import LabbookData
+@testable import LabbookML
+@testable import LabbookRegistry
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent().path
+
+/// The registry's own behaviour, on a fresh folder per test.
+@Suite struct RegistryTests {
+  static let iris: Table = try! HDF5TableReader.load(path: repositoryRoot + "/datasets/iris.h5", name: "iris")
+
+  static func model(seed: UInt64) throws -> TrainedModel {
+    try Trainer.train(.forest, on: iris, target: "target", parameters: [("trees", .number(3))], seed: seed, threads: 1)
+  }
+
+  static func folder() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("registry-test-\(UUID().uuidString)").path
+  }
+
+  static func bits(_ model: TrainedModel) throws -> [UInt64] {
+    guard case .probabilities(let p, _) = try model.predict(iris) else { return [] }
+    return p.map(\.bitPattern)
+  }
+
+  @Test func registrationIsContentAddressed() throws {
+    let registry = try Registry(folder: Self.folder(), create: true)
+    defer { try? FileManager.default.removeItem(atPath: registry.folder) }
+    let a = try Self.model(seed: 1)
+    let b = try Self.model(seed: 2)
+    let (first, created) = try registry.register(a, as: "iris-model", details: Registry.Details())
+    #expect(first.version == 1 && created)
+    var details = Registry.Details()
+    details.aliases = ["champion"]
+    details.tags = [(key: "owner", value: "me")]
+    let (again, createdAgain) = try registry.register(a, as: "iris-model", details: details)
+    #expect(again.version == 1 && !createdAgain && again.aliases == ["champion"] && again.tags.first?.value == "me")
+    let (second, _) = try registry.register(b, as: "iris-model", details: Registry.Details())
+    #expect(second.version == 2 && second.sha256 != first.sha256)
+    #expect(try registry.versions(of: "iris-model").count == 2)
+    // `use` gives back the same bits; the default is champion, not the latest.
+    let (loaded, record) = try registry.load(try ModelReference.parse("iris-model"))
+    #expect(record.version == 1)
+    #expect(try Self.bits(loaded) == Self.bits(a))
+    let (latest, _) = try registry.load(try ModelReference.parse("iris-model@2"))
+    #expect(try Self.bits(latest) == Self.bits(b))
+    // Unknown names, versions and aliases list what exists.
+    #expect(throws: RegistryError.self) { try registry.resolve(try ModelReference.parse("iris-model@3")) }
+    do {
+      _ = try registry.resolve(try ModelReference.parse("iris-model@staging"))
+    } catch let error as RegistryError {
+      #expect(error.message.contains("versions: 1 (champion), 2"))
+    }
+    do {
+      _ = try registry.resolve(try ModelReference.parse("wine"))
+    } catch let error as RegistryError {
+      #expect(error.message.contains("models: iris-model"))
+    }
+  }
+
+  @Test func aliasesMoveAndRollBack() throws {
+    let registry = try Registry(folder: Self.folder(), create: true)
+    defer { try? FileManager.default.removeItem(atPath: registry.folder) }
+    for seed in UInt64(1)...3 {
+      _ = try registry.register(try Self.model(seed: seed), as: "m", details: Registry.Details())
+    }
+    #expect(throws: RegistryError.self) { try registry.rollback("m", alias: "champion") }
+    _ = try registry.promote(try ModelReference.parse("m@1"), to: "champion")
+    #expect(throws: RegistryError.self) { try registry.rollback("m", alias: "champion") }
+    _ = try registry.promote(try ModelReference.parse("m@2"), to: "champion")
+    let (_, previous) = try registry.promote(try ModelReference.parse("m@3"), to: "champion")
+    #expect(previous == 2)
+    // Each rollback undoes the latest remaining move: 3 → 2 → 1.
+    let first = try registry.rollback("m", alias: "champion")
+    let second = try registry.rollback("m", alias: "champion")
+    #expect(first == (3, 2) && second == (2, 1))
+    #expect(try registry.resolve(try ModelReference.parse("m@champion")).version == 1)
+    let kinds = try registry.events(of: "m").map(\.kind)
+    #expect(kinds.filter { $0 == "rollback" }.count == 2 && kinds.filter { $0 == "register" }.count == 3)
+  }
+
+  @Test func changedModelFilesAreRefused() throws {
+    let registry = try Registry(folder: Self.folder(), create: true)
+    defer { try? FileManager.default.removeItem(atPath: registry.folder) }
+    _ = try registry.register(try Self.model(seed: 1), as: "m", details: Registry.Details())
+    let file = registry.folder + "/models/m/1/model.h5"
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+    bytes[bytes.count / 2] ^= 0xFF
+    try bytes.write(to: URL(fileURLWithPath: file))
+    do {
+      _ = try registry.load(try ModelReference.parse("m@1"))
+      Issue.record("a changed model file was accepted")
+    } catch let error as RegistryError {
+      #expect(error.message.contains("changed since it was registered"))
+    }
+  }
+
+  @Test func namesAreChecked() throws {
+    for bad in ["", "UPPER", "../up", "a/b", ".hidden", "-dash", String(repeating: "a", count: 65), "sp ace"] {
+      #expect(throws: RegistryError.self, "\(bad)") { try ModelReference.validateName(bad) }
+    }
+    for good in ["a", "credit-risk", "v1.2_final", String(repeating: "a", count: 64)] {
+      try ModelReference.validateName(good)
+    }
+    #expect(throws: RegistryError.self) { try ModelReference.parse("m@0") }
+    #expect(throws: RegistryError.self) { try ModelReference.validateAlias("7up") }
+  }
+
+  @Test func foldersThatAreNotRegistriesAreRefused() throws {
+    let folder = Self.folder()
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/notes.txt"))
+    #expect(throws: RegistryError.self) { try Registry(folder: folder, create: true) }
+    #expect(throws: RegistryError.self) { try Registry(folder: folder + "/notes.txt", create: true) }
+    #expect(throws: RegistryError.self) { try Registry(folder: folder + "/absent", create: false) }
+  }
+
+  /// A folder left by a registration killed after the rename but before the commit has no record; the
+  /// next registration of that number replaces it.
+  @Test func orphanVersionFoldersAreReplaced() throws {
+    let registry = try Registry(folder: Self.folder(), create: true)
+    defer { try? FileManager.default.removeItem(atPath: registry.folder) }
+    try FileManager.default.createDirectory(atPath: registry.folder + "/models/m/1", withIntermediateDirectories: true)
+    try Data("half".utf8).write(to: URL(fileURLWithPath: registry.folder + "/models/m/1/model.h5"))
+    #expect(try registry.versions(of: "m").isEmpty)
+    let (record, _) = try registry.register(try Self.model(seed: 1), as: "m", details: Registry.Details())
+    #expect(record.version == 1)
+    _ = try registry.load(try ModelReference.parse("m@1"))
+  }
+
+  @Test func exportThenImportRestoresVersionsAndLineage() throws {
+    let source = try Registry(folder: Self.folder(), create: true)
+    let target = try Registry(folder: Self.folder(), create: true)
+    let exportPath = Self.folder()
+    defer {
+      for path in [source.folder, target.folder, exportPath] { try? FileManager.default.removeItem(atPath: path) }
+    }
+    var details = Registry.Details()
+    details.lineage = Lineage(
+      notebook: "n.ipynb", notebookSHA256: "abc", cell: 4, inputs: [Lineage.Input(path: "d.h5", sha256: "def")])
+    details.aliases = ["champion"]
+    let a = try Self.model(seed: 1)
+    _ = try source.register(a, as: "m", details: details)
+    _ = try source.register(try Self.model(seed: 2), as: "m", details: Registry.Details())
+    let exported = try source.export(try ModelReference.parse("m"), to: exportPath)
+    #expect(exported.count == 2)
+    #expect(throws: RegistryError.self) { try source.export(try ModelReference.parse("m"), to: exportPath) }
+    let imported = try target.importExport(from: exportPath)
+    #expect(imported.map(\.version) == [1, 2])
+    let restored = try target.versions(of: "m")
+    let original = try source.versions(of: "m")
+    #expect(restored == original)
+    let (loaded, record) = try target.load(try ModelReference.parse("m@champion"))
+    #expect(record.lineage.inputs.first?.sha256 == "def")
+    #expect(try Self.bits(loaded) == Self.bits(a))
+    #expect(try target.importExport(from: exportPath).isEmpty)
+    // Another model under a number that exists: refused, nothing written.
+    let clash = try Registry(folder: Self.folder(), create: true)
+    defer { try? FileManager.default.removeItem(atPath: clash.folder) }
+    _ = try clash.register(try Self.model(seed: 9), as: "m", details: Registry.Details())
+    #expect(throws: RegistryError.self) { try clash.importExport(from: exportPath) }
+    #expect(try clash.versions(of: "m").count == 1)
+    #expect(throws: RegistryError.self) { try clash.importExport(from: repositoryRoot + "/datasets") }
+  }
+}
