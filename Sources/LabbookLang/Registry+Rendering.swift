@@ -24,6 +24,15 @@ enum RegistryJSON {
       ])
     case .registryListing(let records):
       return .object([("kind", .string("models")), ("versions", .array(records.map(\.json)))])
+    case .promotion(let d):
+      return .object([
+        ("kind", .string("alias")), ("name", .string(d.name)), ("alias", .string(d.alias)),
+        ("version", .num(d.promoted ? d.candidate : (d.incumbent ?? d.candidate))), ("promoted", .bool(d.promoted)),
+        ("candidate", .num(d.candidate)), ("incumbent", d.incumbent.map { .num($0) } ?? .null),
+        ("table", .string(d.table)), ("metric", .string(d.metric)),
+        ("candidate_score", d.candidateScore.map { .num($0) } ?? .null),
+        ("incumbent_score", d.incumbentScore.map { .num($0) } ?? .null),
+      ])
     case .comparison(let c):
       return .object([
         ("kind", .string("comparison")), ("table", .string(c.table)), ("metric", .string(c.metric)),
@@ -50,6 +59,19 @@ enum RegistryText {
       return "\(name)@\(alias) rolled back from version \(from) to version \(to)"
     case .registryListing(let records):
       return listing(records)
+    case .promotion(let d):
+      guard let incumbent = d.incumbent, incumbent != d.candidate else {
+        return d.incumbent == nil
+          ? "\(d.name)@\(d.alias) → version \(d.candidate) (nobody held \(d.alias) yet)"
+          : "\(d.name)@\(d.alias) already is version \(d.candidate)"
+      }
+      let candidateScore = d.candidateScore.map { formatNumber($0) } ?? "–"
+      let incumbentScore = d.incumbentScore.map { formatNumber($0) } ?? "–"
+      let scores =
+        "\(d.metric) on \(d.table): version \(d.candidate) \(candidateScore), version \(incumbent) \(incumbentScore)"
+      return d.promoted
+        ? "\(d.name)@\(d.alias) → version \(d.candidate) (was \(incumbent)); \(scores)"
+        : "\(d.name)@\(d.alias) stays version \(incumbent): version \(d.candidate) is not better; \(scores)"
     case .comparison(let c):
       let names = c.firstMetrics.task == .classification ? Metrics.classificationNames : Metrics.regressionNames
       let rows = names.compactMap { name -> [String]? in

@@ -64,6 +64,7 @@ public final class Replayer {
     let recorder = NotebookRecorder(path: options.outputPath, metadata: metadata, writesEachCell: false)
     let registry = SessionRegistry(folder: options.registryFolder, writes: options.writeRegistry)
     registry.notebookPath = notebook.path
+    registry.reproducing = options.params.isEmpty
     let interpreter = Interpreter(
       session: Session(seed: notebook.seed, threads: options.threads, paramOverrides: overrides, registry: registry),
       recorder: recorder)

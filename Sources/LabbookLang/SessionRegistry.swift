@@ -18,6 +18,9 @@ public final class SessionRegistry {
   public var cellIndex = 0
   /// The recorded cell's `metadata.labbook` while replaying it.
   public var recordedCell: JSONValue?
+  /// True when replaying a notebook as recorded (no --param): registry cells must then reproduce what they
+  /// recorded (the same model sha256, the same versions used and compared), whatever the registry holds now.
+  public var reproducing = false
 
   private var opened: Registry?
 

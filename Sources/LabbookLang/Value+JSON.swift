@@ -58,7 +58,7 @@ extension Value {
       return LearningJSON.render(self)
     case .fairness, .mitigated, .drift:
       return ChecksJSON.render(self)
-    case .registered, .aliasMoved, .rolledBack, .registryListing, .comparison:
+    case .registered, .aliasMoved, .rolledBack, .registryListing, .comparison, .promotion:
       return RegistryJSON.render(self)
     case .param(let name, let value, let overridden):
       return .object([

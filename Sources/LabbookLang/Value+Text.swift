@@ -32,7 +32,7 @@ extension Value {
       return LearningText.render(self)
     case .fairness, .mitigated, .drift:
       return ChecksText.render(self)
-    case .registered, .aliasMoved, .rolledBack, .registryListing, .comparison:
+    case .registered, .aliasMoved, .rolledBack, .registryListing, .comparison, .promotion:
       return RegistryText.render(self)
     }
   }

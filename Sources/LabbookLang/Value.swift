@@ -38,6 +38,7 @@ public indirect enum Value: Sendable {
   case rolledBack(name: String, alias: String, from: Int, to: Int)
   case registryListing([VersionRecord])
   case comparison(Comparison)
+  case promotion(PromotionDecision)
 
   /// What kind of thing this is, in words, for messages and `vars`.
   public var typeName: String {
@@ -69,6 +70,7 @@ public indirect enum Value: Sendable {
     case .rolledBack: return "rollback"
     case .registryListing: return "registry listing"
     case .comparison: return "comparison"
+    case .promotion: return "promotion"
     }
   }
 

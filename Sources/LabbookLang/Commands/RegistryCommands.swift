@@ -86,7 +86,7 @@ struct RegisterCommand: Command {
     let state = session.registry
     if state.writes {
       let registry = try locatedRegistry(model.span) { try state.registry(create: true) }
-      if let recordedSHA = recorded?["sha256"]?.stringValue {
+      if state.reproducing, let recordedSHA = recorded?["sha256"]?.stringValue {
         // Replaying with --write-registry: only the model the notebook recorded may be registered.
         let (sha256, work) = try locatedRegistry(model.span) { try registry.prepare(trained) }
         try? FileManager.default.removeItem(atPath: work)
@@ -106,6 +106,11 @@ struct RegisterCommand: Command {
       return .registered(name: record.name, version: record.version, aliases: record.aliases, sha256: record.sha256)
     }
     // Replay without --write-registry: prove the model is the recorded one, register nothing.
+    guard state.reproducing else {
+      throw LabError(
+        "this replay was given --param, so the model may differ from the recorded one: add --write-registry to register it",
+        at: model.span)
+    }
     let sha256 = try locatedRegistry(model.span) { try Self.sha256(of: trained) }
     guard let recorded, let version = recorded["version"]?.doubleValue.map({ Int($0) }) else {
       throw LabError(
@@ -181,8 +186,20 @@ struct UseCommand: Command {
     String, TrainedModel
   ) {
     let parsed = try modelReference(reference, in: session, what: "a model reference")
+    return try load(parsed, at: reference.span, in: session, recordKey: recordKey)
+  }
+
+  static func load(_ parsed: ModelReference, at span: SourceSpan, in session: Session, recordKey: String) throws -> (
+    String, TrainedModel
+  ) {
     let state = session.registry
     let recorded = session.registry.recordedCell?[recordKey]
+    var parsed = parsed
+    // Reproducing a recording: the version the cell used then, whatever its alias points at now.
+    if state.reproducing, let version = recorded?["version"]?.doubleValue, recorded?["name"]?.stringValue == parsed.name
+    {
+      parsed = ModelReference(name: parsed.name, selector: .version(Int(version)))
+    }
     // In a replay that registers nothing, a version registered earlier in the same notebook is in memory.
     if !state.writes {
       var key: String?
@@ -192,19 +209,19 @@ struct UseCommand: Command {
       case .latest: key = state.pendingAlias(parsed.name, "champion").map { "\(parsed.name)@\($0)" }
       }
       if let key, let (model, sha256) = state.pendingModels[key] {
-        if let recordedSHA = recorded?["sha256"]?.stringValue, recordedSHA != sha256 {
-          throw LabError("\(key) is not the model this cell used when it was recorded", at: reference.span)
+        if state.reproducing, let recordedSHA = recorded?["sha256"]?.stringValue, recordedSHA != sha256 {
+          throw LabError("\(key) is not the model this cell used when it was recorded", at: span)
         }
         session.statementReplay.append((recordKey, recorded ?? .null))
         return (key, model)
       }
     }
-    let registry = try locatedRegistry(reference.span) { try state.registry(create: false) }
-    let (model, record) = try locatedRegistry(reference.span) { try registry.load(parsed) }
-    if let recordedSHA = recorded?["sha256"]?.stringValue, recordedSHA != record.sha256 {
+    let registry = try locatedRegistry(span) { try state.registry(create: false) }
+    let (model, record) = try locatedRegistry(span) { try registry.load(parsed) }
+    if state.reproducing, let recordedSHA = recorded?["sha256"]?.stringValue, recordedSHA != record.sha256 {
       throw LabError(
         "\(parsed) is now \(record.reference) (sha256 \(record.sha256.prefix(12))…), not the model this cell used when it was recorded (\(recordedSHA.prefix(12))…)",
-        at: reference.span)
+        at: span)
     }
     session.statementReplay.append(
       (
@@ -217,54 +234,144 @@ struct UseCommand: Command {
   }
 }
 
-/// `promote "NAME@N" to ALIAS`
+/// `promote "NAME@N" to ALIAS [if better on TABLE [metric M]]`
 struct PromoteCommand: Command {
   static let keyword = "promote"
   static let help = CommandHelp(
-    usage: "promote \"NAME@VERSION\" to ALIAS",
+    usage: "promote \"NAME@VERSION|@ALIAS\" to ALIAS [if better on TABLE [metric METRIC]]",
     summary: "points an alias (champion, challenger, ...) at a version; the move is logged",
     details: """
       Aliases replace fixed stages: any number per model, each on one version. Every move is appended to the
-      registry's event log (who, when, from which version); `rollback` undoes the latest move. `replay` moves
-      nothing without --write-registry: the cell reports the move it would make.
+      registry's event log (who, when, from which version); `rollback` undoes the latest move. With `if better on
+      TABLE`, the version is promoted only when it scores strictly better on TABLE than the alias's current holder
+      (metric: accuracy or r2 unless given; lower is better for logloss, rmse, mae); an alias nobody holds yet is
+      simply given. `replay` moves nothing without --write-registry: the cell reports the move it would make.
       """,
-    example: "promote \"credit-risk@2\" to champion")
+    example: "promote \"credit-risk@challenger\" to champion if better on fresh")
 
   let reference: ValueExpression
   let alias: Located<String>
+  let table: ValueExpression?
+  let metric: Located<String>?
 
   init(parsing parser: inout StatementParser) throws {
     reference = try parser.value("a model reference string such as \"credit-risk@2\"")
     try parser.expect("to")
     alias = try parser.name("an alias such as champion")
+    if parser.accept("if") {
+      try parser.expect("better")
+      try parser.expect("on")
+      table = try parser.value("the table to compare on")
+      metric = try parser.options(["metric": .name])["metric"]?.nameValue
+    } else {
+      table = nil
+      metric = nil
+      try parser.finish()
+    }
   }
 
   func execute(in session: Session) throws -> Value {
     let parsed = try modelReference(reference, in: session, what: "`promote`")
     try locatedRegistry(alias.span) { try ModelReference.validateAlias(alias.value) }
     let state = session.registry
+    let recorded = state.reproducing ? state.recordedCell?["promotion"] : nil
+    let recordedCandidate = recorded?["candidate"]?.doubleValue.map { Int($0) }
+    guard let candidate = try recordedCandidate ?? holder(of: parsed, in: session) else {
+      throw LabError("\(parsed) names no version", at: reference.span)
+    }
+    session.statementReplay.append(("promotion", .object([("candidate", .num(candidate))])))
+    var decision: PromotionDecision?
+    if let table {
+      let data = try session.table(table)
+      // Reproducing a recording: the holder the alias had then (recorded as null when nobody held it).
+      let incumbent: Int?
+      if let recorded {
+        incumbent = recorded["incumbent"]?.doubleValue.map { Int($0) }
+      } else {
+        incumbent = try holder(of: ModelReference(name: parsed.name, selector: .alias(alias.value)), in: session)
+      }
+      session.statementReplay.removeAll { $0.0 == "promotion" }
+      session.statementReplay.append(
+        ("promotion", .object([("candidate", .num(candidate)), ("incumbent", incumbent.map { .num($0) } ?? .null)])))
+      var made = PromotionDecision(
+        name: parsed.name, alias: alias.value, candidate: candidate, incumbent: incumbent, table: data.name,
+        metric: metric?.value ?? "", candidateScore: nil, incumbentScore: nil, promoted: true)
+      if let incumbent, incumbent != candidate {
+        let (_, challenger) = try UseCommand.load(
+          ModelReference(name: parsed.name, selector: .version(candidate)), at: reference.span, in: session,
+          recordKey: "registry_candidate")
+        let (_, champion) = try UseCommand.load(
+          ModelReference(name: parsed.name, selector: .version(incumbent)), at: reference.span, in: session,
+          recordKey: "registry_incumbent")
+        let chosen = metric?.value ?? (challenger.task == .classification ? "accuracy" : "r2")
+        let names = challenger.task == .classification ? Metrics.classificationNames : Metrics.regressionNames
+        guard names.contains(chosen) else {
+          throw LabError("`metric` is one of \(names.joined(separator: ", ")), not '\(chosen)'", at: metric!.span)
+        }
+        let a = try locatedML(table.span) { try challenger.evaluate(on: data) }.value(chosen)
+        let b = try locatedML(table.span) { try champion.evaluate(on: data) }.value(chosen)
+        made.metric = chosen
+        made.candidateScore = a
+        made.incumbentScore = b
+        if let a, let b {
+          made.promoted = CompareCommand.lowerIsBetter.contains(chosen) ? a < b : a > b
+        } else {
+          made.promoted = false
+        }
+      }
+      decision = made
+      if !made.promoted { return .promotion(made) }
+    }
     if !state.writes {
-      var version: Int?
+      state.pendingAliasHistory[state.pendingAliasKey(parsed.name, alias.value), default: []].append(candidate)
+    } else {
+      let registry = try locatedRegistry(reference.span) { try state.registry(create: false) }
+      let (_, previous) = try locatedRegistry(reference.span) {
+        try registry.promote(ModelReference(name: parsed.name, selector: .version(candidate)), to: alias.value)
+      }
+      session.statementReplay.append(("previous", previous.map { .num($0) } ?? .null))
+    }
+    if let decision { return .promotion(decision) }
+    return .aliasMoved(name: parsed.name, alias: alias.value, version: candidate)
+  }
+
+  /// The version a reference names (nil for an alias nobody holds): without write access, this replay's
+  /// memory first, then the registry if there is one; with it, the registry (an unknown name is an error).
+  func holder(of parsed: ModelReference, in session: Session) throws -> Int? {
+    let state = session.registry
+    if !state.writes {
       switch parsed.selector {
-      case .version(let n): version = n
-      case .alias(let a): version = state.pendingAlias(parsed.name, a)
-      case .latest: version = state.pendingAlias(parsed.name, "champion")
+      case .version(let n): return n
+      case .alias(let a): if let n = state.pendingAlias(parsed.name, a) { return n }
+      case .latest: if let n = state.pendingAlias(parsed.name, "champion") { return n }
       }
-      if version == nil, let registry = state.existingRegistry() {
-        version = try locatedRegistry(reference.span) { try registry.resolve(parsed).version }
-      }
-      guard let version else {
-        throw LabError(
-          "\(parsed) is neither in this replay nor in the registry at '\(state.folder)'", at: reference.span)
-      }
-      state.pendingAliasHistory[state.pendingAliasKey(parsed.name, alias.value), default: []].append(version)
-      return .aliasMoved(name: parsed.name, alias: alias.value, version: version)
+      guard let registry = state.existingRegistry() else { return nil }
+      if case .alias = parsed.selector, (try? registry.resolve(parsed)) == nil { return nil }
+      return try locatedRegistry(reference.span) { try registry.resolve(parsed).version }
     }
     let registry = try locatedRegistry(reference.span) { try state.registry(create: false) }
-    let (record, previous) = try locatedRegistry(reference.span) { try registry.promote(parsed, to: alias.value) }
-    session.statementReplay.append(("previous", previous.map { .num($0) } ?? .null))
-    return .aliasMoved(name: record.name, alias: alias.value, version: record.version)
+    if case .alias = parsed.selector, (try? registry.resolve(parsed)) == nil {
+      // The name must exist; only the alias may be new.
+      _ = try locatedRegistry(reference.span) {
+        try registry.resolve(ModelReference(name: parsed.name, selector: .latest))
+      }
+      return nil
+    }
+    return try locatedRegistry(reference.span) { try registry.resolve(parsed).version }
   }
+}
+
+/// The outcome of `promote ... if better on T`.
+public struct PromotionDecision: Sendable {
+  public var name: String
+  public var alias: String
+  public var candidate: Int
+  public var incumbent: Int?
+  public var table: String
+  public var metric: String
+  public var candidateScore: Double?
+  public var incumbentScore: Double?
+  public var promoted: Bool
 }
 
 /// `rollback "NAME" [alias A]`
