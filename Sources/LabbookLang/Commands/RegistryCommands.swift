@@ -399,7 +399,12 @@ struct RollbackCommand: Command {
     let state = session.registry
     if !state.writes {
       let key = state.pendingAliasKey(text, aliasName)
-      if let history = state.pendingAliasHistory[key], history.count >= 2 {
+      if let history = state.pendingAliasHistory[key], !history.isEmpty {
+        // The same outcome the registry would give for the moves this replay made.
+        guard history.count >= 2 else {
+          throw LabError(
+            "\(text)@\(aliasName) has held only version \(history[0]): there is nothing to roll back to", at: name.span)
+        }
         state.pendingAliasHistory[key]!.removeLast()
         return .rolledBack(name: text, alias: aliasName, from: history.last!, to: history[history.count - 2])
       }
