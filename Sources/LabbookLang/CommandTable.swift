@@ -7,16 +7,14 @@ public enum CommandTable {
     SplitCommand.self, PipelineCommand.self, TrainCommand.self, EvaluateCommand.self, CrossValidateCommand.self,
     PredictCommand.self, ImportanceCommand.self, FairnessCommand.self, MitigateCommand.self, DriftCommand.self,
     RegisterCommand.self, UseCommand.self, PromoteCommand.self, RollbackCommand.self, ModelsCommand.self,
-    CompareCommand.self, VarsCommand.self, HelpCommand.self, HistoryCommand.self,
+    CompareCommand.self, AutoMLCommand.self, VarsCommand.self, HelpCommand.self, HistoryCommand.self,
   ]
 
   public static let commands: [String: any Command.Type] = Dictionary(
     uniqueKeysWithValues: all.map { ($0.keyword, $0) })
 
   /// Statements of SPEC §2 that later versions add; naming them gives a clear message, not a parse error.
-  public static let later: [String: String] = [
-    "automl": "AutoML"
-  ]
+  public static let later: [String: String] = [:]
 
   /// Words that cannot name variables.
   public static let reservedWords: Set<String> = ["param", "and", "or", "not", "is", "missing", "where"]

@@ -25,6 +25,10 @@ public final class Session {
   public var statementReplay: [(String, JSONValue)] = []
   /// The registry and the notebook's position, for `register`, `use`, `promote`, `rollback`.
   public let registry: SessionRegistry
+  /// Where long statements (automl) report progress, when someone is watching (a terminal on stderr).
+  public var progress: (@Sendable (String) -> Void)?
+  /// While replaying a cell: its recorded `metadata.labbook` (what replay needs beyond the outputs).
+  public var recordedCell: JSONValue? { registry.recordedCell }
   /// The latest `evaluate` and `fairness` result of each model variable (a registered version's record).
   var latestMetrics: [String: JSONValue] = [:]
   var latestFairness: [String: JSONValue] = [:]

@@ -58,6 +58,8 @@ extension Value {
       return LearningJSON.render(self)
     case .fairness, .mitigated, .drift:
       return ChecksJSON.render(self)
+    case .automl, .leaderboard:
+      return AutoMLJSON.render(self)
     case .registered, .aliasMoved, .rolledBack, .registryListing, .comparison, .promotion:
       return RegistryJSON.render(self)
     case .param(let name, let value, let overridden):

@@ -32,6 +32,8 @@ extension Value {
       return LearningText.render(self)
     case .fairness, .mitigated, .drift:
       return ChecksText.render(self)
+    case .automl, .leaderboard:
+      return AutoMLText.render(self)
     case .registered, .aliasMoved, .rolledBack, .registryListing, .comparison, .promotion:
       return RegistryText.render(self)
     }

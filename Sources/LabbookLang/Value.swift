@@ -39,6 +39,9 @@ public indirect enum Value: Sendable {
   case registryListing([VersionRecord])
   case comparison(Comparison)
   case promotion(PromotionDecision)
+  /// An AutoML search; `show S` gives its whole leaderboard.
+  case automl(AutoMLResult)
+  case leaderboard(AutoMLResult)
 
   /// What kind of thing this is, in words, for messages and `vars`.
   public var typeName: String {
@@ -71,6 +74,8 @@ public indirect enum Value: Sendable {
     case .registryListing: return "registry listing"
     case .comparison: return "comparison"
     case .promotion: return "promotion"
+    case .automl: return "automl search"
+    case .leaderboard: return "leaderboard"
     }
   }
 
@@ -113,6 +118,14 @@ public indirect enum Value: Sendable {
       return cv.metrics[name].map { .number($0.mean) }
     case .fairness(_, _, let report):
       return report.summary(name).map { .number($0) }
+    case .automl(let result):
+      switch name {
+      case "best": return .model(name: "best", result.model)
+      case "trials": return .table(AutoMLText.trialTable(result))
+      case "score": return .number(result.best.score ?? .nan)
+      case "evaluated": return .number(Double(result.trials.count))
+      default: return nil
+      }
     case .drift(let report):
       if name == "drifted" { return .number(report.drifted ? 1 : 0) }
       if name == "columns" { return .list(report.columns.filter(\.drifted).map { .string($0.name) }) }
@@ -132,6 +145,7 @@ public indirect enum Value: Sendable {
       }
     case .crossValidation(_, _, let cv): return cv.metricNames
     case .fairness(_, _, let report): return FairnessReport.summaryNames.filter { report.summary($0) != nil }
+    case .automl: return ["best", "trials", "score", "evaluated"]
     case .drift: return ["drifted", "columns"]
     default: return []
     }

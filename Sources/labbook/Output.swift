@@ -28,3 +28,13 @@ struct Output {
 func standardError(_ text: String) {
   FileHandle.standardError.write(Data((text + "\n").utf8))
 }
+
+/// A progress line on stderr, redrawn in place, when stderr is a terminal (SPEC §1); nil otherwise, so
+/// scripts and CI logs stay clean. An empty text clears the line.
+func terminalProgress() -> (@Sendable (String) -> Void)? {
+  guard isatty(STDERR_FILENO) == 1 else { return nil }
+  return { text in
+    let line = text.isEmpty ? "\r\u{1B}[K" : "\r\u{1B}[K" + text
+    FileHandle.standardError.write(Data(line.utf8))
+  }
+}

@@ -44,6 +44,7 @@ struct Repl: ParsableCommand {
     let session = Session(
       seed: global.seed, threads: global.threadCount, paramOverrides: overrides, registry: global.sessionRegistry(path))
     let recorder = NotebookRecorder(path: path, metadata: metadata)
+    session.progress = terminalProgress()
     let interpreter = Interpreter(session: session, recorder: recorder)
     let output = Output(json: json)
     if reader.interactive {

@@ -58,6 +58,7 @@ struct Run: ParsableCommand {
     let session = Session(
       seed: global.seed, threads: global.threadCount, paramOverrides: overrides,
       registry: global.sessionRegistry(notebookPath))
+    session.progress = terminalProgress()
     let interpreter = Interpreter(session: session, recorder: recorder)
     for statement in statements {
       let (outcome, _, recordingError) = interpreter.run(statement)

@@ -19,6 +19,7 @@ struct ShowCommand: Command {
 
   func execute(in session: Session) throws -> Value {
     let value = try session.evaluate(subject)
+    if case .automl(let result) = value { return .leaderboard(result) }
     guard case .table(let table) = value else {
       if let rows { throw LabError("`rows` applies to tables; this is a \(value.typeName)", at: rows.span) }
       return value

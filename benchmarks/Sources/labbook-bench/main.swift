@@ -8,7 +8,9 @@ import LabbookML
 let arguments = CommandLine.arguments
 func usage() -> Never {
   FileHandle.standardError.write(
-    Data("usage: labbook-bench load FILE.h5 FILE.csv|- [repeats] | learn FILE.h5 LEARNER\n".utf8))
+    Data(
+      "usage: labbook-bench load FILE.h5 FILE.csv|- [repeats] | learn FILE.h5 LEARNER | automl DATASET BUDGET SEED\n"
+        .utf8))
   exit(2)
 }
 guard arguments.count >= 3 else { usage() }
@@ -54,6 +56,29 @@ case "learn":
   let metrics = try model!.evaluate(on: test)
   print("labbook_\(kind.rawValue)_train_seconds \(elapsed)")
   print("labbook_\(kind.rawValue)_test_auc \(metrics.auc ?? .nan)")
+case "automl":
+  // A bundled dataset with the fixed 80/20 split of Tests/Fixtures/sklearn_reference.json; prints the
+  // test score (accuracy, or r2 for regression) of the search's refitted best model, and the wall time.
+  guard arguments.count >= 5, let budget = Double(arguments[3]), let seed = UInt64(arguments[4]) else { usage() }
+  let dataset = arguments[2]
+  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().path
+  let reference =
+    try JSONSerialization.jsonObject(
+      with: Data(contentsOf: URL(fileURLWithPath: root + "/Tests/Fixtures/sklearn_reference.json"))) as! [String: Any]
+  let entry = (reference["datasets"] as! [String: Any])[dataset] as! [String: Any]
+  let target = entry["target"] as! String
+  let table = try HDF5TableReader.load(path: root + "/datasets/\(dataset).h5", name: dataset)
+  let train = table.taking((entry["train"] as! [Int]), name: "train")
+  let test = table.taking((entry["test"] as! [Int]), name: "test")
+  let settings = AutoML.Settings(
+    target: target, budget: budget, seed: seed, threads: ProcessInfo.processInfo.activeProcessorCount)
+  var result: AutoMLResult?
+  let elapsed = try seconds { result = try AutoML.run(train, settings: settings) }
+  let metrics = try result!.model.evaluate(on: test)
+  let score = metrics.task == .classification ? metrics.accuracy! : metrics.r2!
+  print(
+    "labbook \(dataset) \(budget) \(seed) \(score) \(elapsed) \(result!.trials.count) \(result!.best.learner.rawValue)")
 default:
   usage()
 }

@@ -1,0 +1,117 @@
+import Foundation
+import LabbookCore
+import LabbookData
+import LabbookML
+
+/// `S = automl T target COL [metric M] [budget 30s] [models [..]] [folds K] [seed N] [with P]`
+struct AutoMLCommand: Command {
+  static let keyword = "automl"
+  static let help = CommandHelp(
+    usage:
+      "automl TABLE target COLUMN [metric METRIC] [budget 30s] [models [LEARNERS]] [folds K] [seed N] [with PIPELINE]",
+    summary: "a time-budgeted search over learners and hyper-parameters; S.best is the best, refitted on TABLE",
+    details: """
+      The search (after FLAML) starts every learner at a cheap setting (few trees, few leaves) and moves by
+      randomized local search, trying next the learner with the best expected improvement per unit of work. Trials
+      run in parallel on every core, in rounds proposed from the results so far, so the configurations tried depend
+      only on the seed; the budget (default 30s) decides where the search stops, and the best is refitted on all
+      rows within it. Scores: 5-fold cross-validation for small data, a 10% holdout for large data (folds K forces
+      K-fold). metric: accuracy (default), precision, recall, f1, auc, logloss; or r2 (default), rmse, mae.
+      models: learners to consider (default gbm, forest, logistic, knn, tree, bayes; for regression gbm, forest,
+      ridge, knn, tree). `with P` puts P before every learner; learners that need it also get a scaling step the
+      search chooses. The notebook records the trials that ran; replay re-runs exactly those, not racing the clock.
+      `show S` lists every trial; S.best, S.trials (a table), S.score, S.evaluated.
+      """,
+    example: "search = automl train target risk metric f1 budget 30s seed 7 with prep")
+
+  let table: ValueExpression
+  let target: Located<String>
+  let options: [String: OptionValue]
+
+  init(parsing parser: inout StatementParser) throws {
+    table = try parser.value("the training table")
+    try parser.expect("target")
+    target = try parser.name("the target column")
+    options = try parser.options([
+      "metric": .name, "budget": .value, "models": .columns, "folds": .value, "seed": .value, "with": .value,
+    ])
+  }
+
+  func execute(in session: Session) throws -> Value {
+    let data = try session.table(table)
+    _ = try session.requireColumn(target, in: data)
+    var budget = 30.0
+    if let expression = options["budget"]?.valueExpression {
+      switch try session.evaluate(expression) {
+      case .duration(let seconds), .number(let seconds):
+        guard seconds > 0, seconds.isFinite else {
+          throw LabError("the budget must be positive, such as budget 30s", at: expression.span)
+        }
+        budget = seconds
+      case let other: throw LabError("`budget` is a duration such as 30s, not a \(other.typeName)", at: expression.span)
+      }
+    }
+    var settings = AutoML.Settings(target: target.value, budget: budget, seed: session.seed, threads: session.threads)
+    if let expression = options["seed"]?.valueExpression {
+      settings.seed = UInt64(try session.integer(expression, "`seed`", minimum: 0))
+    }
+    if let expression = options["folds"]?.valueExpression {
+      settings.folds = try session.integer(expression, "`folds`", minimum: 2)
+    }
+    if let metric = options["metric"]?.nameValue {
+      let all = Metrics.classificationNames + Metrics.regressionNames
+      guard all.contains(metric.value) else {
+        var message = "unknown metric '\(metric.value)'; metrics are \(all.joined(separator: ", "))"
+        if let near = LabbookDataNames.closest(metric.value, all) { message += "; did you mean `\(near)`?" }
+        throw LabError(message, at: metric.span)
+      }
+      settings.metric = metric.value
+    }
+    if case .columns(let names, _)? = options["models"] {
+      settings.models = try names.map { name in
+        guard let kind = LearnerKind(rawValue: name.value) else {
+          var message =
+            "unknown learner '\(name.value)'; learners are "
+            + LearnerKind.allCases.map(\.rawValue).joined(separator: ", ")
+          if let near = LabbookDataNames.closest(name.value, LearnerKind.allCases.map(\.rawValue)) {
+            message += "; did you mean `\(near)`?"
+          }
+          throw LabError(message, at: name.span)
+        }
+        return kind
+      }
+    }
+    if let expression = options["with"]?.valueExpression {
+      guard case .pipeline(let pipeline) = try session.evaluate(expression) else {
+        throw LabError("`with` takes a pipeline (P = pipeline ...)", at: expression.span)
+      }
+      settings.pipeline = pipeline
+    }
+    // Replaying: run exactly the trials the notebook recorded.
+    if let recorded = session.recordedCell?["automl"]?["trials"]?.arrayValue {
+      settings.recorded = recorded.map {
+        (learner: $0["model"]?.stringValue ?? "", parameters: $0["parameters"]?.stringValue ?? "")
+      }
+    }
+    var progress: (@Sendable (AutoMLProgress) -> Void)?
+    if let emit = session.progress {
+      progress = { state in emit(AutoMLText.progressLine(state)) }
+    }
+    let result = try locatedML(table.span) {
+      defer { session.progress?("") }
+      return try AutoML.run(data, settings: settings, progress: progress)
+    }
+    let trials: [JSONValue] = result.trials.map { trial in
+      .object([
+        ("id", .num(trial.id)), ("model", .string(trial.learner.rawValue)),
+        ("parameters", .string(trial.parameterText)), ("score", trial.score.map { .num($0) } ?? .null),
+        ("seconds", .num(trial.seconds)), ("error", .optional(trial.error)),
+      ])
+    }
+    let record: JSONValue = .object([
+      ("evaluation", .string(result.evaluation)), ("seconds", .num(result.seconds)), ("trials", .array(trials)),
+    ])
+    session.statementReplay.append(("automl", record))
+    return .automl(result)
+  }
+}

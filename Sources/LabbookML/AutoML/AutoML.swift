@@ -1,0 +1,317 @@
+import Foundation
+import LabbookCore
+import LabbookData
+
+/// One configuration the search tried.
+public struct Trial: Sendable {
+  public var id: Int
+  public var learner: LearnerKind
+  /// Hyper-parameters, with `scale` (the pipeline's scaling step) for learners that get one.
+  public var parameters: [(String, ParameterValue)]
+  /// The metric (mean over folds), or nil when the trial failed.
+  public var score: Double?
+  /// Mean log loss, breaking ties of a stepped metric (accuracy, precision, recall, f1).
+  public var tieBreak: Double?
+  /// The score's standard error over the folds (0 with a single holdout).
+  public var standardError = 0.0
+  /// Deterministic work units of one fit.
+  public var units = 0.0
+  public var error: String?
+  public var seconds: Double
+
+  /// `trees 40, leaves 8, ...` as recorded and compared on replay.
+  public var parameterText: String {
+    parameters.map { "\($0.0) \(ParameterValue.text($0.1))" }.joined(separator: ", ")
+  }
+}
+
+extension ParameterValue {
+  /// A parameter as text that reads back to the same value (Swift's shortest round-trip form).
+  static func text(_ value: ParameterValue) -> String {
+    switch value {
+    case .number(let v): return v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)"
+    case .word(let w): return w
+    }
+  }
+}
+
+/// What the search reports as it goes (for a progress bar).
+public struct AutoMLProgress: Sendable {
+  public var trialsDone: Int
+  public var bestScore: Double?
+  public var bestLearner: LearnerKind?
+  public var secondsLeft: Double
+  public var budget: Double
+}
+
+/// A finished search: the trials that ran, the best, and the best configuration refitted on all rows.
+public struct AutoMLResult: Sendable {
+  public var metric: String
+  public var budget: Double
+  public var evaluation: String
+  public var trials: [Trial]
+  public var best: Trial
+  public var model: TrainedModel
+  public var seconds: Double
+}
+
+/// A time-budgeted search over learners, their hyper-parameters and scaling, after FLAML (Wang, Wu,
+/// Weimer & Zhu, "FLAML: A Fast and Lightweight AutoML Library", MLSys 2021):
+/// - every learner starts at a cheap configuration (few trees, few leaves) and moves by FLOW2 local
+///   search (`LocalSearch`), so costly settings are reached only when cheaper ones stop improving;
+/// - which learner to try next is drawn with probability inversely proportional to its estimated cost
+///   for improvement (ECI: the work since its last improvement, or the gap to the best score over its
+///   rate of improvement), with work measured in deterministic cost units, not seconds;
+/// - trials run in parallel in rounds of four proposals, each round proposed from the results of the
+///   rounds before, so the sequence of configurations depends only on the seed. The clock decides only
+///   where the sequence stops: a trial is started only if the time it is expected to take (from the
+///   seconds per cost unit measured so far) fits in the budget with room left to refit the best.
+/// Replay runs exactly the recorded number of trials, checks each proposal against the recording, and
+/// so reproduces the leaderboard and the refitted model bit for bit.
+public enum AutoML {
+  public static let roundSize = 4
+  /// The share of the budget kept for refitting the best configuration on every row.
+  static let refitReserve = 0.08
+
+  public struct Settings: Sendable {
+    public var target: String
+    public var metric: String?
+    public var budget: Double
+    public var models: [LearnerKind]?
+    public var folds: Int?
+    public var seed: UInt64
+    public var pipeline: Pipeline?
+    public var threads: Int
+    /// Replaying: the trials to run, as recorded (learner and parameter text), instead of the budget.
+    public var recorded: [(learner: String, parameters: String)]?
+    /// Stop after this many trials even if time is left.
+    public var maximumTrials: Int?
+    public init(target: String, budget: Double, seed: UInt64, threads: Int) {
+      self.target = target
+      self.budget = budget
+      self.seed = seed
+      self.threads = threads
+    }
+  }
+
+  /// Metrics where a lower value is better.
+  public static func lowerIsBetter(_ metric: String) -> Bool { TrialEvaluation.lowerIsBetter.contains(metric) }
+
+  public static func defaultLearners(_ task: Task) -> [LearnerKind] {
+    task == .classification ? [.gbm, .forest, .logistic, .knn, .tree, .bayes] : [.gbm, .forest, .ridge, .knn, .tree]
+  }
+
+  public static func metrics(for task: Task) -> [String] {
+    task == .classification ? Metrics.classificationNames : Metrics.regressionNames
+  }
+
+  public static func run(
+    _ table: Table, settings: Settings, progress: (@Sendable (AutoMLProgress) -> Void)? = nil
+  ) throws -> AutoMLResult {
+    let started = Date()
+    guard settings.budget > 0 || settings.recorded != nil else {
+      throw MLError("the budget must be positive, such as budget 30s")
+    }
+    let target = try Target.read(table, column: settings.target, task: nil)
+    let metric = settings.metric ?? (target.task == .classification ? "accuracy" : "r2")
+    guard metrics(for: target.task).contains(metric) else {
+      throw MLError(
+        "`\(metric)` is not a \(target.task.rawValue) metric; use one of \(metrics(for: target.task).joined(separator: ", "))"
+      )
+    }
+    if metric == "auc" || metric == "precision" || metric == "recall" || metric == "f1", target.classes.count < 2 {
+      throw MLError("`\(metric)` needs at least two classes")
+    }
+    let learners = settings.models ?? defaultLearners(target.task)
+    for learner in learners where !learner.tasks.contains(target.task) {
+      throw MLError(
+        "`\(learner.rawValue)` cannot learn a \(target.task.rawValue) target; learners for it: \(LearnerKind.allCases.filter { $0.tasks.contains(target.task) }.map(\.rawValue).joined(separator: ", "))"
+      )
+    }
+    if learners.isEmpty { throw MLError("`models` lists no learner") }
+    let width = table.columns.count - 1
+    if let folds = settings.folds, folds < 2 || folds > table.rowCount {
+      throw MLError("`folds` must be between 2 and the number of rows (\(table.rowCount))")
+    }
+    let method = TrialEvaluation.chooseMethod(rows: table.rowCount, width: width, folds: settings.folds)
+    let evaluation = TrialEvaluation(
+      table: table, target: target, metric: metric, method: method, seed: derivedSeed(settings.seed, 1))
+    var search = SearchState(
+      learners: learners, rows: evaluation.trainingRows, width: width, task: target.task, seed: settings.seed)
+    let deadline = started.addingTimeInterval(settings.budget)
+    var trials: [Trial] = []
+    var timing = Timing()
+    searching: while true {
+      var proposals = search.proposeRound(size: roundSize, firstID: trials.count + 1)
+      if let limit = settings.maximumTrials {
+        if trials.count >= limit { break }
+        proposals = Array(proposals.prefix(limit - trials.count))
+      }
+      if let recorded = settings.recorded {
+        if trials.count >= recorded.count { break }
+        proposals = Array(proposals.prefix(recorded.count - trials.count))
+        for proposal in proposals {
+          let expected = recorded[proposal.id - 1]
+          let text = proposal.trial.parameterText
+          guard expected.learner == proposal.trial.learner.rawValue, expected.parameters == text else {
+            throw MLError(
+              "replay proposed trial \(proposal.id) as \(proposal.trial.learner.rawValue) (\(text)) but the notebook recorded \(expected.learner) (\(expected.parameters))"
+            )
+          }
+        }
+      }
+      let outcomes = runRound(
+        proposals, evaluation: evaluation, pipeline: settings.pipeline, seed: settings.seed, threads: settings.threads,
+        gate: settings.recorded == nil
+          ? { [timing] trial, units in
+            timing.fits(
+              units, splits: evaluation.splits.count, learner: trial.learner, deadline: deadline,
+              reserve: settings.budget * refitReserve)
+          } : nil)
+      for (proposal, outcome) in zip(proposals, outcomes) {
+        guard let trial = outcome else { break searching }
+        timing.record(trial, units: proposal.units * Double(evaluation.splits.count))
+        search.observe(proposal, loss: evaluation.loss(trial))
+        trials.append(trial)
+        if let progress {
+          let best = trials.filter { $0.score != nil }.min { evaluation.loss($0)! < evaluation.loss($1)! }
+          progress(
+            AutoMLProgress(
+              trialsDone: trials.count, bestScore: best?.score, bestLearner: best?.learner,
+              secondsLeft: max(0, deadline.timeIntervalSinceNow), budget: settings.budget))
+        }
+      }
+      if outcomes.contains(where: { $0 == nil }) { break }
+    }
+    // The best finished trial; exact ties go to the earlier one.
+    var bestIndex: Int?
+    for (index, trial) in trials.enumerated() {
+      guard let loss = evaluation.loss(trial) else { continue }
+      if bestIndex == nil || loss < evaluation.loss(trials[bestIndex!])! { bestIndex = index }
+    }
+    guard let bestIndex else {
+      if trials.isEmpty {
+        throw MLError(
+          "the budget of \(formatNumber(settings.budget)) s is too small to finish even one trial; give a larger budget"
+        )
+      }
+      throw MLError(
+        "every trial failed; the first error: \(trials.first?.error ?? "unknown")")
+    }
+    // The one-standard-error rule (Breiman et al., 1984), within the best trial's learner: the least
+    // costly configuration whose score is within one standard error of the best generalises as well,
+    // with less variance (fewer trees, fewer leaves).
+    let top = trials[bestIndex]
+    let threshold = evaluation.loss(top)! + top.standardError
+    let best = trials.filter { trial in
+      trial.learner == top.learner && (evaluation.loss(trial).map { $0 <= threshold } ?? false)
+    }.min { ($0.units, evaluation.loss($0)!, $0.id) < ($1.units, evaluation.loss($1)!, $1.id) }!
+    let model = try Trainer.train(
+      best.learner, on: table, target: settings.target, task: target.task,
+      pipeline: pipeline(for: best, given: settings.pipeline), parameters: learnerParameters(best),
+      seed: derivedSeed(settings.seed, UInt64(best.id)), threads: settings.threads)
+    return AutoMLResult(
+      metric: metric, budget: settings.budget, evaluation: method.description, trials: trials, best: best, model: model,
+      seconds: Date().timeIntervalSince(started))
+  }
+
+  /// The learner's own hyper-parameters (without the pipeline's `scale`).
+  static func learnerParameters(_ trial: Trial) -> [(String, ParameterValue)] {
+    trial.parameters.filter { $0.0 != "scale" }
+  }
+
+  /// The given pipeline (or `impute median` when none), plus the trial's scaling for learners that get one.
+  static func pipeline(for trial: Trial, given: Pipeline?) -> Pipeline? {
+    guard let scale = trial.parameters.first(where: { $0.0 == "scale" })?.1,
+      case .word(let name) = scale, let kind = PipelineStep.ScaleKind(rawValue: name)
+    else { return given }
+    let base = given?.steps ?? [.impute(.median, columns: nil)]
+    return Pipeline(steps: base + [.encode(.onehot, columns: nil), .scale(kind, columns: nil)])
+  }
+
+  /// Runs a round's trials on up to `threads` workers, starting them in order; once `gate` refuses one,
+  /// no later one starts. Returns each trial, or nil for those not started.
+  static func runRound(
+    _ proposals: [SearchState.Proposal], evaluation: TrialEvaluation, pipeline: Pipeline?, seed: UInt64, threads: Int,
+    gate: ((Trial, Double) -> Bool)?
+  ) -> [Trial?] {
+    let results = RoundResults(count: proposals.count)
+    let gateBox = GateBox(gate: gate)
+    let work: @Sendable (Int) -> Void = { index in
+      let proposal = proposals[index]
+      let start = Date()
+      var trial = proposal.trial
+      do {
+        (trial.score, trial.tieBreak, trial.standardError) = try evaluation.score(
+          trial.learner, parameters: learnerParameters(trial), pipeline: AutoML.pipeline(for: trial, given: pipeline),
+          seed: derivedSeed(seed, UInt64(trial.id)))
+      } catch let error as MLError {
+        trial.error = error.message
+      } catch {
+        trial.error = "\(error)"
+      }
+      trial.seconds = Date().timeIntervalSince(start)
+      results.store(trial, at: index)
+    }
+    // Workers take indices in order from a shared counter, so started trials are always a prefix.
+    let workers = max(1, min(threads, proposals.count))
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      while let index = results.nextIndex(gate: { gateBox.allows(proposals[$0].trial, proposals[$0].units) }) {
+        work(index)
+      }
+    }
+    return results.values
+  }
+}
+
+/// Per-learner timing measured so far: seconds per cost unit, to predict whether a trial fits.
+struct Timing {
+  var secondsPerUnit: [LearnerKind: Double] = [:]
+  var overall: Double?
+
+  mutating func record(_ trial: Trial, units: Double) {
+    guard units > 0, trial.seconds > 0 else { return }
+    let rate = trial.seconds / units
+    secondsPerUnit[trial.learner] = max(rate, secondsPerUnit[trial.learner].map { $0 * 0.5 } ?? 0)
+    overall = max(rate, (overall ?? 0) * 0.5)
+  }
+
+  /// Whether a trial of `units` per split is expected to end before the deadline minus the reserve.
+  func fits(_ units: Double, splits: Int, learner: LearnerKind, deadline: Date, reserve: Double) -> Bool {
+    let left = deadline.timeIntervalSinceNow - reserve
+    if left <= 0 { return false }
+    guard let rate = secondsPerUnit[learner] ?? overall else { return true }
+    return rate * units * Double(splits) <= left
+  }
+}
+
+/// Results of a round, filled by workers; `claim` decides in index order whether a trial starts.
+final class RoundResults: @unchecked Sendable {
+  private var slots: [Trial?]
+  private var next = 0
+  private var stopped = false
+  private let lock = NSLock()
+
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+  /// The next index to run, decided under the lock in index order (nil once the gate has refused one).
+  func nextIndex(gate: (Int) -> Bool) -> Int? {
+    lock.withLock {
+      guard next < slots.count, !stopped else { return nil }
+      guard gate(next) else {
+        stopped = true
+        return nil
+      }
+      defer { next += 1 }
+      return next
+    }
+  }
+
+  func store(_ trial: Trial, at index: Int) { lock.withLock { slots[index] = trial } }
+  var values: [Trial?] { lock.withLock { slots } }
+}
+
+struct GateBox: @unchecked Sendable {
+  let gate: ((Trial, Double) -> Bool)?
+  func allows(_ trial: Trial, _ units: Double) -> Bool { gate?(trial, units) ?? true }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import LabbookCore
+import LabbookData
+
+/// How a search scores a configuration: K-fold cross-validation (stratified for classification) for
+/// small data, a held-out share for large data; the same folds for every trial, drawn from the search's
+/// seed. Scores are the metric as SPEC §3 defines it; `loss` orients it so that lower is better.
+struct TrialEvaluation: Sendable {
+  enum Method: Sendable, Equatable {
+    case crossValidation(folds: Int)
+    case holdout(share: Double)
+
+    var description: String {
+      switch self {
+      case .crossValidation(let k): return "\(k)-fold cross-validation"
+      case .holdout(let share): return "holdout of \(formatNumber(share * 100))%"
+      }
+    }
+  }
+
+  let table: Table
+  let target: String
+  let task: Task
+  let metric: String
+  let method: Method
+  /// (training rows, scoring rows) per fold.
+  let splits: [([Int], [Int])]
+
+  /// Cross-validation while rows × columns stay under this (FLAML's rule of thumb is similar), else holdout.
+  static let crossValidationLimit = 2_000_000
+  static let defaultFolds = 5
+  static let holdoutShare = 0.1
+
+  static let lowerIsBetter: Set<String> = ["logloss", "rmse", "mae"]
+
+  init(table: Table, target: Target, metric: String, method: Method, seed: UInt64) {
+    self.table = table
+    self.target = target.name
+    task = target.task
+    self.metric = metric
+    self.method = method
+    let n = table.rowCount
+    switch method {
+    case .crossValidation(let k):
+      let fold = CrossValidation.foldAssignment(target: target, folds: k, seed: seed)
+      splits = (0..<k).map { f in ((0..<n).filter { fold[$0] != f }, (0..<n).filter { fold[$0] == f }) }
+    case .holdout(let share):
+      // A stratified holdout: every tenth row (for 10%) of the class-wise shuffled order.
+      let k = max(2, Int((1 / share).rounded()))
+      let fold = CrossValidation.foldAssignment(target: target, folds: k, seed: seed)
+      splits = [((0..<n).filter { fold[$0] != 0 }, (0..<n).filter { fold[$0] == 0 })]
+    }
+  }
+
+  static func chooseMethod(rows: Int, width: Int, folds: Int?) -> Method {
+    if let folds { return .crossValidation(folds: folds) }
+    if rows * max(width, 1) <= crossValidationLimit, rows >= 2 * defaultFolds {
+      return .crossValidation(folds: defaultFolds)
+    }
+    return .holdout(share: holdoutShare)
+  }
+
+  /// The metric's mean over the splits for one configuration (models trained single-threaded: trials
+  /// run in parallel instead), and for the step-like metrics (accuracy, precision, recall, f1) the mean
+  /// log loss too, which breaks their frequent ties on small data in favour of the better-calibrated fit.
+  func score(_ kind: LearnerKind, parameters: [(String, ParameterValue)], pipeline: Pipeline?, seed: UInt64) throws
+    -> (score: Double, tieBreak: Double?, standardError: Double)
+  {
+    var values: [Double] = []
+    var total = 0.0
+    var tieBreak: Double? = Self.steppedMetrics.contains(metric) ? 0 : nil
+    for (index, (trainRows, testRows)) in splits.enumerated() {
+      let model = try Trainer.train(
+        kind, on: table.taking(trainRows), target: target, task: task, pipeline: pipeline, parameters: parameters,
+        seed: derivedSeed(seed, UInt64(index)), threads: 1)
+      let metrics = try model.evaluate(on: table.taking(testRows))
+      guard let value = metrics.value(metric), value.isFinite else {
+        throw MLError("`\(metric)` is undefined on a fold (a single class in it?)")
+      }
+      total += value
+      values.append(value)
+      if let sum = tieBreak { tieBreak = sum + (metrics.logLoss ?? 0) }
+    }
+    let mean = total / Double(splits.count)
+    let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, values.count - 1))
+    return (mean, tieBreak.map { $0 / Double(splits.count) }, (variance / Double(values.count)).squareRoot())
+  }
+
+  static let steppedMetrics: Set<String> = ["accuracy", "precision", "recall", "f1"]
+  /// Weight of the log-loss tie-break: far below one step of a stepped metric on 10⁵ scoring rows.
+  static let tieBreakWeight = 1e-7
+
+  /// The score as a loss, lower is better (with the tie-break folded in).
+  func loss(_ score: Double, tieBreak: Double? = nil) -> Double {
+    (Self.lowerIsBetter.contains(metric) ? score : -score) + Self.tieBreakWeight * min(tieBreak ?? 0, 100)
+  }
+
+  func loss(_ trial: Trial) -> Double? { trial.score.map { loss($0, tieBreak: trial.tieBreak) } }
+
+  var trainingRows: Int { splits.first?.0.count ?? table.rowCount }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import LabbookCore
+import Testing
+
+@testable import LabbookData
+@testable import LabbookML
+
+/// The search's guarantees that do not need a clock: the proposals depend only on the seed (not on the
+/// number of threads), replay reproduces the leaderboard and the model, and bad settings are clear errors.
+@Suite struct AutoMLTests {
+  static let wine: Table = try! HDF5TableReader.load(path: repositoryRoot + "/datasets/wine.h5", name: "wine")
+  static let diabetes: Table = try! HDF5TableReader.load(
+    path: repositoryRoot + "/datasets/diabetes.h5", name: "diabetes")
+
+  static func settings(threads: Int, trials: Int) -> AutoML.Settings {
+    var settings = AutoML.Settings(target: "target", budget: 1000, seed: 11, threads: threads)
+    settings.maximumTrials = trials
+    return settings
+  }
+
+  static func bits(_ model: TrainedModel, _ table: Table) throws -> [UInt64] {
+    switch try model.predict(table) {
+    case .probabilities(let p, _): return p.map(\.bitPattern)
+    case .values(let v): return v.map(\.bitPattern)
+    }
+  }
+
+  @Test func proposalsAndResultsDoNotDependOnThreads() throws {
+    let one = try AutoML.run(Self.wine, settings: Self.settings(threads: 1, trials: 20))
+    let two = try AutoML.run(Self.wine, settings: Self.settings(threads: 2, trials: 20))
+    #expect(one.trials.count == 20 && two.trials.count == 20)
+    #expect(one.trials.map(\.parameterText) == two.trials.map(\.parameterText))
+    #expect(one.trials.map(\.learner) == two.trials.map(\.learner))
+    #expect(one.trials.map { $0.score?.bitPattern } == two.trials.map { $0.score?.bitPattern })
+    #expect(one.best.id == two.best.id)
+    #expect(try Self.bits(one.model, Self.wine) == Self.bits(two.model, Self.wine))
+    // Every default learner is tried before any is tried twice (cheapest first).
+    #expect(Set(one.trials.prefix(6).map(\.learner)) == Set(AutoML.defaultLearners(.classification)))
+  }
+
+  @Test func replayRunsTheRecordedTrialsAndRefitsTheSameModel() throws {
+    var timed = AutoML.Settings(target: "target", budget: 1.5, seed: 4, threads: 2)
+    timed.metric = "rmse"
+    let original = try AutoML.run(Self.diabetes, settings: timed)
+    var replay = timed
+    replay.recorded = original.trials.map { (learner: $0.learner.rawValue, parameters: $0.parameterText) }
+    replay.budget = 0
+    let again = try AutoML.run(Self.diabetes, settings: replay)
+    #expect(again.trials.map { $0.score?.bitPattern } == original.trials.map { $0.score?.bitPattern })
+    #expect(again.best.id == original.best.id)
+    #expect(try Self.bits(again.model, Self.diabetes) == Self.bits(original.model, Self.diabetes))
+    // rmse: lower is better, so the best has the smallest score.
+    #expect(original.best.score == original.trials.compactMap(\.score).min())
+    // A recording the search would not propose is refused.
+    var tampered = replay
+    tampered.recorded![0].parameters = "trees 999"
+    #expect(throws: MLError.self) { try AutoML.run(Self.diabetes, settings: tampered) }
+  }
+
+  @Test func badSettingsAreClearErrors() throws {
+    func message(_ change: (inout AutoML.Settings) -> Void, table: Table = AutoMLTests.wine) -> String {
+      var settings = AutoML.Settings(target: "target", budget: 1, seed: 0, threads: 1)
+      change(&settings)
+      do {
+        _ = try AutoML.run(table, settings: settings)
+        return "no error"
+      } catch let error as MLError {
+        return error.message
+      } catch {
+        return "\(error)"
+      }
+    }
+    #expect(message { $0.budget = 0 }.contains("budget must be positive"))
+    #expect(message { $0.metric = "r2" }.contains("not a classification metric"))
+    #expect(message { $0.models = [.ridge] }.contains("cannot learn a classification target"))
+    #expect(message({ $0.metric = "accuracy" }, table: Self.diabetes).contains("not a regression metric"))
+    let single = try Table(
+      name: "one", columns: [.numeric("x", [1, 2, 3, 4]), .categorical("target", ["a", "a", "a", "a"])])
+    #expect(message({ _ in }, table: single).contains("single class"))
+  }
+}
