@@ -41,7 +41,7 @@ for budget in budgets:
         f = sum(runs[("flaml", d, budget)]) / len(runs[("flaml", d, budget)])
         lt = max(times[("labbook", d, budget)])
         ft = max(times[("flaml", d, budget)])
-        wins += l >= f
+        wins += l >= f - 1e-9
         worst = min(worst, l - f)
         print(f"{d:14} {budget:6.0f} {l:8.4f} {f:8.4f} {l - f:+7.4f} {lt:9.2f} {ft:8.2f}")
     print(f"budget {budget:.0f}s: Labbook's mean at least FLAML's on {wins} of 5 datasets; worst gap {worst:+.4f}")
