@@ -13,9 +13,6 @@ public enum CommandTable {
   public static let commands: [String: any Command.Type] = Dictionary(
     uniqueKeysWithValues: all.map { ($0.keyword, $0) })
 
-  /// Statements of SPEC §2 that later versions add; naming them gives a clear message, not a parse error.
-  public static let later: [String: String] = [:]
-
   /// Words that cannot name variables.
   public static let reservedWords: Set<String> = ["param", "and", "or", "not", "is", "missing", "where"]
 }

@@ -93,10 +93,6 @@ public enum Parser {
       try parser.finish()
       return Statement(targets: targets, body: .command(parsed), source: source, span: span)
     }
-    if head.kind == .name(quoted: false), let future = CommandTable.later[head.text], !tokens[index + 1].isEnd {
-      throw LabError(
-        "`\(head.text)` is part of Labbook's language but not available in this version yet (\(future))", at: head.span)
-    }
     // A bare value: a variable to show, or a literal to bind.
     var parser = StatementParser(tokens: Array(tokens[index...]), keyword: head, isCommand: false)
     let value: ValueExpression
@@ -119,7 +115,7 @@ public enum Parser {
   }
 
   static func closestStatement(_ word: String) -> String? {
-    let words = Array(CommandTable.commands.keys) + Array(CommandTable.later.keys) + ["param"]
+    let words = Array(CommandTable.commands.keys) + ["param"]
     return LabbookDataNames.closest(word, words)
   }
 }

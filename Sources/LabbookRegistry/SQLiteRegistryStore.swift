@@ -117,31 +117,44 @@ final class SQLiteRegistryStore: RegistryStore {
         db, sql: "SELECT MAX(version) FROM versions WHERE name = ?", arguments: [candidate.name])
       let number = (latest ?? 0) + 1
       try place(number)
-      try db.execute(
-        sql: """
-          INSERT INTO versions (name, version, sha256, description, learner, task, target, metrics, fairness, params,
-            notebook, notebook_sha256, cell, creator, created, tool_version)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          """,
-        arguments: [
-          candidate.name, number, candidate.sha256, candidate.description, candidate.learner, candidate.task,
-          candidate.target, candidate.metrics.canonicalString, candidate.fairness.canonicalString,
-          candidate.params.canonicalString, candidate.lineage.notebook, candidate.lineage.notebookSHA256,
-          candidate.lineage.cell, candidate.creator, candidate.created, candidate.toolVersion,
-        ])
-      let id = Int(db.lastInsertedRowID)
-      for (position, input) in candidate.lineage.inputs.enumerated() {
-        try db.execute(
-          sql: "INSERT INTO inputs (version_id, position, path, sha256) VALUES (?, ?, ?, ?)",
-          arguments: [id, position, input.path, input.sha256])
-      }
-      try addTags(db, id, candidate.tags)
+      let id = try insert(
+        db,
+        VersionRecord(
+          name: candidate.name, version: number, sha256: candidate.sha256, aliases: [], tags: candidate.tags,
+          description: candidate.description, learner: candidate.learner, task: candidate.task,
+          target: candidate.target, metrics: candidate.metrics, fairness: candidate.fairness, params: candidate.params,
+          lineage: candidate.lineage, creator: candidate.creator, created: candidate.created,
+          toolVersion: candidate.toolVersion))
       try logEvent(db, candidate.name, "register", alias: nil, from: nil, to: number, actor: actor)
       for alias in candidate.aliases {
         _ = try move(db, candidate.name, alias, to: number, kind: "alias", actor: actor)
       }
       return (try record(db, id)!, true)
     }
+  }
+
+  /// Inserts a version with its inputs and tags (not its aliases); returns its row id.
+  private func insert(_ db: Database, _ record: VersionRecord) throws -> Int {
+    try db.execute(
+      sql: """
+        INSERT INTO versions (name, version, sha256, description, learner, task, target, metrics, fairness, params,
+          notebook, notebook_sha256, cell, creator, created, tool_version)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+      arguments: [
+        record.name, record.version, record.sha256, record.description, record.learner, record.task, record.target,
+        record.metrics.canonicalString, record.fairness.canonicalString, record.params.canonicalString,
+        record.lineage.notebook, record.lineage.notebookSHA256, record.lineage.cell, record.creator, record.created,
+        record.toolVersion,
+      ])
+    let id = Int(db.lastInsertedRowID)
+    for (position, input) in record.lineage.inputs.enumerated() {
+      try db.execute(
+        sql: "INSERT INTO inputs (version_id, position, path, sha256) VALUES (?, ?, ?, ?)",
+        arguments: [id, position, input.path, input.sha256])
+    }
+    try addTags(db, id, record.tags)
+    return id
   }
 
   private func addTags(_ db: Database, _ id: Int, _ tags: [(key: String, value: String)]) throws {
@@ -247,25 +260,7 @@ final class SQLiteRegistryStore: RegistryStore {
           )
         }
         try place(record)
-        try db.execute(
-          sql: """
-            INSERT INTO versions (name, version, sha256, description, learner, task, target, metrics, fairness, params,
-              notebook, notebook_sha256, cell, creator, created, tool_version)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-          arguments: [
-            record.name, record.version, record.sha256, record.description, record.learner, record.task, record.target,
-            record.metrics.canonicalString, record.fairness.canonicalString, record.params.canonicalString,
-            record.lineage.notebook, record.lineage.notebookSHA256, record.lineage.cell, record.creator, record.created,
-            record.toolVersion,
-          ])
-        let id = Int(db.lastInsertedRowID)
-        for (position, input) in record.lineage.inputs.enumerated() {
-          try db.execute(
-            sql: "INSERT INTO inputs (version_id, position, path, sha256) VALUES (?, ?, ?, ?)",
-            arguments: [id, position, input.path, input.sha256])
-        }
-        try addTags(db, id, record.tags)
+        _ = try insert(db, record)
         added.append(record)
       }
       // The exported history is kept as it was (times and actors), then the import itself is logged.

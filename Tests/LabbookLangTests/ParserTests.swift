@@ -80,8 +80,7 @@ import Testing
     #expect(parseError("filter t where a = 1")?.message == "'=' assigns; compare with '=='")
     #expect(parseError("filter t where 1 < a < 3")?.message.contains("do not chain") == true)
     #expect(parseError("split t seed 1")?.message.contains("needs `ratio`") == true)
-    #expect(
-      parseError("s = automl t target y")?.message.contains("not available in this version yet") == true)
+    #expect(parseError("s = automl t target y budgt 3s")?.message.contains("did you mean `budget`?") == true)
     #expect(parseError("where = 3")?.message.contains("reserved word") == true)
   }
 

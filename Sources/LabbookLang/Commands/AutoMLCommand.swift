@@ -68,18 +68,7 @@ struct AutoMLCommand: Command {
       settings.metric = metric.value
     }
     if case .columns(let names, _)? = options["models"] {
-      settings.models = try names.map { name in
-        guard let kind = LearnerKind(rawValue: name.value) else {
-          var message =
-            "unknown learner '\(name.value)'; learners are "
-            + LearnerKind.allCases.map(\.rawValue).joined(separator: ", ")
-          if let near = LabbookDataNames.closest(name.value, LearnerKind.allCases.map(\.rawValue)) {
-            message += "; did you mean `\(near)`?"
-          }
-          throw LabError(message, at: name.span)
-        }
-        return kind
-      }
+      settings.models = try names.map { try learnerKind($0) }
     }
     if let expression = options["with"]?.valueExpression {
       guard case .pipeline(let pipeline) = try session.evaluate(expression) else {

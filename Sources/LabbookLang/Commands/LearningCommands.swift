@@ -160,14 +160,7 @@ struct TrainCommand: Command {
   }
 
   func execute(in session: Session) throws -> Value {
-    guard let learner = LearnerKind(rawValue: kind.value) else {
-      var message =
-        "unknown learner '\(kind.value)'; learners are " + LearnerKind.allCases.map(\.rawValue).joined(separator: ", ")
-      if let near = LabbookDataNames.closest(kind.value, LearnerKind.allCases.map(\.rawValue)) {
-        message += "; did you mean `\(near)`?"
-      }
-      throw LabError(message, at: kind.span)
-    }
+    let learner = try learnerKind(kind)
     let data = try session.table(table)
     _ = try session.requireColumn(target, in: data)
     var requestedTask: LabbookML.Task?
@@ -346,6 +339,15 @@ struct ModelOnTable: Sendable {
     }
     return (name, trained, try session.table(table))
   }
+}
+
+/// The learner a name means, or an error listing them (with the nearest name).
+func learnerKind(_ name: Located<String>) throws -> LearnerKind {
+  if let kind = LearnerKind(rawValue: name.value) { return kind }
+  let names = LearnerKind.allCases.map(\.rawValue)
+  var message = "unknown learner '\(name.value)'; learners are " + names.joined(separator: ", ")
+  if let near = LabbookDataNames.closest(name.value, names) { message += "; did you mean `\(near)`?" }
+  throw LabError(message, at: name.span)
 }
 
 /// Runs learning work, turning its errors into located language errors.

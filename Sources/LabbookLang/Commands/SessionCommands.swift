@@ -53,21 +53,11 @@ struct HelpCommand: Command {
       guard topic.value == "train" else {
         throw LabError("only `help train KIND` takes a second word", at: subtopic.span)
       }
-      guard let learner = LearnerKind(rawValue: subtopic.value) else {
-        throw LabError(
-          "unknown learner '\(subtopic.value)'; learners are "
-            + LearnerKind.allCases.map(\.rawValue).joined(separator: ", "),
-          at: subtopic.span)
-      }
+      let learner = try learnerKind(subtopic)
       return .help(topic: "train \(learner.rawValue)", text: HelpText.learner(learner))
     }
     if topic.value == "expressions" { return .help(topic: "expressions", text: FilterCommand.help.details) }
     guard let command = CommandTable.commands[topic.value] else {
-      if let area = CommandTable.later[topic.value] {
-        return .help(
-          topic: topic.value,
-          text: "`\(topic.value)` (\(area)) is part of Labbook's language but not in this version yet.")
-      }
       var message = "no help for '\(topic.value)'"
       if let near = Parser.closestStatement(topic.value) { message += "; did you mean `\(near)`?" }
       throw LabError(message, at: topic.span)
