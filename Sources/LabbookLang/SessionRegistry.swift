@@ -19,7 +19,8 @@ public final class SessionRegistry {
   /// The recorded cell's `metadata.labbook` while replaying it.
   public var recordedCell: JSONValue?
   /// True when replaying a notebook as recorded (no --param): registry cells must then reproduce what they
-  /// recorded (the same model sha256, the same versions used and compared), whatever the registry holds now.
+  /// recorded (the same model sha256, the same versions used and compared), whatever the registry holds now,
+  /// and an automl cell re-runs its recorded trials instead of searching against the clock.
   public var reproducing = false
 
   private var opened: Registry?

@@ -103,6 +103,10 @@ import Testing
       case .numeric(let probability) = try scored.column("probability").values
     else { return }
     #expect(zip(prediction, probability).allSatisfy { ($0 == 1) == ($1 > 0.5) })
+    // Mitigating the mitigated model starts again from the learner's probabilities: the same thresholds.
+    guard case .mitigated(_, _, let again) = try run(session, "mitigate fair on data protect g method threshold")[0]
+    else { return }
+    #expect(again.thresholds == report.thresholds)
     // cv cannot refit thresholds, so it refuses.
     #expect(throws: LabError.self) { try run(session, "cv fair on data folds 3") }
   }

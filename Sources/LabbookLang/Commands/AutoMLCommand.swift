@@ -76,8 +76,8 @@ struct AutoMLCommand: Command {
       }
       settings.pipeline = pipeline
     }
-    // Replaying: run exactly the trials the notebook recorded.
-    if let recorded = session.recordedCell?["automl"]?["trials"]?.arrayValue {
+    // Replaying as recorded: run exactly the trials the notebook recorded (with --param, new data: search anew).
+    if session.registry.reproducing, let recorded = session.recordedCell?["automl"]?["trials"]?.arrayValue {
       settings.recorded = recorded.map {
         (learner: $0["model"]?.stringValue ?? "", parameters: $0["parameters"]?.stringValue ?? "")
       }

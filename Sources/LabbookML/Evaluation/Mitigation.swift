@@ -84,7 +84,10 @@ public enum Mitigation {
         throw MLError("threshold mitigation needs a binary classifier; this model has \(model.classes.count) classes")
       }
       let groups = try ProtectedGroups.make(table, columns: columns, bins: bins)
-      guard case .probabilities(let p, _) = try model.predict(table) else {
+      // Thresholds are chosen on the learner's own probabilities (not on those of earlier thresholds).
+      var base = model
+      base.groupThresholds = nil
+      guard case .probabilities(let p, _) = try base.predict(table) else {
         throw MLError("the model's predictions do not match its task")
       }
       let truth = try Target.read(table, column: model.target, task: .classification, forLearning: false)
