@@ -15,8 +15,8 @@ struct AutoMLCommand: Command {
       randomized local search, trying next the learner with the best expected improvement per unit of work. Trials
       run in parallel on every core, in rounds proposed from the results so far, so the configurations tried depend
       only on the seed; the budget (default 30s) decides where the search stops, and the best is refitted on all
-      rows within it. Scores: 5-fold cross-validation for small data, a 10% holdout for large data (folds K forces
-      K-fold). metric: accuracy (default), precision, recall, f1, auc, logloss; or r2 (default), rmse, mae.
+      rows within it. Scores: 5-fold cross-validation for small data (repeated three times up to 1,000 rows), a 10%
+      holdout for large data (folds K forces K-fold). metric: accuracy (default), precision, recall, f1, auc, logloss; or r2 (default), rmse, mae.
       models: learners to consider (default gbm, forest, logistic, knn, tree, bayes; for regression gbm, forest,
       ridge, knn, tree). `with P` puts P before every learner; learners that need it also get a scaling step the
       search chooses. The notebook records the trials that ran; replay re-runs exactly those, not racing the clock.

@@ -62,10 +62,11 @@ public struct AutoMLResult: Sendable {
 /// - which learner to try next is drawn with probability inversely proportional to its estimated cost
 ///   for improvement (ECI: the work since its last improvement, or the gap to the best score over its
 ///   rate of improvement), with work measured in deterministic cost units, not seconds;
-/// - trials run in parallel in rounds of four proposals, each round proposed from the results of the
-///   rounds before, so the sequence of configurations depends only on the seed. The clock decides only
-///   where the sequence stops: a trial is started only if the time it is expected to take (from the
-///   seconds per cost unit measured so far) fits in the budget with room left to refit the best.
+/// - trials run in parallel (a worker per core) in rounds of four proposals, each
+///   round proposed from the results of the rounds before, so the sequence of configurations depends
+///   only on the seed. The clock decides only where the sequence stops: a trial is started only if the
+///   time it is expected to take (from the seconds per cost unit measured so far) fits in the budget
+///   with room left to refit the best.
 /// Replay runs exactly the recorded number of trials, checks each proposal against the recording, and
 /// so reproduces the leaderboard and the refitted model bit for bit.
 public enum AutoML {
@@ -140,6 +141,7 @@ public enum AutoML {
       learners: learners, rows: evaluation.trainingRows, width: width, task: target.task, seed: settings.seed)
     let deadline = started.addingTimeInterval(settings.budget)
     var trials: [Trial] = []
+    var scored: [String: Trial] = [:]
     var timing = Timing()
     searching: while true {
       var proposals = search.proposeRound(size: roundSize, firstID: trials.count + 1)
@@ -160,8 +162,19 @@ public enum AutoML {
           }
         }
       }
+      // A configuration proposed again (FLOW2 can land on a rounded point twice) takes its earlier score.
+      var cached: [Int: Trial] = [:]
+      for (index, proposal) in proposals.enumerated() {
+        guard var earlier = scored[proposal.trial.learner.rawValue + ": " + proposal.trial.parameterText] else {
+          continue
+        }
+        earlier.id = proposal.id
+        earlier.seconds = 0
+        cached[index] = earlier
+      }
       let outcomes = runRound(
-        proposals, evaluation: evaluation, pipeline: settings.pipeline, seed: settings.seed, threads: settings.threads,
+        proposals, cached: cached, evaluation: evaluation, pipeline: settings.pipeline, seed: settings.seed,
+        threads: settings.threads,
         gate: settings.recorded == nil
           ? { [timing] trial, units in
             timing.fits(
@@ -173,6 +186,8 @@ public enum AutoML {
         timing.record(trial, units: proposal.units * Double(evaluation.splits.count))
         search.observe(proposal, loss: evaluation.loss(trial))
         trials.append(trial)
+        let key = trial.learner.rawValue + ": " + trial.parameterText
+        if scored[key] == nil { scored[key] = trial }
         if let progress {
           let best = trials.filter { $0.score != nil }.min { evaluation.loss($0)! < evaluation.loss($1)! }
           progress(
@@ -198,14 +213,18 @@ public enum AutoML {
       throw MLError(
         "every trial failed; the first error: \(trials.first?.error ?? "unknown")")
     }
-    // The one-standard-error rule (Breiman et al., 1984), within the best trial's learner: the least
-    // costly configuration whose score is within one standard error of the best generalises as well,
-    // with less variance (fewer trees, fewer leaves).
+    // For a stepped metric (accuracy, precision, recall, f1: counts of rows, noisy on small data), the
+    // one-standard-error rule (Breiman et al., 1984) within the best trial's learner: the least costly
+    // configuration whose score is within one standard error of the best generalises as well, with less
+    // variance (fewer trees, fewer leaves). Continuous metrics keep their best trial.
     let top = trials[bestIndex]
-    let threshold = evaluation.loss(top)! + top.standardError
-    let best = trials.filter { trial in
-      trial.learner == top.learner && (evaluation.loss(trial).map { $0 <= threshold } ?? false)
-    }.min { ($0.units, evaluation.loss($0)!, $0.id) < ($1.units, evaluation.loss($1)!, $1.id) }!
+    var best = top
+    if top.tieBreak != nil {
+      let threshold = evaluation.loss(top)! + top.standardError
+      best = trials.filter { trial in
+        trial.learner == top.learner && (evaluation.loss(trial).map { $0 <= threshold } ?? false)
+      }.min { ($0.units, evaluation.loss($0)!, $0.id) < ($1.units, evaluation.loss($1)!, $1.id) }!
+    }
     let model = try Trainer.train(
       best.learner, on: table, target: settings.target, task: target.task,
       pipeline: pipeline(for: best, given: settings.pipeline), parameters: learnerParameters(best),
@@ -232,12 +251,16 @@ public enum AutoML {
   /// Runs a round's trials on up to `threads` workers, starting them in order; once `gate` refuses one,
   /// no later one starts. Returns each trial, or nil for those not started.
   static func runRound(
-    _ proposals: [SearchState.Proposal], evaluation: TrialEvaluation, pipeline: Pipeline?, seed: UInt64, threads: Int,
-    gate: ((Trial, Double) -> Bool)?
+    _ proposals: [SearchState.Proposal], cached: [Int: Trial], evaluation: TrialEvaluation, pipeline: Pipeline?,
+    seed: UInt64, threads: Int, gate: ((Trial, Double) -> Bool)?
   ) -> [Trial?] {
     let results = RoundResults(count: proposals.count)
     let gateBox = GateBox(gate: gate)
     let work: @Sendable (Int) -> Void = { index in
+      if let earlier = cached[index] {
+        results.store(earlier, at: index)
+        return
+      }
       let proposal = proposals[index]
       let start = Date()
       var trial = proposal.trial
@@ -253,10 +276,14 @@ public enum AutoML {
       trial.seconds = Date().timeIntervalSince(start)
       results.store(trial, at: index)
     }
-    // Workers take indices in order from a shared counter, so started trials are always a prefix.
+    // Workers take indices in order from a shared counter, so the trials started are always a prefix
+    // of the round. (Dispatch threads, not a task group: a synchronous caller waiting on child tasks
+    // deadlocks when it itself runs on the cooperative pool, as the test suite's tests do.)
     let workers = max(1, min(threads, proposals.count))
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
-      while let index = results.nextIndex(gate: { gateBox.allows(proposals[$0].trial, proposals[$0].units) }) {
+      while let index = results.nextIndex(gate: {
+        gateBox.allows(proposals[$0].trial, cached[$0] == nil ? proposals[$0].units : 0)
+      }) {
         work(index)
       }
     }

@@ -7,12 +7,13 @@ import LabbookData
 /// seed. Scores are the metric as SPEC §3 defines it; `loss` orients it so that lower is better.
 struct TrialEvaluation: Sendable {
   enum Method: Sendable, Equatable {
-    case crossValidation(folds: Int)
+    case crossValidation(folds: Int, repeats: Int)
     case holdout(share: Double)
 
     var description: String {
       switch self {
-      case .crossValidation(let k): return "\(k)-fold cross-validation"
+      case .crossValidation(let k, 1): return "\(k)-fold cross-validation"
+      case .crossValidation(let k, let r): return "\(r) × \(k)-fold cross-validation"
       case .holdout(let share): return "holdout of \(formatNumber(share * 100))%"
       }
     }
@@ -41,9 +42,13 @@ struct TrialEvaluation: Sendable {
     self.method = method
     let n = table.rowCount
     switch method {
-    case .crossValidation(let k):
-      let fold = CrossValidation.foldAssignment(target: target, folds: k, seed: seed)
-      splits = (0..<k).map { f in ((0..<n).filter { fold[$0] != f }, (0..<n).filter { fold[$0] == f }) }
+    case .crossValidation(let k, let repeats):
+      var all: [([Int], [Int])] = []
+      for r in 0..<repeats {
+        let fold = CrossValidation.foldAssignment(target: target, folds: k, seed: derivedSeed(seed, UInt64(r)))
+        all += (0..<k).map { f in ((0..<n).filter { fold[$0] != f }, (0..<n).filter { fold[$0] == f }) }
+      }
+      splits = all
     case .holdout(let share):
       // A stratified holdout: every tenth row (for 10%) of the class-wise shuffled order.
       let k = max(2, Int((1 / share).rounded()))
@@ -52,10 +57,16 @@ struct TrialEvaluation: Sendable {
     }
   }
 
+  /// Up to this many rows, cross-validation is repeated with three different fold assignments: on tiny
+  /// data one assignment's luck decides which of thousands of trials looks best.
+  static let repeatedCrossValidationLimit = 1000
+  static let repeats = 3
+
   static func chooseMethod(rows: Int, width: Int, folds: Int?) -> Method {
-    if let folds { return .crossValidation(folds: folds) }
+    let repeats = rows <= repeatedCrossValidationLimit ? Self.repeats : 1
+    if let folds { return .crossValidation(folds: folds, repeats: repeats) }
     if rows * max(width, 1) <= crossValidationLimit, rows >= 2 * defaultFolds {
-      return .crossValidation(folds: defaultFolds)
+      return .crossValidation(folds: defaultFolds, repeats: repeats)
     }
     return .holdout(share: holdoutShare)
   }
