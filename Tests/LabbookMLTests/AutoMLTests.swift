@@ -71,6 +71,8 @@ import Testing
       }
     }
     #expect(message { $0.budget = 0 }.contains("budget must be positive"))
+    #expect(message { $0.holdout = 1.5 }.contains("between 0 and 1"))
+    #expect(message { ($0.holdout, $0.folds) = (0.2, 5) }.contains("not both"))
     #expect(message { $0.metric = "r2" }.contains("not a classification metric"))
     #expect(message { $0.models = [.ridge] }.contains("cannot learn a classification target"))
     #expect(message({ $0.metric = "accuracy" }, table: Self.diabetes).contains("not a regression metric"))

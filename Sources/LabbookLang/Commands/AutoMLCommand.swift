@@ -8,7 +8,7 @@ struct AutoMLCommand: Command {
   static let keyword = "automl"
   static let help = CommandHelp(
     usage:
-      "automl TABLE target COLUMN [metric METRIC] [budget 30s] [models [LEARNERS]] [folds K] [seed N] [with PIPELINE]",
+      "automl TABLE target COLUMN [metric METRIC] [budget 30s] [models [LEARNERS]] [folds K | holdout SHARE] [seed N] [with PIPELINE]",
     summary: "a time-budgeted search over learners and hyper-parameters; S.best is the best, refitted on TABLE",
     details: """
       The search (after FLAML) starts every learner at a cheap setting (few trees, few leaves) and moves by
@@ -16,7 +16,8 @@ struct AutoMLCommand: Command {
       run in parallel on every core, in rounds proposed from the results so far, so the configurations tried depend
       only on the seed; the budget (default 30s) decides where the search stops, and the best is refitted on all
       rows within it. Scores: 5-fold cross-validation for small data (repeated three times up to 1,000 rows), a 10%
-      holdout for large data (folds K forces K-fold). metric: accuracy (default), precision, recall, f1, auc, logloss; or r2 (default), rmse, mae.
+      holdout for large data (folds K forces K-fold, holdout 0.2 a 20% holdout). metric: accuracy (default),
+      precision, recall, f1, auc, logloss; or r2 (default), rmse, mae.
       models: learners to consider (default gbm, forest, logistic, knn, tree, bayes; for regression gbm, forest,
       ridge, knn, tree). `with P` puts P before every learner; learners that need it also get a scaling step the
       search chooses. The notebook records the trials that ran; replay re-runs exactly those, not racing the clock.
@@ -33,7 +34,8 @@ struct AutoMLCommand: Command {
     try parser.expect("target")
     target = try parser.name("the target column")
     options = try parser.options([
-      "metric": .name, "budget": .value, "models": .columns, "folds": .value, "seed": .value, "with": .value,
+      "metric": .name, "budget": .value, "models": .columns, "folds": .value, "holdout": .value, "seed": .value,
+      "with": .value,
     ])
   }
 
@@ -57,6 +59,13 @@ struct AutoMLCommand: Command {
     }
     if let expression = options["folds"]?.valueExpression {
       settings.folds = try session.integer(expression, "`folds`", minimum: 2)
+    }
+    if let expression = options["holdout"]?.valueExpression {
+      let share = try session.number(expression, "`holdout`")
+      guard share > 0, share < 1 else {
+        throw LabError("`holdout` is a share of the rows between 0 and 1, such as 0.2", at: expression.span)
+      }
+      settings.holdout = share
     }
     if let metric = options["metric"]?.nameValue {
       let all = Metrics.classificationNames + Metrics.regressionNames

@@ -80,6 +80,8 @@ public enum AutoML {
     public var budget: Double
     public var models: [LearnerKind]?
     public var folds: Int?
+    /// Score on a held-out share instead of cross-validation (forces holdout on small data).
+    public var holdout: Double?
     public var seed: UInt64
     public var pipeline: Pipeline?
     public var threads: Int
@@ -134,7 +136,13 @@ public enum AutoML {
     if let folds = settings.folds, folds < 2 || folds > table.rowCount {
       throw MLError("`folds` must be between 2 and the number of rows (\(table.rowCount))")
     }
-    let method = TrialEvaluation.chooseMethod(rows: table.rowCount, width: width, folds: settings.folds)
+    if let share = settings.holdout, !(share > 0 && share < 1) {
+      throw MLError("`holdout` is a share of the rows between 0 and 1, such as 0.2")
+    }
+    if settings.holdout != nil, settings.folds != nil { throw MLError("give `folds` or `holdout`, not both") }
+    let method =
+      settings.holdout.map { TrialEvaluation.Method.holdout(share: $0) }
+      ?? TrialEvaluation.chooseMethod(rows: table.rowCount, width: width, folds: settings.folds)
     let evaluation = TrialEvaluation(
       table: table, target: target, metric: metric, method: method, seed: derivedSeed(settings.seed, 1))
     var search = SearchState(
