@@ -62,7 +62,7 @@ public struct AutoMLResult: Sendable {
 /// - which learner to try next is drawn with probability inversely proportional to its estimated cost
 ///   for improvement (ECI: the work since its last improvement, or the gap to the best score over its
 ///   rate of improvement), with work measured in deterministic cost units, not seconds;
-/// - trials run in parallel (a worker per core) in rounds of four proposals, each
+/// - trials run in parallel (a task group, a child task per core) in rounds of four proposals, each
 ///   round proposed from the results of the rounds before, so the sequence of configurations depends
 ///   only on the seed. The clock decides only where the sequence stops: a trial is started only if the
 ///   time it is expected to take (from the seconds per cost unit measured so far) fits in the budget
@@ -284,18 +284,37 @@ public enum AutoML {
       trial.seconds = Date().timeIntervalSince(start)
       results.store(trial, at: index)
     }
-    // Workers take indices in order from a shared counter, so the trials started are always a prefix
-    // of the round. (Dispatch threads, not a task group: a synchronous caller waiting on child tasks
-    // deadlocks when it itself runs on the cooperative pool, as the test suite's tests do.)
+    // Workers are child tasks of a task group, taking indices in order from a shared counter, so the
+    // trials started are always a prefix of the round. They run on the search's own executor (Dispatch
+    // threads), not the cooperative pool: the synchronous caller waits, and a caller that is itself on the
+    // cooperative pool (a test, say) would otherwise leave no thread for its children.
     let workers = max(1, min(threads, proposals.count))
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
-      while let index = results.nextIndex(gate: {
-        gateBox.allows(proposals[$0].trial, cached[$0] == nil ? proposals[$0].units : 0)
-      }) {
-        work(index)
-      }
+    let next: @Sendable () -> Int? = {
+      results.nextIndex(gate: { gateBox.allows(proposals[$0].trial, cached[$0] == nil ? proposals[$0].units : 0) })
     }
+    let finished = DispatchSemaphore(value: 0)
+    let executor = TrialExecutor()
+    _Concurrency.Task.detached(executorPreference: executor) {
+      await withTaskGroup(of: Void.self) { group in
+        for _ in 0..<workers {
+          group.addTask(executorPreference: executor) {
+            while let index = next() { work(index) }
+          }
+        }
+      }
+      finished.signal()
+    }
+    finished.wait()
     return results.values
+  }
+}
+
+/// Runs the search's tasks on Dispatch's global concurrent queue (a task executor, SE-0417).
+final class TrialExecutor: TaskExecutor, @unchecked Sendable {
+  func enqueue(_ job: consuming ExecutorJob) {
+    let unowned = UnownedJob(job)
+    let executor = asUnownedTaskExecutor()
+    DispatchQueue.global().async { unowned.runSynchronously(on: executor) }
   }
 }
 
