@@ -36,7 +36,7 @@ enum AutoMLText {
   }
 
   static func ranked(_ result: AutoMLResult) -> [Trial] {
-    let lower = AutoML.lowerIsBetter(result.metric)
+    let lower = Metrics.lowerIsBetter(result.metric)
     return result.trials.filter { $0.score != nil }.sorted {
       let a = $0.score!
       let b = $1.score!

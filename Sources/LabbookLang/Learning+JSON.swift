@@ -110,7 +110,7 @@ enum LearningText {
   }
 
   static func metrics(_ model: String, _ table: String, _ metrics: Metrics) -> String {
-    let names = metrics.task == .classification ? Metrics.classificationNames : Metrics.regressionNames
+    let names = Metrics.names(for: metrics.task)
     let rows = names.compactMap { name in metrics.value(name).map { [name, formatNumber($0)] } }
     var text = "\(model) on \(table)\n" + TableText.grid(header: ["metric", "value"], rows: rows, numericColumns: [1])
     if let confusion = metrics.confusion {

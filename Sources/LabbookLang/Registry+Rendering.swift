@@ -73,7 +73,7 @@ enum RegistryText {
         ? "\(d.name)@\(d.alias) → version \(d.candidate) (was \(incumbent)); \(scores)"
         : "\(d.name)@\(d.alias) stays version \(incumbent): version \(d.candidate) is not better; \(scores)"
     case .comparison(let c):
-      let names = c.firstMetrics.task == .classification ? Metrics.classificationNames : Metrics.regressionNames
+      let names = Metrics.names(for: c.firstMetrics.task)
       let rows = names.compactMap { name -> [String]? in
         guard let x = c.firstMetrics.value(name), let y = c.secondMetrics.value(name) else { return nil }
         return [name + (name == c.metric ? " *" : ""), formatNumber(x), formatNumber(y)]

@@ -128,10 +128,3 @@ public final class Replayer {
     return summary
   }
 }
-
-/// The current time as ISO 8601 in UTC (the `created` of a notebook).
-public func isoTimestampNow() -> String {
-  let formatter = ISO8601DateFormatter()
-  formatter.timeZone = TimeZone(identifier: "UTC")
-  return formatter.string(from: Date())
-}

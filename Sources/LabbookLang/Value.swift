@@ -140,7 +140,7 @@ public indirect enum Value: Sendable {
     case .tuple, .list: return ["count"]
     case .model: return ["task", "target", "learner", "classes", "features"]
     case .metrics(_, _, let m):
-      return (m.task == .classification ? Metrics.classificationNames : Metrics.regressionNames).filter {
+      return Metrics.names(for: m.task).filter {
         m.value($0) != nil
       }
     case .crossValidation(_, _, let cv): return cv.metricNames

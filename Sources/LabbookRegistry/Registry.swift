@@ -109,15 +109,23 @@ public final class Registry {
   /// Registers `model` as the next version of `name`, or returns the version that already holds the
   /// same model file (adding the new aliases and tags). The Bool says whether a version was created.
   public func register(_ model: TrainedModel, as name: String, details: Details) throws -> (VersionRecord, Bool) {
+    try register(model, prepared: try prepare(model), as: name, details: details)
+  }
+
+  /// Registers a model whose file `prepare` already wrote (and whose sha256 the caller may have checked);
+  /// the work folder is consumed either way.
+  public func register(
+    _ model: TrainedModel, prepared: (sha256: String, workFolder: String), as name: String, details: Details
+  ) throws -> (VersionRecord, Bool) {
+    let (sha256, work) = prepared
+    defer { try? FileManager.default.removeItem(atPath: work) }
     try ModelReference.validateName(name)
     for alias in details.aliases { try ModelReference.validateAlias(alias) }
-    let (sha256, work) = try prepare(model)
-    defer { try? FileManager.default.removeItem(atPath: work) }
     let candidate = NewVersion(
       name: name, sha256: sha256, aliases: details.aliases, tags: details.tags, description: details.description,
       learner: model.kind.rawValue, task: model.task.rawValue, target: model.target, metrics: details.metrics,
       fairness: details.fairness, params: Self.params(model), lineage: details.lineage, creator: Self.actor,
-      created: isoNow(), toolVersion: Labbook.version)
+      created: isoTimestampNow(), toolVersion: Labbook.version)
     var placed: String?
     do {
       return try store.register(candidate, actor: Self.actor) { version in
@@ -235,13 +243,6 @@ public final class Registry {
     return (try resolve(ModelReference(name: record.name, selector: .version(record.version))), previous)
   }
 
-  /// What `promote` would do, without doing it (for replay without --write-registry).
-  public func plannedPromotion(_ reference: ModelReference, to alias: String) throws -> (VersionRecord, Int?) {
-    try ModelReference.validateAlias(alias)
-    let record = try resolve(reference)
-    return (record, try store.aliasTarget(record.name, alias))
-  }
-
   /// Puts back the version `alias` held before its latest move; returns (from, to).
   public func rollback(_ name: String, alias: String) throws -> (Int, Int) {
     try ModelReference.validateName(name)
@@ -249,10 +250,4 @@ public final class Registry {
     _ = try resolve(ModelReference(name: name, selector: .latest))
     return try store.rollback(name, alias, actor: Self.actor)
   }
-}
-
-func isoNow() -> String {
-  let formatter = ISO8601DateFormatter()
-  formatter.timeZone = TimeZone(identifier: "UTC")
-  return formatter.string(from: Date())
 }

@@ -40,7 +40,7 @@ extension Registry {
       }
       let manifest = JSONValue.object([
         ("labbook_export", .num(Self.exportFormat)), ("tool_version", .string(Labbook.version)),
-        ("exported", .string(isoNow())), ("name", .string(reference.name)),
+        ("exported", .string(isoTimestampNow())), ("name", .string(reference.name)),
         ("versions", .array(records.map(\.json))),
         ("events", .array(try events(of: reference.name).map(\.json))),
       ])

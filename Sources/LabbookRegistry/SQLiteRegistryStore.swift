@@ -93,12 +93,6 @@ final class SQLiteRegistryStore: RegistryStore {
     }
   }
 
-  private static func now() -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    return formatter.string(from: Date())
-  }
-
   // MARK: Writing
 
   func register(_ candidate: NewVersion, actor: String, place: (Int) throws -> Void) throws -> (VersionRecord, Bool) {
@@ -171,7 +165,7 @@ final class SQLiteRegistryStore: RegistryStore {
   ) throws {
     try db.execute(
       sql: "INSERT INTO events (time, name, kind, alias, from_version, to_version, actor) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      arguments: [Self.now(), name, kind, alias, from, to, actor])
+      arguments: [isoTimestampNow(), name, kind, alias, from, to, actor])
   }
 
   private func move(_ db: Database, _ name: String, _ alias: String, to number: Int, kind: String, actor: String) throws

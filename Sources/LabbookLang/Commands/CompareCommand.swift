@@ -29,8 +29,6 @@ struct CompareCommand: Command {
     metric = try parser.options(["metric": .name])["metric"]?.nameValue
   }
 
-  static let lowerIsBetter: Set<String> = ["logloss", "rmse", "mae"]
-
   func execute(in session: Session) throws -> Value {
     let a = try model(first, in: session, recordKey: "registry_first")
     let b = try model(second, in: session, recordKey: "registry_second")
@@ -38,7 +36,7 @@ struct CompareCommand: Command {
     guard a.1.task == b.1.task else {
       throw LabError("\(a.0) is a \(a.1.task.rawValue) model but \(b.0) is a \(b.1.task.rawValue) one", at: second.span)
     }
-    let names = a.1.task == .classification ? Metrics.classificationNames : Metrics.regressionNames
+    let names = Metrics.names(for: a.1.task)
     let chosen = metric?.value ?? (a.1.task == .classification ? "accuracy" : "r2")
     guard names.contains(chosen) else {
       throw LabError(
@@ -49,7 +47,7 @@ struct CompareCommand: Command {
     let secondMetrics = try locatedML(table.span) { try b.1.evaluate(on: data) }
     var better: String?
     if let x = firstMetrics.value(chosen), let y = secondMetrics.value(chosen), x != y {
-      better = (x < y) == Self.lowerIsBetter.contains(chosen) ? a.0 : b.0
+      better = (x < y) == Metrics.lowerIsBetter(chosen) ? a.0 : b.0
     }
     return .comparison(
       Comparison(

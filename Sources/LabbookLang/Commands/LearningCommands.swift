@@ -327,17 +327,22 @@ struct ModelOnTable: Sendable {
   }
 
   func resolve(in session: Session) throws -> (String, TrainedModel, Table) {
-    let value = try session.evaluate(model)
-    guard case .model(_, let trained) = value else {
-      throw LabError("expected a model (M = train ...), but this is a \(value.typeName)", at: model.span)
-    }
-    let name: String
-    switch model {
-    case .variable(let n, _): name = n
-    case .field(_, let n, _): name = n
-    default: name = "model"
-    }
+    let (name, trained) = try resolveModel(model, in: session)
     return (name, trained, try session.table(table))
+  }
+}
+
+/// The model an expression names, and the name to report it by: the variable's (`m`), the field's
+/// (`best` in `search.best`), else the model's own. Recorded metrics and fairness are kept under it.
+func resolveModel(_ expression: ValueExpression, in session: Session) throws -> (String, TrainedModel) {
+  let value = try session.evaluate(expression)
+  guard case .model(let name, let trained) = value else {
+    throw LabError("expected a model (M = train ...), but this is a \(value.typeName)", at: expression.span)
+  }
+  switch expression {
+  case .variable(let variable, _): return (variable, trained)
+  case .field(_, let field, _): return (field, trained)
+  default: return (name, trained)
   }
 }
 

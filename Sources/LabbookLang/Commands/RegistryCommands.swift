@@ -86,14 +86,18 @@ struct RegisterCommand: Command {
     let state = session.registry
     if state.writes {
       let registry = try locatedRegistry(model.span) { try state.registry(create: true) }
+      let prepared = try locatedRegistry(model.span) { try registry.prepare(trained) }
       if state.reproducing, let recordedSHA = recorded?["sha256"]?.stringValue {
         // Replaying with --write-registry: only the model the notebook recorded may be registered.
-        let (sha256, work) = try locatedRegistry(model.span) { try registry.prepare(trained) }
-        try? FileManager.default.removeItem(atPath: work)
-        try Self.requireSame(sha256, recordedSHA, recorded, span: model.span)
+        do {
+          try Self.requireSame(prepared.sha256, recordedSHA, recorded, span: model.span)
+        } catch {
+          try? FileManager.default.removeItem(atPath: prepared.workFolder)
+          throw error
+        }
       }
       let (record, created) = try locatedRegistry(model.span) {
-        try registry.register(trained, as: nameText, details: details)
+        try registry.register(trained, prepared: prepared, as: nameText, details: details)
       }
       session.statementReplay.append(
         (
@@ -147,16 +151,6 @@ struct RegisterCommand: Command {
     try ModelArchive.write(model, to: folder + "/model.h5")
     return try SHA256Digest.hex(fileAt: folder + "/model.h5")
   }
-}
-
-/// The model a value expression names, with the variable's name (for its recorded metrics).
-func resolveModel(_ expression: ValueExpression, in session: Session) throws -> (String, TrainedModel) {
-  let value = try session.evaluate(expression)
-  guard case .model(let name, let trained) = value else {
-    throw LabError("expected a model (M = train ...), but this is a \(value.typeName)", at: expression.span)
-  }
-  if case .variable(let variable, _) = expression { return (variable, trained) }
-  return (name, trained)
 }
 
 /// `use "NAME[@N|@ALIAS]"`
@@ -304,7 +298,7 @@ struct PromoteCommand: Command {
           ModelReference(name: parsed.name, selector: .version(incumbent)), at: reference.span, in: session,
           recordKey: "registry_incumbent")
         let chosen = metric?.value ?? (challenger.task == .classification ? "accuracy" : "r2")
-        let names = challenger.task == .classification ? Metrics.classificationNames : Metrics.regressionNames
+        let names = Metrics.names(for: challenger.task)
         guard names.contains(chosen) else {
           throw LabError("`metric` is one of \(names.joined(separator: ", ")), not '\(chosen)'", at: metric!.span)
         }
@@ -314,7 +308,7 @@ struct PromoteCommand: Command {
         made.candidateScore = a
         made.incumbentScore = b
         if let a, let b {
-          made.promoted = CompareCommand.lowerIsBetter.contains(chosen) ? a < b : a > b
+          made.promoted = Metrics.lowerIsBetter(chosen) ? a < b : a > b
         } else {
           made.promoted = false
         }

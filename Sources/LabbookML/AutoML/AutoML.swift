@@ -97,15 +97,8 @@ public enum AutoML {
     }
   }
 
-  /// Metrics where a lower value is better.
-  public static func lowerIsBetter(_ metric: String) -> Bool { TrialEvaluation.lowerIsBetter.contains(metric) }
-
   public static func defaultLearners(_ task: Task) -> [LearnerKind] {
     task == .classification ? [.gbm, .forest, .logistic, .knn, .tree, .bayes] : [.gbm, .forest, .ridge, .knn, .tree]
-  }
-
-  public static func metrics(for task: Task) -> [String] {
-    task == .classification ? Metrics.classificationNames : Metrics.regressionNames
   }
 
   public static func run(
@@ -117,9 +110,9 @@ public enum AutoML {
     }
     let target = try Target.read(table, column: settings.target, task: nil)
     let metric = settings.metric ?? (target.task == .classification ? "accuracy" : "r2")
-    guard metrics(for: target.task).contains(metric) else {
+    guard Metrics.names(for: target.task).contains(metric) else {
       throw MLError(
-        "`\(metric)` is not a \(target.task.rawValue) metric; use one of \(metrics(for: target.task).joined(separator: ", "))"
+        "`\(metric)` is not a \(target.task.rawValue) metric; use one of \(Metrics.names(for: target.task).joined(separator: ", "))"
       )
     }
     if metric == "auc" || metric == "precision" || metric == "recall" || metric == "f1", target.classes.count < 2 {
@@ -191,7 +184,7 @@ public enum AutoML {
           } : nil)
       for (proposal, outcome) in zip(proposals, outcomes) {
         guard let trial = outcome else { break searching }
-        timing.record(trial, units: proposal.units * Double(evaluation.splits.count))
+        timing.record(trial, units: trial.units * Double(evaluation.splits.count))
         search.observe(proposal, loss: evaluation.loss(trial))
         trials.append(trial)
         let key = trial.learner.rawValue + ": " + trial.parameterText
@@ -290,7 +283,8 @@ public enum AutoML {
     // cooperative pool (a test, say) would otherwise leave no thread for its children.
     let workers = max(1, min(threads, proposals.count))
     let next: @Sendable () -> Int? = {
-      results.nextIndex(gate: { gateBox.allows(proposals[$0].trial, cached[$0] == nil ? proposals[$0].units : 0) })
+      results.nextIndex(gate: { gateBox.allows(proposals[$0].trial, cached[$0] == nil ? proposals[$0].trial.units : 0) }
+      )
     }
     let finished = DispatchSemaphore(value: 0)
     let executor = TrialExecutor()

@@ -13,8 +13,6 @@ struct SearchState {
     var learnerIndex: Int
     var probe: LocalSearch.Probe
     var trial: Trial
-    /// Deterministic work units of one fit of this configuration.
-    var units: Double
   }
 
   struct LearnerRecord {
@@ -100,8 +98,7 @@ struct SearchState {
       trial.units = searches[l].space.cost(configuration, rows: rows, width: width)
       proposals.append(
         Proposal(
-          id: firstID + offset, learnerIndex: l, probe: probe, trial: trial,
-          units: searches[l].space.cost(configuration, rows: rows, width: width)))
+          id: firstID + offset, learnerIndex: l, probe: probe, trial: trial))
     }
     return proposals
   }
@@ -111,8 +108,8 @@ struct SearchState {
     searches[l].observe(proposal.probe, loss: loss)
     var record = records[l]
     record.trials += 1
-    record.work += proposal.units
-    record.workSinceImprovement += proposal.units
+    record.work += proposal.trial.units
+    record.workSinceImprovement += proposal.trial.units
     if let loss {
       if record.firstLoss == nil { record.firstLoss = loss }
       if loss < record.bestLoss {

@@ -32,8 +32,6 @@ struct TrialEvaluation: Sendable {
   static let defaultFolds = 5
   static let holdoutShare = 0.1
 
-  static let lowerIsBetter: Set<String> = ["logloss", "rmse", "mae"]
-
   init(table: Table, target: Target, metric: String, method: Method, seed: UInt64) {
     self.table = table
     self.target = target.name
@@ -83,7 +81,7 @@ struct TrialEvaluation: Sendable {
     for (index, (trainRows, testRows)) in splits.enumerated() {
       let model = try Trainer.train(
         kind, on: table.taking(trainRows), target: target, task: task, pipeline: pipeline, parameters: parameters,
-        seed: derivedSeed(seed, UInt64(index)), threads: 1)
+        seed: derivedSeed(seed, UInt64(index)), threads: 1, profilingTraining: false)
       let metrics = try model.evaluate(on: table.taking(testRows))
       guard let value = metrics.value(metric), value.isFinite else {
         throw MLError("`\(metric)` is undefined on a fold (a single class in it?)")
@@ -103,7 +101,7 @@ struct TrialEvaluation: Sendable {
 
   /// The score as a loss, lower is better (with the tie-break folded in).
   func loss(_ score: Double, tieBreak: Double? = nil) -> Double {
-    (Self.lowerIsBetter.contains(metric) ? score : -score) + Self.tieBreakWeight * min(tieBreak ?? 0, 100)
+    (Metrics.lowerIsBetter(metric) ? score : -score) + Self.tieBreakWeight * min(tieBreak ?? 0, 100)
   }
 
   func loss(_ trial: Trial) -> Double? { trial.score.map { loss($0, tieBreak: trial.tieBreak) } }

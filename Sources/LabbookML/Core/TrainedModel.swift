@@ -59,10 +59,13 @@ public struct TrainedModel: Sendable {
 }
 
 /// Trains any learner: target checks, pipeline fitting on the training rows, automatic encoding, fit.
+/// Models only scored and thrown away (cross-validation folds, AutoML trials) skip the training profile
+/// that `drift M on T` and the registry keep (`profilingTraining: false`).
 public enum Trainer {
   public static func train(
     _ kind: LearnerKind, on table: Table, target: String, task requested: Task? = nil, pipeline: Pipeline? = nil,
-    parameters given: [(String, ParameterValue)] = [], weights: [Double]? = nil, seed: UInt64, threads: Int
+    parameters given: [(String, ParameterValue)] = [], weights: [Double]? = nil, seed: UInt64, threads: Int,
+    profilingTraining: Bool = true
   ) throws -> TrainedModel {
     let parameters = try kind.resolve(given)
     let y = try Target.read(table, column: target, task: requested)
@@ -104,9 +107,10 @@ public enum Trainer {
       pipeline: fittedPipeline, pipelineSteps: pipeline,
       autoEncoding: autoEncoding,
       featureNames: x.features.map(\.name), learner: learner, trainingRows: table.rowCount, seed: seed,
-      trainingProfile: DataProfile.make(
-        table, columns: inputColumns + [target], sampleLimit: DataProfile.modelSampleLimit,
-        seed: derivedSeed(seed, Self.profileStream)))
+      trainingProfile: profilingTraining
+        ? DataProfile.make(
+          table, columns: inputColumns + [target], sampleLimit: DataProfile.modelSampleLimit,
+          seed: derivedSeed(seed, Self.profileStream)) : nil)
   }
 
   /// The generator stream that samples the stored training profile.

@@ -55,10 +55,10 @@ public struct CrossValidation: Sendable {
         model.kind, on: table.taking(trainRows), target: model.target, task: model.task, pipeline: model.pipelineSteps,
         parameters: model.parameters.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 },
         seed: derivedSeed(model.seed, UInt64(fold)),
-        threads: threads)
+        threads: threads, profilingTraining: false)
       results.append(try trained.evaluate(on: table.taking(testRows)))
     }
-    let names = model.task == .classification ? Metrics.classificationNames : Metrics.regressionNames
+    let names = Metrics.names(for: model.task)
     var summary: [String: (Double, Double)] = [:]
     for name in names {
       let values = results.compactMap { $0.value(name) }

@@ -39,6 +39,14 @@ public struct Metrics: Sendable, Equatable {
   public static let classificationNames = ["accuracy", "precision", "recall", "f1", "auc", "logloss"]
   public static let regressionNames = ["r2", "rmse", "mae"]
 
+  /// The metrics of a task, in SPEC §3's order.
+  public static func names(for task: Task) -> [String] {
+    task == .classification ? classificationNames : regressionNames
+  }
+
+  /// Metrics where a lower value is better (losses and errors).
+  public static func lowerIsBetter(_ name: String) -> Bool { ["logloss", "rmse", "mae"].contains(name) }
+
   public static func classification(truth: [Int], probabilities: [Double], labels: [String]) -> Metrics {
     let k = labels.count
     let n = truth.count
