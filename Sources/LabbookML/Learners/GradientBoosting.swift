@@ -56,12 +56,11 @@ struct GradientBoosting {
         data, rows: trainRows, scores: scores, outputs: outputs, weights: weights, gradients: &gradients,
         hessians: &hessians)
       for k in 0..<outputs {
-        let g = (0..<trainRows.count).map { gradients[$0 * outputs + k] }
-        let h = (0..<trainRows.count).map { hessians[$0 * outputs + k] }
-        let (tree, leafOfPosition) = grower.grow(gradients: g, hessians: h)
-        for (position, row) in trainRows.enumerated() {
-          scores[row * outputs + k] += tree.leafValues[leafOfPosition[position]]
-        }
+        let g = outputs == 1 ? gradients : (0..<trainRows.count).map { gradients[$0 * outputs + k] }
+        let h = outputs == 1 ? hessians : (0..<trainRows.count).map { hessians[$0 * outputs + k] }
+        let grown = grower.grow(gradients: g, hessians: h)
+        add(grown, toScores: &scores, rows: trainRows, outputs: outputs, output: k, threads: data.threads)
+        let tree = grown.tree
         for row in validationRows { scores[row * outputs + k] += tree.leafValues[tree.leaf(binned.codes, row: row)] }
         model.trees.append(tree)
       }
@@ -79,6 +78,24 @@ struct GradientBoosting {
       model.trees = Array(model.trees.prefix(bestRounds * outputs))
     }
     return model
+  }
+
+  /// Adds each leaf's value to the scores of the training rows that reached it; leaves are disjoint, so
+  /// they are done in parallel, each score receiving exactly one addition.
+  private func add(
+    _ grown: LeafWiseGrower.Grown, toScores scores: inout [Double], rows: [Int], outputs: Int, output k: Int,
+    threads: Int
+  ) {
+    let leafCount = grown.leafStarts.count - 1
+    scores.withUnsafeMutableBufferPointer { scoreBuffer in
+      let out = ScoreOutput(scores: scoreBuffer)
+      parallelFor(count: leafCount, threads: rows.count > 50_000 ? threads : 1) { leaf in
+        let value = grown.tree.leafValues[leaf]
+        for p in grown.leafStarts[leaf]..<grown.leafStarts[leaf + 1] {
+          out.scores[rows[Int(grown.positions[p])] * outputs + k] += value
+        }
+      }
+    }
   }
 
   /// Log-odds of the positive class, log priors per class, or the mean.
@@ -216,6 +233,11 @@ struct FittedBoosting: FittedLearner {
       return .probabilities(result, classes: outputs)
     }
   }
+}
+
+/// Scores written by parallel workers, each to its own leaf's rows only.
+struct ScoreOutput: @unchecked Sendable {
+  let scores: UnsafeMutableBufferPointer<Double>
 }
 
 /// Gradient and hessian buffers written by parallel chunks, each to its own rows only.

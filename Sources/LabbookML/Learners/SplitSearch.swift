@@ -1,0 +1,125 @@
+import Foundation
+
+/// A leaf's best split on one feature, found from its histogram. Gain is LightGBM's:
+/// G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ), for splits leaving at least `minimumLeaf` rows and
+/// `GradientBoosting.minimumHessian` on each side. Numeric features try every bin boundary with the
+/// missing rows right, then left; categorical ones try every prefix of their levels ordered by gradient
+/// ratio (Fisher, 1958). Ties go to the first candidate in that order.
+struct SplitSearch: Sendable {
+  let bins: [FeatureBins]
+  let minimumLeaf: Int
+  let l2: Double
+
+  /// What the search needs to know of a leaf besides its histogram.
+  struct LeafTotals: Sendable {
+    var g: Double
+    var h: Double
+    var count: Int
+  }
+
+  struct Candidate: Sendable {
+    var feature: Int
+    var threshold: Int
+    var missingLeft: Bool
+    var leftCategories: [UInt64]?
+    var gain: Double
+    var leftG: Double
+    var leftH: Double
+  }
+
+  /// Whether a leaf has enough rows for two sides of `minimumLeaf`.
+  func canSplit(count: Int) -> Bool { count >= 2 * minimumLeaf }
+
+  @inline(__always) private func score(_ g: Double, _ h: Double) -> Double { g * g / (h + l2) }
+
+  func best(_ histogram: HistogramBuffer, feature: Int, leaf: LeafTotals) -> Candidate? {
+    let featureBins = bins[feature]
+    let count = featureBins.count
+    let hist = histogram.slots(feature)
+    let missingSlot = Int(FeatureBins.missing) * 3
+    let missingG = hist[missingSlot]
+    let missingH = hist[missingSlot + 1]
+    let missingCount = hist[missingSlot + 2]
+    let totalCount = Double(leaf.count)
+    let parentScore = score(leaf.g, leaf.h)
+    let minimum = Double(minimumLeaf)
+    let minimumHessian = GradientBoosting.minimumHessian
+    let leafG = leaf.g
+    let leafH = leaf.h
+    if featureBins.isCategorical {
+      // Levels present here, ordered by gradient ratio; every prefix is a candidate left set.
+      var levels = (0..<count).filter { hist[$0 * 3 + 2] > 0 }
+      if levels.count < 2 { return nil }
+      let ratio = { (level: Int) -> Double in
+        hist[level * 3] / (hist[level * 3 + 1] + GradientBoosting.categorySmoothing)
+      }
+      levels.sort { (ratio($0), $0) < (ratio($1), $1) }
+      var best: Candidate?
+      var lg = 0.0
+      var lh = 0.0
+      var lc = 0.0
+      var set = [UInt64](repeating: 0, count: 4)
+      for level in levels.dropLast() {
+        lg += hist[level * 3]
+        lh += hist[level * 3 + 1]
+        lc += hist[level * 3 + 2]
+        set[level >> 6] |= 1 << UInt64(level & 63)
+        guard lc >= minimum, totalCount - lc >= minimum, lh >= minimumHessian, leafH - lh >= minimumHessian
+        else { continue }
+        let gain = score(lg, lh) + score(leafG - lg, leafH - lh) - parentScore
+        if gain > (best?.gain ?? 1e-12) {
+          best = Candidate(
+            feature: feature, threshold: -1, missingLeft: false, leftCategories: set, gain: gain, leftG: lg, leftH: lh)
+        }
+      }
+      return best
+    }
+    // Numeric, in one pass that keeps only indices and sums of the best so far.
+    var bestGain = 1e-12
+    var bestThreshold = -1
+    var bestMissingLeft = false
+    var bestG = 0.0
+    var bestH = 0.0
+    var lg = 0.0
+    var lh = 0.0
+    var lc = 0.0
+    var slot = hist
+    for threshold in 0..<max(0, count - 1) {
+      let c = slot[2]
+      lg += slot[0]
+      lh += slot[1]
+      lc += c
+      slot += 3
+      if c == 0 { continue }
+      if lc >= minimum, totalCount - lc >= minimum, lh >= minimumHessian, leafH - lh >= minimumHessian {
+        let gain = score(lg, lh) + score(leafG - lg, leafH - lh) - parentScore
+        if gain > bestGain {
+          bestGain = gain
+          bestThreshold = threshold
+          bestMissingLeft = false
+          bestG = lg
+          bestH = lh
+        }
+      }
+      if missingCount > 0 {
+        let mg = lg + missingG
+        let mh = lh + missingH
+        let mc = lc + missingCount
+        if mc >= minimum, totalCount - mc >= minimum, mh >= minimumHessian, leafH - mh >= minimumHessian {
+          let gain = score(mg, mh) + score(leafG - mg, leafH - mh) - parentScore
+          if gain > bestGain {
+            bestGain = gain
+            bestThreshold = threshold
+            bestMissingLeft = true
+            bestG = mg
+            bestH = mh
+          }
+        }
+      }
+    }
+    guard bestThreshold >= 0 else { return nil }
+    return Candidate(
+      feature: feature, threshold: bestThreshold, missingLeft: bestMissingLeft, leftCategories: nil, gain: bestGain,
+      leftG: bestG, leftH: bestH)
+  }
+}
