@@ -6,7 +6,8 @@
 #   (best of 3 runs each, as for logistic; one run of each forest),
 #   logistic beside scikit-learn's LogisticRegression (lbfgs), and forest (100 trees) beside
 #   scikit-learn's RandomForestClassifier(n_jobs=2); with each one's test AUC and the ratios,
-#   and gbm's peak memory (max resident set of the whole process) against the raw float64 matrix.
+#   and gbm's peak memory against the raw float64 matrix: the whole process's maximum resident set, and
+#   the peak while training (labbook-bench resets the peak after loading and splitting).
 # The peers are installed into benchmarks/.venv (ignored by git).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,6 +74,9 @@ for mine, peer in rows:
     a, b = float(ours[f"labbook_{mine}_train_seconds"]), peers[f"{peer}_train_seconds"]
     print(f"{mine:10} {a:10.2f} {b:8.2f} {a / b:6.2f} {float(ours[f'labbook_{mine}_test_auc']):12.4f} {peers[f'{peer}_test_auc']:9.4f}")
 rss = float(ours["labbook_gbm_peak_rss_kb"]) / 1000
-print(f"gbm peak memory {rss:.0f} MB = {rss / raw_mb:.2f} x the raw float64 matrix ({raw_mb:.0f} MB)")
+print(f"gbm peak memory, whole process (load, split, train, evaluate): {rss:.0f} MB = {rss / raw_mb:.2f} x the raw float64 matrix ({raw_mb:.0f} MB)")
+if "labbook_gbm_training_peak_rss_kb" in ours:
+    training = float(ours["labbook_gbm_training_peak_rss_kb"]) / 1000
+    print(f"gbm peak memory while training (data loaded and split): {training:.0f} MB = {training / raw_mb:.2f} x")
 PY
 rm -f "$results"

@@ -41,6 +41,38 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
     }
   }
 
+  /// The chunk shape of a chunked dataset, nil for a contiguous or compact one.
+  public var chunkShape: [Int]? {
+    guard let plist = try? checkID("", { H5Dget_create_plist(handle.id) }) else { return nil }
+    defer { H5Pclose(plist) }
+    guard H5Pget_layout(plist) == H5D_CHUNKED, !shape.isEmpty else { return nil }
+    var dims = [hsize_t](repeating: 0, count: shape.count)
+    guard H5Pget_chunk(plist, Int32(shape.count), &dims) == Int32(shape.count) else { return nil }
+    return dims.map { Int($0) }
+  }
+
+  /// Reads the rows `rows` (indices along the first dimension) of a 2-D dataset as Double, row-major,
+  /// into `buffer` (rows.count × shape[1] values). Reading a large matrix band by band keeps only one
+  /// band in memory besides its destination.
+  public func readDoubles(rows: Range<Int>, into buffer: UnsafeMutableBufferPointer<Double>) throws {
+    guard shape.count == 2, rows.lowerBound >= 0, rows.upperBound <= shape[0],
+      buffer.count >= rows.count * shape[1]
+    else { throw HDF5Error("cannot read rows \(rows) of '\(path)' (shape \(shape))") }
+    if rows.isEmpty || shape[1] == 0 { return }
+    let fileSpace = try checkID("cannot read the shape of '\(path)'") { H5Dget_space(handle.id) }
+    defer { H5Sclose(fileSpace) }
+    var start: [hsize_t] = [hsize_t(rows.lowerBound), 0]
+    var count: [hsize_t] = [hsize_t(rows.count), hsize_t(shape[1])]
+    try checkStatus("cannot select rows \(rows) of '\(path)'") {
+      H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &start, nil, &count, nil)
+    }
+    let memorySpace = try checkID("cannot describe a block of '\(path)'") { H5Screate_simple(2, &count, nil) }
+    defer { H5Sclose(memorySpace) }
+    try checkStatus("cannot read rows \(rows) of '\(path)'") {
+      H5Dread(handle.id, lb_h5t_native_double(), memorySpace, fileSpace, lb_h5p_default(), buffer.baseAddress)
+    }
+  }
+
   /// Reads every element (or field) as Int64; HDF5 converts widths and byte order.
   public func readInt64(field: String? = nil) throws -> [Int64] {
     var values = [Int64](repeating: 0, count: count)

@@ -187,28 +187,35 @@ public enum HDF5TableReader {
     }
     let rows = dataset.shape[0]
     let width = dataset.shape[1]
-    let flat = try dataset.readDoubles()
     var names = (0..<width).map { "x\($0)" }
     if let featureNames = try dataset.stringsAttribute("feature_names") ?? group.stringsAttribute("feature_names"),
       featureNames.count == width
     {
       names = featureNames
     }
-    var columns: [Column] = []
-    columns.reserveCapacity(width + 1)
-    flat.withUnsafeBufferPointer { source in
-      for j in 0..<width {
-        let values = [Double](unsafeUninitializedCapacity: rows) { target, initialized in
-          var offset = j
-          for i in 0..<rows {
-            target[i] = source[offset]
-            offset += width
+    // Band by band (a band is the chunk's rows, so HDF5 decompresses each chunk once), each band
+    // scattered into the columns: the matrix is never in memory twice.
+    let bandRows = max(1, min(rows, dataset.chunkShape?.first ?? 65_536))
+    var columnValues = (0..<width).map { _ in [Double](repeating: 0, count: rows) }
+    var band = [Double](repeating: 0, count: bandRows * width)
+    for first in stride(from: 0, to: rows, by: bandRows) {
+      let count = min(bandRows, rows - first)
+      try band.withUnsafeMutableBufferPointer { try dataset.readDoubles(rows: first..<(first + count), into: $0) }
+      band.withUnsafeBufferPointer { source in
+        for j in 0..<width {
+          columnValues[j].withUnsafeMutableBufferPointer { target in
+            var offset = j
+            for i in first..<(first + count) {
+              target[i] = source[offset]
+              offset += width
+            }
           }
-          initialized = rows
         }
-        columns.append(.numeric(names[j], values))
       }
     }
+    var columns = zip(names, columnValues).map { Column.numeric($0, $1) }
+    columnValues = []
+    columns.reserveCapacity(width + 1)
     var target: String?
     for sibling in targetSiblingNames where group.contains(sibling) && group.kind(of: sibling) == .dataset {
       let dataset = try group.openDataset(sibling)

@@ -201,6 +201,28 @@ import Testing
     #expect(try numbers(table, "v") == values)
   }
 
+  /// A chunked, compressed matrix is read band by band (one band per chunk row); 2,503 rows in chunks
+  /// of 1,000 leave a short last band.
+  @Test func chunkedMatrixReadsBandByBand() throws {
+    let path = temporaryPath("chunked_matrix.h5")
+    let rows = 2_503
+    let width = 3
+    let values = (0..<(rows * width)).map { Double($0) }
+    do {
+      let w = CFixtureWriter(path)
+      w.doubles("/X", values, as: lb_h5t_ieee_f64le(), dims: [rows, width]) { dcpl in
+        var chunk: [hsize_t] = [1000, 3]
+        H5Pset_chunk(dcpl, 2, &chunk)
+        H5Pset_deflate(dcpl, 4)
+      }
+    }
+    let table = try HDF5TableReader.load(path: path, name: "t")
+    #expect(table.rowCount == rows)
+    for j in 0..<width {
+      #expect(try numbers(table, "x\(j)") == (0..<rows).map { Double($0 * width + j) })
+    }
+  }
+
   @Test func emptyDatasetsGiveAnEmptyTable() throws {
     let path = temporaryPath("empty.h5")
     do {

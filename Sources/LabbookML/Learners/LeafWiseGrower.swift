@@ -23,7 +23,8 @@ struct LeafWiseGrower {
     threads: Int
   ) {
     bins = binned.bins
-    codes = binned.codes.map { column in rows.map { column[$0] } }
+    // Every row (no validation split): share the binned columns rather than copy them.
+    codes = rows.count == binned.rowCount ? binned.codes : binned.codes.map { column in rows.map { column[$0] } }
     self.leaves = max(2, leaves)
     self.maximumDepth = maximumDepth
     search = SplitSearch(bins: binned.bins, minimumLeaf: max(1, minimumLeaf), l2: l2)

@@ -39,10 +39,21 @@ case "load":
 case "learn":
   // The first 80% of rows train, the rest test (the Python side splits the same way).
   guard arguments.count >= 4, let kind = LearnerKind(rawValue: arguments[3]) else { usage() }
-  let table = try HDF5TableReader.load(path: arguments[2], name: "synthetic")
-  let cut = table.rowCount * 4 / 5
-  let train = table.taking(Array(0..<cut))
-  let test = table.taking(Array(cut..<table.rowCount))
+  // The whole table is let go once split, as a session that loads, splits and drops it would.
+  let (train, test) = try {
+    let table = try HDF5TableReader.load(path: arguments[2], name: "synthetic")
+    let cut = table.rowCount * 4 / 5
+    return (table.taking(Array(0..<cut)), table.taking(Array(cut..<table.rowCount)))
+  }()
+  // Peak memory while training (the data loaded and split, then the learner): Linux resets the peak
+  // resident set (VmHWM) when 5 is written to clear_refs. The whole process's peak, load and split
+  // included, is /usr/bin/time's figure in learn.sh.
+  func peakResidentKilobytes() -> Int? {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+    return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+  }
+  let peakReset = (try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)) != nil
   var model: TrainedModel?
   let parameters: [(String, ParameterValue)] =
     kind == .gbm
@@ -53,6 +64,7 @@ case "learn":
       kind, on: train, target: "y", parameters: parameters, seed: 0,
       threads: ProcessInfo.processInfo.activeProcessorCount)
   }
+  if peakReset, let peak = peakResidentKilobytes() { print("labbook_\(kind.rawValue)_training_peak_rss_kb \(peak)") }
   let metrics = try model!.evaluate(on: test)
   print("labbook_\(kind.rawValue)_train_seconds \(elapsed)")
   print("labbook_\(kind.rawValue)_test_auc \(metrics.auc ?? .nan)")
