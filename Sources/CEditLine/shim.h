@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <pthread.h>
 #include <editline/readline.h>
 
 static volatile sig_atomic_t lb_interrupted = 0;
@@ -16,7 +17,9 @@ static void lb_sigint_handler(int sig) {
   lb_interrupted = 1;
 }
 
-/// Installs a SIGINT handler without SA_RESTART, so a blocking read returns and the line is dropped.
+/// Installs a SIGINT handler without SA_RESTART, so a blocking read returns and the line is dropped,
+/// and unblocks SIGINT for the calling (main) thread: a program started from a thread that blocks it
+/// (a thread pool's worker, say) would otherwise inherit the block and never see Ctrl-C.
 static inline void lb_install_sigint_handler(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -24,6 +27,10 @@ static inline void lb_install_sigint_handler(void) {
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;
   sigaction(SIGINT, &sa, NULL);
+  sigset_t interrupt;
+  sigemptyset(&interrupt);
+  sigaddset(&interrupt, SIGINT);
+  pthread_sigmask(SIG_UNBLOCK, &interrupt, NULL);
 }
 
 /// Returns whether SIGINT arrived since the last call, and clears the flag.

@@ -21,6 +21,8 @@ public final class Interpreter {
   /// Executes `statement` and records it as the next cell. Errors keep their location in the
   /// caller's source (for the terminal); the recorded cell locates them within the cell itself.
   /// A failure to write the notebook is returned, never thrown, so no result is lost.
+  /// A statement stopped by Ctrl-C (`Interrupt`) is not recorded (it has no result to replay); the cell
+  /// returned for it is not in the notebook.
   public func run(_ statement: Statement) -> (outcome: Outcome, cell: NotebookCell, recordingError: String?) {
     let started = DispatchTime.now().uptimeNanoseconds
     session.registry.chainHead = recorder.chainHead
@@ -35,6 +37,15 @@ public final class Interpreter {
     }
     let elapsed = Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
     let index = recorder.nextIndex
+    if case .failure = outcome, Interrupt.isRequested {
+      let stopped = LabError(
+        "interrupted (Ctrl-C): the statement stopped after \(formatSeconds(elapsed)); nothing was assigned or recorded",
+        at: statement.span)
+      let cell = NotebookCell(
+        index: index, source: statement.source, outputs: [], previousHash: recorder.chainHead,
+        elapsedMilliseconds: elapsed, inputs: [], replay: [])
+      return (.failure(stopped), cell, nil)
+    }
     let outputs: [CellOutput]
     var replay: [(String, JSONValue)] = session.statementReplay
     switch outcome {
@@ -66,4 +77,11 @@ func cellRelative(_ span: SourceSpan, _ start: SourceSpan) -> SourceSpan {
   let line = span.line - start.line + 1
   let column = span.line == start.line ? span.column - start.column + 1 : span.column
   return SourceSpan(line: max(1, line), column: max(1, column), length: span.length)
+}
+
+/// "0.4 s", "12 s", "3 min 5 s".
+private func formatSeconds(_ milliseconds: Int) -> String {
+  if milliseconds < 10_000 { return String(format: "%.1f s", Double(milliseconds) / 1000) }
+  let seconds = milliseconds / 1000
+  return seconds < 60 ? "\(seconds) s" : "\(seconds / 60) min \(seconds % 60) s"
 }

@@ -1,5 +1,6 @@
 import CEditLine
 import Foundation
+import LabbookCore
 
 /// Reads statements' lines: with libedit (editing, history, completion) when both stdin and stdout
 /// are terminals, else plain lines from stdin with no prompt.
@@ -46,10 +47,41 @@ final class LineReader {
     return .text(String(cString: pointer))
   }
 
+  /// While a statement runs, turns Ctrl-C into a stop request (`Interrupt`) that long work checks
+  /// between steps; without a terminal Ctrl-C keeps its default (the process ends). Cancel the watch
+  /// when the statement is done.
+  func watchInterrupts() -> DispatchSourceTimer? {
+    Interrupt.clear()
+    guard interactive else { return nil }
+    _ = lb_take_interrupt()
+    let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
+    let announced = Announcement()
+    timer.schedule(deadline: .now(), repeating: .milliseconds(50))
+    timer.setEventHandler {
+      guard lb_take_interrupt() != 0 else { return }
+      Interrupt.request()
+      if announced.first() { FileHandle.standardError.write(Data("\nstopping…\n".utf8)) }
+    }
+    timer.resume()
+    return timer
+  }
+
   /// Adds an entered statement to the history file at once, so nothing is lost on a crash.
   func remember(_ text: String) {
     guard interactive, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return }
     add_history(text)
     write_history(historyPath)
+  }
+}
+
+/// True the first time only (the timer's handler runs on one queue at a time, but is @Sendable).
+private final class Announcement: @unchecked Sendable {
+  private var done = false
+  private let lock = NSLock()
+  func first() -> Bool {
+    lock.withLock {
+      defer { done = true }
+      return !done
+    }
   }
 }

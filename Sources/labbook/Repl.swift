@@ -11,7 +11,8 @@ struct Repl: ParsableCommand {
     discussion: """
       Line editing, persistent history (~/.labbook_history) and tab completion of statements, variables, column
       names and file paths. A trailing \\ or an open bracket continues a statement on the next line; Ctrl-C drops
-      the line being typed; Ctrl-D leaves. Every statement is recorded to notebooks/session-YYYYMMDD-HHMMSS.ipynb
+      the line being typed, or stops the statement that is running (nothing is assigned or recorded); Ctrl-D
+      leaves. Every statement is recorded to notebooks/session-YYYYMMDD-HHMMSS.ipynb
       unless --notebook or --no-record says otherwise. Without a terminal, statements are read from stdin with no
       prompt (exit 1 if any failed).
       """)
@@ -60,7 +61,7 @@ struct Repl: ParsableCommand {
       switch reader.read(prompt: prompt) {
       case .end:
         if !pending.isEmpty {
-          failed = !runEntry(pending, entry: entry, interpreter: interpreter, output: output) || failed
+          failed = !runEntry(pending, entry: entry, interpreter: interpreter, output: output, reader: reader) || failed
         }
         if failed && !reader.interactive { throw ExitCode(1) }
         return
@@ -72,7 +73,7 @@ struct Repl: ParsableCommand {
         if Parser.needsContinuation(pending) { continue }
         entry += 1
         reader.remember(pending)
-        failed = !runEntry(pending, entry: entry, interpreter: interpreter, output: output) || failed
+        failed = !runEntry(pending, entry: entry, interpreter: interpreter, output: output, reader: reader) || failed
         pending = ""
         if reader.interactive { CompletionWords.shared.update(from: session) }
       }
@@ -80,7 +81,9 @@ struct Repl: ParsableCommand {
   }
 
   /// Parses and runs one entry (which may hold several statements); false when any failed.
-  private func runEntry(_ text: String, entry: Int, interpreter: Interpreter, output: Output) -> Bool {
+  private func runEntry(
+    _ text: String, entry: Int, interpreter: Interpreter, output: Output, reader: LineReader
+  ) -> Bool {
     let name = "<input \(entry)>"
     let statements: [Statement]
     do {
@@ -91,6 +94,11 @@ struct Repl: ParsableCommand {
     } catch {
       standardError("error: \(error)")
       return false
+    }
+    let watch = reader.watchInterrupts()
+    defer {
+      watch?.cancel()
+      Interrupt.clear()
     }
     for statement in statements {
       let (outcome, _, recordingError) = interpreter.run(statement)

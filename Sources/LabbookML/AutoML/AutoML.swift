@@ -145,6 +145,7 @@ public enum AutoML {
     var scored: [String: Trial] = [:]
     var timing = Timing()
     searching: while true {
+      try Interrupt.check()
       var proposals = search.proposeRound(size: roundSize, firstID: trials.count + 1)
       if let limit = settings.maximumTrials {
         if trials.count >= limit { break }
@@ -182,6 +183,7 @@ public enum AutoML {
               units, splits: evaluation.splits.count, learner: trial.learner, deadline: deadline,
               reserve: settings.budget * refitReserve)
           } : nil)
+      try Interrupt.check()  // trials cut short by Ctrl-C are not results
       for (proposal, outcome) in zip(proposals, outcomes) {
         guard let trial = outcome else { break searching }
         timing.record(trial, units: trial.units * Double(evaluation.splits.count))
@@ -283,8 +285,10 @@ public enum AutoML {
     // cooperative pool (a test, say) would otherwise leave no thread for its children.
     let workers = max(1, min(threads, proposals.count))
     let next: @Sendable () -> Int? = {
-      results.nextIndex(gate: { gateBox.allows(proposals[$0].trial, cached[$0] == nil ? proposals[$0].trial.units : 0) }
-      )
+      results.nextIndex(gate: {
+        !Interrupt.isRequested
+          && gateBox.allows(proposals[$0].trial, cached[$0] == nil ? proposals[$0].trial.units : 0)
+      })
     }
     let finished = DispatchSemaphore(value: 0)
     let executor = TrialExecutor()

@@ -147,7 +147,7 @@ public enum Trainer {
       let settings = DecisionTreeSettings(
         maximumDepth: optionalCount("depth"), minimumLeaf: Int(number("min_leaf")), criterion: .gini,
         featuresPerSplit: featuresPerSplit())
-      return RandomForest(trees: Int(number("trees")), settings: settings).fit(data)
+      return try RandomForest(trees: Int(number("trees")), settings: settings).fit(data)
     case .gbm:
       let patience: Int?
       switch p["early_stop"] {
@@ -155,7 +155,7 @@ public enum Trainer {
       case .number(let v): patience = Int(v)
       default: patience = nil
       }
-      return GradientBoosting(
+      return try GradientBoosting(
         trees: Int(number("trees")), leaves: Int(number("leaves")), maximumDepth: optionalCount("depth"),
         rate: number("rate"), minimumLeaf: Int(number("min_leaf")), l2: number("l2"), bins: Int(number("bins")),
         earlyStoppingPatience: patience

@@ -49,6 +49,7 @@ public struct CrossValidation: Sendable {
     let assignment = foldAssignment(target: target, folds: k, seed: seed)
     var results: [Metrics] = []
     for fold in 0..<k {
+      try Interrupt.check()
       let trainRows = (0..<table.rowCount).filter { assignment[$0] != fold }
       let testRows = (0..<table.rowCount).filter { assignment[$0] == fold }
       let trained = try Trainer.train(
@@ -90,6 +91,7 @@ public struct PermutationImportance: Sendable {
     for (index, name) in model.inputColumns.enumerated() {
       var drops: [Double] = []
       for repeat_ in 0..<repeats {
+        try Interrupt.check()
         var generator = SeededGenerator(seed: derivedSeed(seed, UInt64(index * 1000 + repeat_)))
         var order = Array(0..<table.rowCount)
         generator.shuffle(&order)

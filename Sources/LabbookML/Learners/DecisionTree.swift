@@ -336,7 +336,8 @@ struct RandomForest {
   var trees: Int
   var settings: DecisionTreeSettings
 
-  func fit(_ data: TrainingData) -> FittedTrees {
+  /// Throws `Interrupted` when a stop is requested (trees not started by then are skipped).
+  func fit(_ data: TrainingData) throws -> FittedTrees {
     let binned = BinnedMatrix.fit(data.x, maximumBins: 255, threads: data.threads)
     var settings = settings
     if data.y.task == .regression { settings.criterion = .squaredError }
@@ -345,6 +346,7 @@ struct RandomForest {
     let frozenSettings = settings
     let raw = data.x.features.map(\.values)
     parallelFor(count: trees, threads: data.threads) { t in
+      if Interrupt.isRequested { return }
       var generator = SeededGenerator(seed: derivedSeed(data.seed, UInt64(t)))
       var weights = [Double](repeating: 0, count: n)
       for _ in 0..<n { weights[generator.uniform(below: n)] += 1 }
@@ -353,6 +355,7 @@ struct RandomForest {
         binned: binned, raw: raw, target: data.y, weights: weights, settings: frozenSettings, generator: generator)
       results.store(builder.build(), at: t)
     }
+    try Interrupt.check()
     return FittedTrees(trees: results.values, bins: binned.bins, task: data.y.task, classCount: data.classCount)
   }
 }

@@ -21,7 +21,8 @@ struct GradientBoosting {
   /// Smoothing added to the hessian sum when ordering categories (LightGBM's cat_smooth).
   static let categorySmoothing = 10.0
 
-  func fit(_ data: TrainingData) -> FittedBoosting {
+  /// Throws `Interrupted` between rounds when a stop is requested.
+  func fit(_ data: TrainingData) throws -> FittedBoosting {
     let binned = BinnedMatrix.fit(data.x, maximumBins: min(bins, 255), threads: data.threads)
     let n = data.x.rowCount
     let task = data.y.task
@@ -52,6 +53,7 @@ struct GradientBoosting {
       binned: binned, rows: trainRows, leaves: leaves, maximumDepth: maximumDepth, minimumLeaf: minimumLeaf, l2: l2,
       rate: rate, threads: data.threads)
     for round in 0..<trees {
+      try Interrupt.check()
       computeGradients(
         data, rows: trainRows, scores: scores, outputs: outputs, weights: weights, gradients: &gradients,
         hessians: &hessians)
