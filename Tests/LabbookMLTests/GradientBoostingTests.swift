@@ -127,4 +127,49 @@ import Testing
     #expect(found.missingLeft == expected.missingLeft)
     #expect(abs(found.gain - expected.gain) < 1e-9 * max(1, expected.gain))
   }
+
+  /// Prediction walks flattened trees, eight rows at a time; here every row is walked node by node
+  /// with `BinnedTree.leaf(values:row:)` instead, on values training never saw: missing, infinite, and
+  /// level codes outside the categorical feature's levels.
+  @Test func flattenedPredictionMatchesTheNodeByNodeWalk() throws {
+    let table = try Self.synthetic(classification: true)
+    /// The model's own features for the table, with unusual values planted in every 97th row.
+    func unusual(_ model: TrainedModel) throws -> FeatureMatrix {
+      var features = try model.features(for: table).features
+      var generator = SeededGenerator(seed: 11)
+      for row in stride(from: 0, to: table.rowCount, by: 97) {
+        let feature = Int.random(in: 0..<features.count, using: &generator)
+        features[feature].values[row] = [Double.nan, .infinity, -.infinity, 7, -3, 300, -0.5][row % 7]
+      }
+      return FeatureMatrix(features: features, rowCount: table.rowCount)
+    }
+    let boostingModel = try Trainer.train(
+      .gbm, on: table, target: "y", parameters: [("trees", .number(20))], seed: 2, threads: 2)
+    let boosting = try #require(boostingModel.learner as? FittedBoosting)
+    let x = try unusual(boostingModel)
+    let values = x.features.map(\.values)
+    var scores = [Double](repeating: boosting.base[0], count: x.rowCount)
+    for tree in boosting.trees {
+      for row in 0..<x.rowCount { scores[row] += tree.leafValues[tree.leaf(values: values, row: row)] }
+    }
+    guard case .probabilities(let boosted, _) = boosting.predict(x) else { throw MLError("not probabilities") }
+    #expect(
+      (0..<x.rowCount).map { boosted[2 * $0 + 1].bitPattern }
+        == scores.map { (1 / (1 + Foundation.exp(-$0))).bitPattern })
+
+    let forestModel = try Trainer.train(
+      .forest, on: table, target: "y", parameters: [("trees", .number(5))], seed: 2, threads: 2)
+    let forest = try #require(forestModel.learner as? FittedTrees)
+    let y = try unusual(forestModel)
+    let forestValues = y.features.map(\.values)
+    var sums = [Double](repeating: 0, count: y.rowCount * 2)
+    for tree in forest.trees {
+      for row in 0..<y.rowCount {
+        let leaf = tree.leaf(values: forestValues, row: row)
+        for s in 0..<2 { sums[row * 2 + s] += tree.leafValues[leaf * 2 + s] }
+      }
+    }
+    guard case .probabilities(let averaged, _) = forest.predict(y) else { throw MLError("not probabilities") }
+    #expect(averaged.map(\.bitPattern) == sums.map { ($0 * (1 / Double(forest.trees.count))).bitPattern })
+  }
 }

@@ -109,8 +109,9 @@ struct BinnedTree: Sendable, Equatable {
     @inline(__always) func goesLeft(value: Double) -> Bool {
       if value.isNaN { return missingLeft }
       if let set = leftCategories {
+        // A level code outside 0..<256 (or an infinite value, which Int() would trap on) is not a level.
+        guard value > -1, value < 256 else { return missingLeft }
         let level = Int(value)
-        guard level >= 0, level < 256 else { return missingLeft }
         return set[level >> 6] & (1 << UInt64(level & 63)) != 0
       }
       return value <= rawThreshold

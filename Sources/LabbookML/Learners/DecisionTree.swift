@@ -298,16 +298,12 @@ struct FittedTrees: FittedLearner {
   var classCount: Int
 
   func predict(_ x: FeatureMatrix) -> Prediction {
-    let values = x.features.map(\.values)
     let n = x.rowCount
     let stride = task == .classification ? classCount : 1
     var result = [Double](repeating: 0, count: n * stride)
-    for tree in trees {
-      for i in 0..<n {
-        let leaf = tree.leaf(values: values, row: i)
-        for s in 0..<stride { result[i * stride + s] += tree.leafValues[leaf * stride + s] }
-      }
-    }
+    FlatTrees(trees, stride: stride).accumulate(
+      columns: FlatTrees.columns(x), rowCount: n, blockRows: n, into: &result, width: stride,
+      outputOfTree: Array(repeating: 0, count: trees.count))
     let scale = 1 / Double(max(trees.count, 1))
     for i in result.indices { result[i] *= scale }
     return task == .classification ? .probabilities(result, classes: classCount) : .values(result)

@@ -202,14 +202,13 @@ struct FittedBoosting: FittedLearner {
   var classCount: Int
 
   func predict(_ x: FeatureMatrix) -> Prediction {
-    let values = x.features.map(\.values)
     let n = x.rowCount
     var scores = [Double](repeating: 0, count: n * outputs)
     for i in 0..<n { for k in 0..<outputs { scores[i * outputs + k] = base[k] } }
-    for (index, tree) in trees.enumerated() {
-      let k = index % outputs
-      for i in 0..<n { scores[i * outputs + k] += tree.leafValues[tree.leaf(values: values, row: i)] }
-    }
+    // Tree t adds to output t mod outputs (round-major: one tree per class per round).
+    FlatTrees(trees, stride: 1).accumulate(
+      columns: FlatTrees.columns(x), rowCount: n, blockRows: 256, into: &scores, width: outputs,
+      outputOfTree: trees.indices.map { $0 % outputs })
     switch task {
     case .regression: return .values(scores)
     case .classification where outputs == 1:

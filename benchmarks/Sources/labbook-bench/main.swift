@@ -66,6 +66,9 @@ case "learn":
   }
   if peakReset, let peak = peakResidentKilobytes() { print("labbook_\(kind.rawValue)_training_peak_rss_kb \(peak)") }
   let metrics = try model!.evaluate(on: test)
+  print("evaluate_seconds", try seconds { _ = try model!.evaluate(on: test) })
+  let fm = FeatureMatrix(table: test, excluding: ["y"])
+  print("predict_seconds", seconds { _ = model!.learner.predict(fm) })
   print("labbook_\(kind.rawValue)_train_seconds \(elapsed)")
   print("labbook_\(kind.rawValue)_test_auc \(metrics.auc ?? .nan)")
 case "automl":
