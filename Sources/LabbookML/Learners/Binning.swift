@@ -141,7 +141,8 @@ struct BinnedTree: Sendable, Equatable {
     }
   }
 
-  /// The leaf a row of raw feature values reaches.
+  /// The leaf a row of raw feature values reaches, node by node (prediction walks `FlatTrees`, which
+  /// must reach the same leaves).
   @inline(__always) func leaf(values: [[Double]], row: Int) -> Int {
     if nodes.isEmpty { return 0 }
     var node = 0

@@ -2,8 +2,8 @@ import Foundation
 
 /// Trees flattened for prediction: every node of every tree in one array of plain values, and the
 /// rows' features in one column-major buffer, so walking a row down a tree touches no reference-counted
-/// storage (walking `BinnedTree.nodes` copies each node's optional category array, and `[[Double]]`
-/// retains a column at every step). The test at each node is `BinnedTree.Node.goesLeft(value:)`'s.
+/// storage. The test at each node is `BinnedTree.Node.goesLeft(value:)`'s, and the leaves reached are
+/// `BinnedTree.leaf(values:row:)`'s (the node-by-node walk the tests compare against).
 struct FlatTrees {
   struct Node {
     var feature: Int

@@ -1,5 +1,4 @@
 import Foundation
-import LabbookCore
 
 /// Per-feature sums of gradients, hessians and row counts by bin code, for one leaf: the summary a
 /// split search reads instead of the rows (LightGBM's histogram). Each feature has 256 slots of three
