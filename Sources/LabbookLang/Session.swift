@@ -92,6 +92,13 @@ public final class Session {
     guard !targets.isEmpty else { return }
     let value = result.bound
     if targets.count == 1 {
+      if case .tuple(let parts) = value {
+        // One name for several results (`s = split t ...`) would bind a bundle nothing else takes.
+        let example = parts.count == 2 && parts.allSatisfy({ $0.typeName == "table" }) ? "train, test" : "a, b"
+        throw LabError(
+          "the statement gives \(parts.count) values (\(parts.map(\.typeName).joined(separator: ", "))); give each a name: `\(example) = …`",
+          at: targets[0].span)
+      }
       bind(targets[0].value, renamed(value, [targets[0].value]))
       return
     }

@@ -72,6 +72,7 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathCom
       ("select t [sepal]", 11, "no column 'sepal'"),
       ("show q", 6, "unknown variable 'q'"),
       ("a, b = describe t", 4, "2 names but the statement gives one"),
+      ("s = split t ratio 0.8", 1, "give each a name: `train, test = …`"),
       ("x = t.colums", 5, "no field 'colums'"),
       ("derive t r = target / target", 21, "division by zero in row 1"),
     ] {
