@@ -30,3 +30,11 @@ public final class Slots<Value>: @unchecked Sendable {
   public func store(_ value: Value, at index: Int) { lock.withLock { slots[index] = value } }
   public var values: [Value] { lock.withLock { slots.map { $0! } } }
 }
+
+/// A value that `parallelFor`'s workers share although Swift cannot prove it safe: typically an unsafe
+/// buffer that every worker reads, or writes only in its own part. The caller vouches for that, and for
+/// the memory outliving the loop.
+public struct Shared<Value>: @unchecked Sendable {
+  public let value: Value
+  public init(_ value: Value) { self.value = value }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import LabbookCore
+import LabbookData
 import LabbookNotebook
 
 /// Runs statements in a session and records each as a notebook cell: the one path shared by
@@ -39,7 +40,7 @@ public final class Interpreter {
     let index = recorder.nextIndex
     if case .failure = outcome, Interrupt.isRequested {
       let stopped = LabError(
-        "interrupted (Ctrl-C): the statement stopped after \(formatSeconds(elapsed)); nothing was assigned or recorded",
+        "interrupted (Ctrl-C): the statement stopped after \(formatNumber((Double(elapsed) / 100).rounded() / 10)) s; nothing was assigned or recorded",
         at: statement.span)
       let cell = NotebookCell(
         index: index, source: statement.source, outputs: [], previousHash: recorder.chainHead,
@@ -77,11 +78,4 @@ func cellRelative(_ span: SourceSpan, _ start: SourceSpan) -> SourceSpan {
   let line = span.line - start.line + 1
   let column = span.line == start.line ? span.column - start.column + 1 : span.column
   return SourceSpan(line: max(1, line), column: max(1, column), length: span.length)
-}
-
-/// "0.4 s", "12 s", "3 min 5 s".
-private func formatSeconds(_ milliseconds: Int) -> String {
-  if milliseconds < 10_000 { return String(format: "%.1f s", Double(milliseconds) / 1000) }
-  let seconds = milliseconds / 1000
-  return seconds < 60 ? "\(seconds) s" : "\(seconds / 60) min \(seconds % 60) s"
 }

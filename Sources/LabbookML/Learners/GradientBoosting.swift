@@ -90,11 +90,11 @@ struct GradientBoosting {
   ) {
     let leafCount = grown.leafStarts.count - 1
     scores.withUnsafeMutableBufferPointer { scoreBuffer in
-      let out = ScoreOutput(scores: scoreBuffer)
+      let out = Shared(scoreBuffer)
       parallelFor(count: leafCount, threads: rows.count > 50_000 ? threads : 1) { leaf in
         let value = grown.tree.leafValues[leaf]
         for p in grown.leafStarts[leaf]..<grown.leafStarts[leaf + 1] {
-          out.scores[rows[Int(grown.positions[p])] * outputs + k] += value
+          out.value[rows[Int(grown.positions[p])] * outputs + k] += value
         }
       }
     }
@@ -134,7 +134,8 @@ struct GradientBoosting {
     let target = data.y
     gradients.withUnsafeMutableBufferPointer { gBuffer in
       hessians.withUnsafeMutableBufferPointer { hBuffer in
-        let out = GradientOutput(g: gBuffer, h: hBuffer)
+        let gOut = Shared(gBuffer)
+        let hOut = Shared(hBuffer)
         parallelFor(count: chunks, threads: rows.count > 50_000 ? data.threads : 1) { c in
           var p = [Double](repeating: 0, count: outputs)
           for position in (c * chunk)..<min(rows.count, (c + 1) * chunk) {
@@ -142,13 +143,13 @@ struct GradientBoosting {
             let w = weights[row]
             switch target.task {
             case .regression:
-              out.g[position] = w * (scores[row] - target.values[row])
-              out.h[position] = w
+              gOut.value[position] = w * (scores[row] - target.values[row])
+              hOut.value[position] = w
             case .classification where outputs == 1:
               let probability = 1 / (1 + Foundation.exp(-scores[row]))
               let y = target.codes[row] == 1 ? 1.0 : 0.0
-              out.g[position] = w * (probability - y)
-              out.h[position] = w * max(probability * (1 - probability), 1e-16)
+              gOut.value[position] = w * (probability - y)
+              hOut.value[position] = w * max(probability * (1 - probability), 1e-16)
             case .classification:
               var top = -Double.infinity
               for k in 0..<outputs { top = max(top, scores[row * outputs + k]) }
@@ -160,8 +161,8 @@ struct GradientBoosting {
               for k in 0..<outputs {
                 let probability = p[k] / sum
                 let y = target.codes[row] == k ? 1.0 : 0.0
-                out.g[position * outputs + k] = w * (probability - y)
-                out.h[position * outputs + k] = w * max(probability * (1 - probability), 1e-16)
+                gOut.value[position * outputs + k] = w * (probability - y)
+                hOut.value[position * outputs + k] = w * max(probability * (1 - probability), 1e-16)
               }
             }
           }
@@ -234,15 +235,4 @@ struct FittedBoosting: FittedLearner {
       return .probabilities(result, classes: outputs)
     }
   }
-}
-
-/// Scores written by parallel workers, each to its own leaf's rows only.
-struct ScoreOutput: @unchecked Sendable {
-  let scores: UnsafeMutableBufferPointer<Double>
-}
-
-/// Gradient and hessian buffers written by parallel chunks, each to its own rows only.
-struct GradientOutput: @unchecked Sendable {
-  let g: UnsafeMutableBufferPointer<Double>
-  let h: UnsafeMutableBufferPointer<Double>
 }

@@ -8,7 +8,6 @@ import LabbookCore
 /// pass, so each feature's sums are searched while still in cache, and the results are the same on
 /// any number of threads (features are independent; candidates are reduced in feature order).
 struct LeafWiseGrower {
-  let bins: [FeatureBins]
   /// Bin codes of the training rows, per feature, by position.
   let codes: [[UInt8]]
   let leaves: Int
@@ -22,7 +21,6 @@ struct LeafWiseGrower {
     binned: BinnedMatrix, rows: [Int], leaves: Int, maximumDepth: Int?, minimumLeaf: Int, l2: Double, rate: Double,
     threads: Int
   ) {
-    bins = binned.bins
     // Every row (no validation split): share the binned columns rather than copy them.
     codes = rows.count == binned.rowCount ? binned.codes : binned.codes.map { column in rows.map { column[$0] } }
     self.leaves = max(2, leaves)
@@ -81,12 +79,7 @@ struct LeafWiseGrower {
       guard let index = chosen else { break }
       let parent = active[index]
       let split = parent.best!
-      let featureBins = bins[split.feature]
-      let node = BinnedTree.Node(
-        feature: split.feature, threshold: split.threshold,
-        rawThreshold: split.threshold >= 0 && split.threshold < featureBins.count
-          ? featureBins.upperBounds[split.threshold] : .nan,
-        missingLeft: split.missingLeft, leftCategories: split.leftCategories, left: 0, right: 0)
+      let node = search.node(for: split)
       let middle = partition(&positions, &scratch, parent.start, parent.end, by: node)
       let nodeIndex = tree.nodes.count
       tree.nodes.append(node)
@@ -128,13 +121,15 @@ struct LeafWiseGrower {
   /// The root's histogram (every row in position order: no gather, no indirection) and its best split.
   private func summarizeRoot(_ root: Leaf, _ g: [Double], _ h: [Double]) -> Candidate? {
     let splittable = canSplit(root)
-    let found = Slots<Candidate?>(count: bins.count)
+    let found = Slots<Candidate?>(count: codes.count)
     g.withUnsafeBufferPointer { gBuffer in
       h.withUnsafeBufferPointer { hBuffer in
-        let shared = SharedGradients(g: gBuffer, h: hBuffer)
-        parallelFor(count: bins.count, threads: threads) { feature in
+        let gradients = Shared(gBuffer)
+        let hessians = Shared(hBuffer)
+        parallelFor(count: codes.count, threads: threads) { feature in
           codes[feature].withUnsafeBufferPointer { codeBuffer in
-            root.histogram.fill(feature: feature, codes: codeBuffer, gradients: shared.g, hessians: shared.h)
+            root.histogram.fill(
+              feature: feature, codes: codeBuffer, gradients: gradients.value, hessians: hessians.value)
           }
           found.store(splittable ? search.best(root.histogram, feature: feature, leaf: root.totals) : nil, at: feature)
         }
@@ -153,30 +148,30 @@ struct LeafWiseGrower {
     let leftSplittable = canSplit(left)
     let rightSplittable = canSplit(right)
     let count = small.count
-    let leftFound = Slots<Candidate?>(count: bins.count)
-    let rightFound = Slots<Candidate?>(count: bins.count)
+    let leftFound = Slots<Candidate?>(count: codes.count)
+    let rightFound = Slots<Candidate?>(count: codes.count)
     var ordered = [Double](repeating: 0, count: count * 2)
     positions.withUnsafeBufferPointer { allPositions in
-      let smallPositions = UnsafeBufferPointer(rebasing: allPositions[small.start..<small.end])
+      let smallPositions = Shared(UnsafeBufferPointer(rebasing: allPositions[small.start..<small.end]))
       // Gather the smaller child's g and h into leaf order (in two halves when large: a plain copy, so
       // the same either way).
       ordered.withUnsafeMutableBufferPointer { orderedOut in
-        let out = GatherOutput(gradients: orderedOut, positions: smallPositions)
+        let out = Shared(orderedOut)
         let halves = count > 20_000 ? 2 : 1
         parallelFor(count: halves, threads: threads) { half in
           for i in (half * count / halves)..<((half + 1) * count / halves) {
-            let position = Int(out.positions[i])
-            out.gradients[2 * i] = g[position]
-            out.gradients[2 * i + 1] = h[position]
+            let position = Int(smallPositions.value[i])
+            out.value[2 * i] = g[position]
+            out.value[2 * i + 1] = h[position]
           }
         }
       }
       ordered.withUnsafeBufferPointer { orderedBuffer in
-        let shared = SharedLeaf(positions: smallPositions, gradients: orderedBuffer)
-        parallelFor(count: bins.count, threads: threads) { feature in
+        let ordered = Shared(orderedBuffer)
+        parallelFor(count: codes.count, threads: threads) { feature in
           codes[feature].withUnsafeBufferPointer { codeBuffer in
             small.histogram.fill(
-              feature: feature, codes: codeBuffer, positions: shared.positions, ordered: shared.gradients)
+              feature: feature, codes: codeBuffer, positions: smallPositions.value, ordered: ordered.value)
           }
           large.histogram.subtract(small.histogram, feature: feature)
           leftFound.store(
@@ -194,7 +189,7 @@ struct LeafWiseGrower {
   private static func first(_ candidates: [Candidate?]) -> Candidate? {
     var best: Candidate?
     for candidate in candidates {
-      if let candidate, candidate.gain > (best?.gain ?? 1e-12) { best = candidate }
+      if let candidate, candidate.gain > (best?.gain ?? SplitSearch.minimumGain) { best = candidate }
     }
     return best
   }
@@ -217,7 +212,8 @@ struct LeafWiseGrower {
       goesLeft.withUnsafeBufferPointer { table in
         positions.withUnsafeMutableBufferPointer { all in
           scratch.withUnsafeMutableBufferPointer { spare in
-            let shared = PartitionBuffers(all: all, spare: spare, codes: featureCodes, goesLeft: table)
+            let (sharedAll, sharedSpare) = (Shared(all), Shared(spare))
+            let (rowCodes, goesLeftTable) = (Shared(featureCodes), Shared(table))
             let leftCounts = Slots<Int>(count: halves)
             // Each half moves its left rows to the front of its own range (never past where it reads) and
             // its right rows to the same range of the scratch buffer; every row is written to both, and
@@ -226,10 +222,10 @@ struct LeafWiseGrower {
               var left = bounds[half]
               var right = bounds[half]
               for p in bounds[half]..<bounds[half + 1] {
-                let position = shared.all[p]
-                let isLeft = Int(shared.goesLeft[Int(shared.codes[Int(position)])])
-                shared.all[left] = position
-                shared.spare[right] = position
+                let position = sharedAll.value[p]
+                let isLeft = Int(goesLeftTable.value[Int(rowCodes.value[Int(position)])])
+                sharedAll.value[left] = position
+                sharedSpare.value[right] = position
                 left &+= isLeft
                 right &+= 1 &- isLeft
               }
@@ -254,28 +250,4 @@ struct LeafWiseGrower {
     }
     return middle
   }
-}
-
-/// Read-only views shared with the histogram workers (the arrays outlive the parallel loop).
-struct SharedLeaf: @unchecked Sendable {
-  let positions: UnsafeBufferPointer<Int32>
-  /// g and h of the leaf's rows, interleaved, in leaf order.
-  let gradients: UnsafeBufferPointer<Double>
-}
-
-struct SharedGradients: @unchecked Sendable {
-  let g: UnsafeBufferPointer<Double>
-  let h: UnsafeBufferPointer<Double>
-}
-
-struct GatherOutput: @unchecked Sendable {
-  let gradients: UnsafeMutableBufferPointer<Double>
-  let positions: UnsafeBufferPointer<Int32>
-}
-
-struct PartitionBuffers: @unchecked Sendable {
-  let all: UnsafeMutableBufferPointer<Int32>
-  let spare: UnsafeMutableBufferPointer<Int32>
-  let codes: UnsafeBufferPointer<UInt8>
-  let goesLeft: UnsafeBufferPointer<UInt8>
 }

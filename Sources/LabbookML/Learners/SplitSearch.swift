@@ -27,6 +27,20 @@ struct SplitSearch: Sendable {
     var leftH: Double
   }
 
+  /// A split must gain more than this to be made at all.
+  static let minimumGain = 1e-12
+
+  /// The tree node that makes `split` (children still to be linked): a numeric split also carries its
+  /// bin's upper bound, so raw values can be sent down without binning.
+  func node(for split: Candidate) -> BinnedTree.Node {
+    let featureBins = bins[split.feature]
+    return BinnedTree.Node(
+      feature: split.feature, threshold: split.threshold,
+      rawThreshold: split.threshold >= 0 && split.threshold < featureBins.count
+        ? featureBins.upperBounds[split.threshold] : .nan,
+      missingLeft: split.missingLeft, leftCategories: split.leftCategories, left: 0, right: 0)
+  }
+
   /// Whether a leaf has enough rows for two sides of `minimumLeaf`.
   func canSplit(count: Int) -> Bool { count >= 2 * minimumLeaf }
 
@@ -46,6 +60,14 @@ struct SplitSearch: Sendable {
     let minimumHessian = GradientBoosting.minimumHessian
     let leafG = leaf.g
     let leafH = leaf.h
+    /// The gain of sending rows summing to (g, h, c) left and the rest right; −∞ when a side would
+    /// have fewer than `minimumLeaf` rows or too little hessian.
+    @inline(__always) func gain(_ g: Double, _ h: Double, _ c: Double) -> Double {
+      guard c >= minimum, totalCount - c >= minimum, h >= minimumHessian, leafH - h >= minimumHessian else {
+        return -.infinity
+      }
+      return score(g, h) + score(leafG - g, leafH - h) - parentScore
+    }
     if featureBins.isCategorical {
       // Levels present here, ordered by gradient ratio; every prefix is a candidate left set.
       var levels = (0..<count).filter { hist[$0 * 3 + 2] > 0 }
@@ -64,18 +86,17 @@ struct SplitSearch: Sendable {
         lh += hist[level * 3 + 1]
         lc += hist[level * 3 + 2]
         set[level >> 6] |= 1 << UInt64(level & 63)
-        guard lc >= minimum, totalCount - lc >= minimum, lh >= minimumHessian, leafH - lh >= minimumHessian
-        else { continue }
-        let gain = score(lg, lh) + score(leafG - lg, leafH - lh) - parentScore
-        if gain > (best?.gain ?? 1e-12) {
+        let candidate = gain(lg, lh, lc)
+        if candidate > (best?.gain ?? Self.minimumGain) {
           best = Candidate(
-            feature: feature, threshold: -1, missingLeft: false, leftCategories: set, gain: gain, leftG: lg, leftH: lh)
+            feature: feature, threshold: -1, missingLeft: false, leftCategories: set, gain: candidate, leftG: lg,
+            leftH: lh)
         }
       }
       return best
     }
     // Numeric, in one pass that keeps only indices and sums of the best so far.
-    var bestGain = 1e-12
+    var bestGain = Self.minimumGain
     var bestThreshold = -1
     var bestMissingLeft = false
     var bestG = 0.0
@@ -91,29 +112,15 @@ struct SplitSearch: Sendable {
       lc += c
       slot += 3
       if c == 0 { continue }
-      if lc >= minimum, totalCount - lc >= minimum, lh >= minimumHessian, leafH - lh >= minimumHessian {
-        let gain = score(lg, lh) + score(leafG - lg, leafH - lh) - parentScore
-        if gain > bestGain {
-          bestGain = gain
-          bestThreshold = threshold
-          bestMissingLeft = false
-          bestG = lg
-          bestH = lh
-        }
+      let missingRight = gain(lg, lh, lc)
+      if missingRight > bestGain {
+        (bestGain, bestThreshold, bestMissingLeft, bestG, bestH) = (missingRight, threshold, false, lg, lh)
       }
       if missingCount > 0 {
-        let mg = lg + missingG
-        let mh = lh + missingH
-        let mc = lc + missingCount
-        if mc >= minimum, totalCount - mc >= minimum, mh >= minimumHessian, leafH - mh >= minimumHessian {
-          let gain = score(mg, mh) + score(leafG - mg, leafH - mh) - parentScore
-          if gain > bestGain {
-            bestGain = gain
-            bestThreshold = threshold
-            bestMissingLeft = true
-            bestG = mg
-            bestH = mh
-          }
+        let (mg, mh) = (lg + missingG, lh + missingH)
+        let missingLeft = gain(mg, mh, lc + missingCount)
+        if missingLeft > bestGain {
+          (bestGain, bestThreshold, bestMissingLeft, bestG, bestH) = (missingLeft, threshold, true, mg, mh)
         }
       }
     }
