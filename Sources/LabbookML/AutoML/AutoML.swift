@@ -23,6 +23,9 @@ public struct Trial: Sendable {
   public var parameterText: String {
     parameters.map { "\($0.0) \(ParameterValue.text($0.1))" }.joined(separator: ", ")
   }
+
+  /// Learner and parameters: trials with the same configuration score the same.
+  var configuration: String { learner.rawValue + ": " + parameterText }
 }
 
 extension ParameterValue {
@@ -167,7 +170,7 @@ public enum AutoML {
       // A configuration proposed again (FLOW2 can land on a rounded point twice) takes its earlier score.
       var cached: [Int: Trial] = [:]
       for (index, proposal) in proposals.enumerated() {
-        guard var earlier = scored[proposal.trial.learner.rawValue + ": " + proposal.trial.parameterText] else {
+        guard var earlier = scored[proposal.trial.configuration] else {
           continue
         }
         earlier.id = proposal.id
@@ -189,8 +192,7 @@ public enum AutoML {
         timing.record(trial, units: trial.units * Double(evaluation.splits.count))
         search.observe(proposal, loss: evaluation.loss(trial))
         trials.append(trial)
-        let key = trial.learner.rawValue + ": " + trial.parameterText
-        if scored[key] == nil { scored[key] = trial }
+        if scored[trial.configuration] == nil { scored[trial.configuration] = trial }
         if let progress {
           let best = trials.filter { $0.score != nil }.min { evaluation.loss($0)! < evaluation.loss($1)! }
           progress(
