@@ -14,7 +14,7 @@ from sklearn.metrics import accuracy_score, r2_score
 warnings.simplefilter("ignore")
 dataset, budget, seed = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 reference = json.load(open("Tests/Fixtures/sklearn_reference.json"))["datasets"][dataset]
-frame = pd.read_csv(f"../shared/datasets/{dataset}.csv")
+frame = pd.read_csv(f"datasets/{dataset}.csv")
 target = reference["target"]
 for column in frame.columns:
     if frame[column].dtype == object:

@@ -152,6 +152,7 @@ public struct Lexer {
     }
     let here = SourceSpan(line: startLine, column: startColumn, length: index - startIndex)
     guard let value = Double(text) else { throw LabError("malformed number '\(text)'", at: here) }
+    guard value.isFinite else { throw LabError("number '\(text)' is too large", at: here) }
     // A unit right after the number makes a duration.
     var unit = ""
     while let c = current, c.isLetter, c.isASCII {

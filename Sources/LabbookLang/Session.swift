@@ -120,6 +120,9 @@ public final class Session {
     case .loaded(var table, let source):
       table.name = names[0]
       return .loaded(table, source: source)
+    case .predicted(var table, let unseen):
+      table.name = names[0]
+      return .predicted(table, unseen: unseen)
     case .model(_, let model):
       return .model(name: names[0], model)
     case .mitigated(_, let model, let report):
@@ -183,13 +186,21 @@ public final class Session {
     return number
   }
 
-  public func integer(_ expression: ValueExpression, _ what: String, minimum: Int) throws -> Int {
+  /// A whole number within `minimum...maximum`, or an error at the expression (never a trap).
+  public func integer(_ expression: ValueExpression, _ what: String, minimum: Int, maximum: Int = 1_000_000_000)
+    throws -> Int
+  {
     let number = try number(expression, what)
-    guard number == number.rounded(), number >= Double(minimum), number < 1e15 else {
-      throw LabError("\(what) must be a whole number ≥ \(minimum), got \(formatNumber(number))", at: expression.span)
+    guard let whole = Int(exactly: number), whole >= minimum, whole <= maximum else {
+      throw LabError(
+        "\(what) must be a whole number from \(minimum) to \(maximum), got \(formatNumber(number))", at: expression.span
+      )
     }
-    return Int(number)
+    return whole
   }
+
+  /// The largest seed a statement takes: 2^53, the largest whole number a double holds exactly.
+  public static let maximumSeed = 9_007_199_254_740_992
 
   /// A column of `table` named at `name`, with a "did you mean" error at the name's location.
   public func requireColumn(_ name: Located<String>, in table: Table) throws -> Column {

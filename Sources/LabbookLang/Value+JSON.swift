@@ -34,6 +34,19 @@ extension Value {
         ),
       ])
     case .rows(let table, let limit): return ResultJSON.rows(table, limit: limit)
+    case .predicted(let table, let unseen):
+      // Only when there are some, so notebooks recorded before these fields existed replay identically.
+      guard case .object(var pairs) = ResultJSON.table(table), unseen.rows > 0 else { return ResultJSON.table(table) }
+      pairs.append(("unseen_level_rows", .num(unseen.rows)))
+      pairs.append(
+        (
+          "unseen_levels",
+          .array(
+            unseen.entries.map {
+              .object([("column", .string($0.column)), ("level", .string($0.level)), ("rows", .num($0.rows))])
+            })
+        ))
+      return .object(pairs)
     case .saved(let path, let group, let table):
       return .object([
         ("kind", .string("saved")), ("path", .string(path)), ("group", .string(group)),

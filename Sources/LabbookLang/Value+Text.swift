@@ -16,6 +16,11 @@ extension Value {
     case .description(let name, let description): return TableText.describe(name, description)
     case .findings(let name, let rows, let findings): return TableText.findings(name, rows, findings)
     case .rows(let table, let limit): return TableText.rows(table, limit: limit)
+    case .predicted(let table, let unseen):
+      guard unseen.rows > 0 else { return TableText.summary(table) }
+      return TableText.summary(table)
+        + "\n\(TableText.counted(unseen.rows, "row")) held levels never seen in training, read as missing: "
+        + unseen.summary()
     case .saved(let path, let group, let table):
       return "saved \(table.name) (\(TableText.shape(table))) to \(path) at \(group)"
     case .variables(let summaries):

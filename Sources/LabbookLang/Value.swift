@@ -19,6 +19,8 @@ public indirect enum Value: Sendable {
   case description(table: String, TableDescription)
   case findings(table: String, rows: Int, [Finding])
   case rows(Table, limit: Int)
+  /// `predict`'s table, with the rows whose inputs held levels never seen in training.
+  case predicted(Table, unseen: UnseenLevels)
   case saved(path: String, group: String, table: Table)
   case variables([VariableSummary])
   case help(topic: String, text: String)
@@ -50,7 +52,7 @@ public indirect enum Value: Sendable {
     case .string: return "string"
     case .duration: return "duration"
     case .list: return "list"
-    case .table, .loaded: return "table"
+    case .table, .loaded, .predicted: return "table"
     case .tuple: return "values"
     case .description: return "description"
     case .findings: return "check report"
@@ -85,6 +87,7 @@ public indirect enum Value: Sendable {
     if case .rows(let table, _) = self { return .table(table) }
     if case .saved(_, _, let table) = self { return .table(table) }
     if case .loaded(let table, _) = self { return .table(table) }
+    if case .predicted(let table, _) = self { return .table(table) }
     if case .mitigated(let name, let model, _) = self { return .model(name: name, model) }
     return self
   }

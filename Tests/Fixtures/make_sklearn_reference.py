@@ -54,7 +54,7 @@ SEEDS = {"tree": range(20), "forest": range(5)}
 
 out = {"sklearn_version": sklearn.__version__, "datasets": {}}
 for name, (target, task) in DATASETS.items():
-    frame = pd.read_csv(f"../shared/datasets/{name}.csv")
+    frame = pd.read_csv(f"datasets/{name}.csv")
     n = len(frame)
     order = np.random.RandomState(0).permutation(n)
     cut = int(n * 0.8)

@@ -4,15 +4,11 @@ import Testing
 
 @testable import LabbookData
 
-/// The shared CSVs live beside the checkout (../shared/datasets), as the brief lays them out.
-let sharedDatasets: String = {
-  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-  return root.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
-}()
-
 let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
   .deletingLastPathComponent().path
+
+/// The bundled CSVs, inside the repository (datasets/README.md says where they come from).
+let bundledDatasets = repositoryRoot + "/datasets"
 
 @Suite struct CSVImportTests {
   @Test func quotedFieldsMissingMarkersAndTypeInference() throws {
@@ -41,7 +37,7 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathCom
   }
 
   @Test func germanCreditTypes() throws {
-    let table = try CSVImport.read(path: sharedDatasets + "/german_credit.csv", name: "credit")
+    let table = try CSVImport.read(path: bundledDatasets + "/german_credit.csv", name: "credit")
     #expect(table.rowCount == 1000)
     #expect(
       table.columns.filter { !$0.isNumeric }.map(\.name) == [
@@ -54,7 +50,7 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathCom
   // Expected values from pandas 2 on the same CSV files:
   //   pd.read_csv(f)[col].mean() / .std() (ddof=1), printed with repr.
   @Test func matchesPandas() throws {
-    let iris = try CSVImport.read(path: sharedDatasets + "/iris.csv", name: "iris").describe()
+    let iris = try CSVImport.read(path: bundledDatasets + "/iris.csv", name: "iris").describe()
     let sepal = try #require(iris.columns.first { $0.name == "sepal length (cm)" })
     #expect(sepal.count == 150 && sepal.missing == 0)
     #expect(abs(sepal.mean! - 5.843333333333334) < 1e-13)
@@ -63,7 +59,7 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathCom
     let petal = try #require(iris.columns.first { $0.name == "petal width (cm)" })
     #expect(abs(petal.std! - 0.7622376689603465) < 1e-13)
 
-    let credit = try CSVImport.read(path: sharedDatasets + "/german_credit.csv", name: "c").describe()
+    let credit = try CSVImport.read(path: bundledDatasets + "/german_credit.csv", name: "c").describe()
     let age = try #require(credit.columns.first { $0.name == "age" })
     #expect(age.mean == 35.546 && abs(age.std! - 11.375468574317512) < 1e-12)
     let amount = try #require(credit.columns.first { $0.name == "credit_amount" })
@@ -96,7 +92,7 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathCom
   }
 
   @Test func csvAndShippedHDF5HaveTheSameHash() throws {
-    let csv = try CSVImport.read(path: sharedDatasets + "/wine.csv", name: "wine")
+    let csv = try CSVImport.read(path: bundledDatasets + "/wine.csv", name: "wine")
     let h5 = try HDF5TableReader.load(path: repositoryRoot + "/datasets/wine.h5", name: "wine")
     #expect(h5.columnNames == csv.columnNames)
     #expect(h5.contentHash == csv.contentHash)
@@ -163,7 +159,7 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathCom
 
 @Suite struct SplitTests {
   @Test func stratifiedSplitKeepsClassShares() throws {
-    let credit = try CSVImport.read(path: sharedDatasets + "/german_credit.csv", name: "credit")
+    let credit = try CSVImport.read(path: bundledDatasets + "/german_credit.csv", name: "credit")
     let (train, test) = try RandomSplit.split(credit, ratio: 0.8, seed: 42, stratify: "risk")
     #expect(train.rowCount == 800 && test.rowCount == 200)
     // 700 good and 300 bad in the file (value_counts), so 560/240 and 140/60 by hand.

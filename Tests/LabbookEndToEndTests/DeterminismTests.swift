@@ -5,8 +5,8 @@ import Testing
 /// Results must not depend on the number of threads, and a killed run must leave a valid notebook.
 @Suite struct DeterminismTests {
   static let script = """
-    wine = import "../shared/datasets/wine.csv"
-    credit = import "../shared/datasets/german_credit.csv"
+    wine = import "datasets/wine.csv"
+    credit = import "datasets/german_credit.csv"
     describe wine
     check credit
     credit = derive credit monthly = credit_amount / duration
@@ -70,7 +70,7 @@ import Testing
   @Test func killedRunsLeaveAValidNotebookAndNoTemporaryFiles() throws {
     let directory = try Labbook.temporaryDirectory()
     let script = directory + "/long.lab"
-    let body = (0..<300).map { "t\($0) = import \"../shared/datasets/german_credit.csv\"\ndescribe t\($0)" }.joined(
+    let body = (0..<300).map { "t\($0) = import \"datasets/german_credit.csv\"\ndescribe t\($0)" }.joined(
       separator: "\n")
     try body.write(toFile: script, atomically: true, encoding: .utf8)
     var sawPartialNotebook = false

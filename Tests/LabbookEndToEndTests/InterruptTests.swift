@@ -57,8 +57,8 @@ import Testing
     #expect(transcript.waitFor("sha256"), "\(transcript.current)")
     let before = transcript.current.count
     // Hundreds of thousands of trees: minutes of work, unless stopped.
-    type("m = train forest on t target risk trees 300000\r")
-    #expect(transcript.waitFor("trees 300000", after: before), "\(transcript.current)")
+    type("m = train forest on t target risk trees 100000\r")
+    #expect(transcript.waitFor("trees 100000", after: before), "\(transcript.current)")
     Thread.sleep(forTimeInterval: 1.5)
     let typedCtrlC = Date()
     type("\u{03}")

@@ -10,7 +10,7 @@ import Testing
     param ratio = 0.75
     credit = load data
     iris = load "datasets/iris.h5" path "/iris"
-    wine = import "../shared/datasets/wine.csv"
+    wine = import "datasets/wine.csv"
     describe credit
     check wine
     credit = derive credit monthly = credit_amount / duration

@@ -160,7 +160,7 @@ import Testing
       print("ok")
       """
     let result = try Labbook.runPython(
-      python, check, arguments: [directory + "/w.h5", Labbook.repositoryRoot + "/../shared/datasets/wine.csv"])
+      python, check, arguments: [directory + "/w.h5", Labbook.repositoryRoot + "/datasets/wine.csv"])
     #expect(result.stdout == "ok\n", "python said: \(result.stdout) \(result.stderr)")
   }
 

@@ -90,7 +90,7 @@ import Testing
       scored = predict fair on data
       """)
     guard case .fairness(_, _, let before) = values[2], case .mitigated(_, _, let report) = values[3],
-      case .fairness(_, _, let after) = values[4], case .table(let scored) = values[5]
+      case .fairness(_, _, let after) = values[4], case .table(let scored) = values[5].bound
     else {
       Issue.record("unexpected values")
       return

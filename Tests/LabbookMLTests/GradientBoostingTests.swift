@@ -135,7 +135,7 @@ import Testing
     let table = try Self.synthetic(classification: true)
     /// The model's own features for the table, with unusual values planted in every 97th row.
     func unusual(_ model: TrainedModel) throws -> FeatureMatrix {
-      var features = try model.features(for: table).features
+      var features = try model.features(for: table).0.features
       var generator = SeededGenerator(seed: 11)
       for row in stride(from: 0, to: table.rowCount, by: 97) {
         let feature = Int.random(in: 0..<features.count, using: &generator)

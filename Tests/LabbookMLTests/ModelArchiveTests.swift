@@ -76,4 +76,27 @@ import Testing
     // A table file is HDF5 but not a model.
     #expect(throws: MLError.self) { try ModelArchive.read(from: repositoryRoot + "/datasets/iris.h5") }
   }
+
+  /// Files from model-file format 1 (Tests/Fixtures/model_format1, written by the Labbook of commit
+  /// 54a7bc5): a model without natively read categories still loads and predicts what that Labbook
+  /// predicted; a gbm with categorical splits cannot be read correctly without its training levels, so
+  /// it is refused with a message naming the format.
+  @Test func formatOneFilesLoadOrAreRefusedClearly() throws {
+    let fixtures = repositoryRoot + "/Tests/Fixtures/model_format1"
+    let knn = try ModelArchive.read(from: fixtures + "/knn_onehot.h5")
+    #expect(knn.inputKinds == nil)
+    let expected = try String(contentsOfFile: fixtures + "/knn_onehot_probability.txt", encoding: .utf8)
+      .split(separator: "\n").map { Double($0)! }
+    guard case .probabilities(let p, 2) = try knn.predict(try Self.table("german_credit")) else {
+      Issue.record("not binary probabilities")
+      return
+    }
+    let probabilities: [Double] = (0..<expected.count).map { p[$0 * 2 + 1] }
+    #expect(probabilities == expected)
+    #expect {
+      try ModelArchive.read(from: fixtures + "/gbm_categorical.h5")
+    } throws: { error in
+      ((error as? MLError)?.message ?? "").contains("model-file format 1")
+    }
+  }
 }

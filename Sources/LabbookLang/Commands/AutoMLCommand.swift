@@ -46,8 +46,10 @@ struct AutoMLCommand: Command {
     if let expression = options["budget"]?.valueExpression {
       switch try session.evaluate(expression) {
       case .duration(let seconds), .number(let seconds):
-        guard seconds > 0, seconds.isFinite else {
-          throw LabError("the budget must be positive, such as budget 30s", at: expression.span)
+        guard seconds > 0, seconds <= AutoML.maximumBudget else {
+          throw LabError(
+            "the budget must be positive and at most \(formatNumber(AutoML.maximumBudget / 86_400)) days, such as budget 30s",
+            at: expression.span)
         }
         budget = seconds
       case let other: throw LabError("`budget` is a duration such as 30s, not a \(other.typeName)", at: expression.span)
@@ -55,10 +57,10 @@ struct AutoMLCommand: Command {
     }
     var settings = AutoML.Settings(target: target.value, budget: budget, seed: session.seed, threads: session.threads)
     if let expression = options["seed"]?.valueExpression {
-      settings.seed = UInt64(try session.integer(expression, "`seed`", minimum: 0))
+      settings.seed = UInt64(try session.integer(expression, "`seed`", minimum: 0, maximum: Session.maximumSeed))
     }
     if let expression = options["folds"]?.valueExpression {
-      settings.folds = try session.integer(expression, "`folds`", minimum: 2)
+      settings.folds = try session.integer(expression, "`folds`", minimum: 2, maximum: 1000)
     }
     if let expression = options["holdout"]?.valueExpression {
       let share = try session.number(expression, "`holdout`")

@@ -241,7 +241,7 @@ struct CrossValidateCommand: Command {
 
   func execute(in session: Session) throws -> Value {
     let (name, model, data) = try arguments.resolve(in: session)
-    let k = try folds.map { try session.integer($0, "`folds`", minimum: 2) } ?? 5
+    let k = try folds.map { try session.integer($0, "`folds`", minimum: 2, maximum: 1000) } ?? 5
     let result = try locatedML(arguments.table.span) {
       try CrossValidation.run(model, on: data, folds: k, seed: session.seed, threads: session.threads)
     }
@@ -256,7 +256,11 @@ struct PredictCommand: Command {
     usage: "predict MODEL on TABLE",
     summary:
       "the table plus `prediction` (and `probability` for binary tasks, `probability_LABEL` per class otherwise)",
-    details: "The table needs the model's input columns, raw: the model applies its own pipeline.",
+    details: """
+      The table needs the model's input columns, raw: the model applies its own pipeline. Categorical columns are
+      read through the levels the model saw in training; a level it never saw counts as missing (one-hot
+      encoding gives it all zeros), and the result says how many rows had one.
+      """,
     example: "scored = predict m on test")
 
   let arguments: ModelOnTable
@@ -265,7 +269,7 @@ struct PredictCommand: Command {
 
   func execute(in session: Session) throws -> Value {
     let (_, model, data) = try arguments.resolve(in: session)
-    let prediction = try locatedML(arguments.table.span) { try model.predict(data) }
+    let (prediction, unseen) = try locatedML(arguments.table.span) { try model.predictReporting(data) }
     var table = data
     table.columns.removeAll { $0.name == "prediction" || $0.name == "probability" || $0.name.hasPrefix("probability_") }
     switch prediction {
@@ -284,7 +288,7 @@ struct PredictCommand: Command {
         }
       }
     }
-    return .table(table)
+    return .predicted(table, unseen: unseen)
   }
 }
 
@@ -307,7 +311,7 @@ struct ImportanceCommand: Command {
 
   func execute(in session: Session) throws -> Value {
     let (name, model, data) = try arguments.resolve(in: session)
-    let n = try repeats.map { try session.integer($0, "`repeats`", minimum: 1) } ?? 5
+    let n = try repeats.map { try session.integer($0, "`repeats`", minimum: 1, maximum: 10_000) } ?? 5
     let result = try locatedML(arguments.table.span) {
       try PermutationImportance.run(model, on: data, repeats: n, seed: session.seed)
     }

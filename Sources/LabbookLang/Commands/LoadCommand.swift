@@ -44,7 +44,7 @@ struct ImportCommand: Command {
       The first row names the columns. A column whose every non-missing field is a number is numeric, any other
       is categorical. Empty fields and NA, N/A, NaN, null and None are missing.
       """,
-    example: "iris = import \"../shared/datasets/iris.csv\"")
+    example: "iris = import \"datasets/iris.csv\"")
 
   let file: ValueExpression
 

@@ -145,7 +145,9 @@ struct SplitCommand: Command {
     let ratioExpression = options["ratio"]!.valueExpression!
     let ratio = try session.number(ratioExpression, "`ratio`")
     let seed =
-      try options["seed"]?.valueExpression.map { UInt64(try session.integer($0, "`seed`", minimum: 0)) } ?? session.seed
+      try options["seed"]?.valueExpression.map {
+        UInt64(try session.integer($0, "`seed`", minimum: 0, maximum: Session.maximumSeed))
+      } ?? session.seed
     let stratify = options["stratify"]?.nameValue
     if let stratify { _ = try session.requireColumn(stratify, in: data) }
     let (first, second) = try located(ratioExpression.span) {

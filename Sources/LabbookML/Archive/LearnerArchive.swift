@@ -233,3 +233,39 @@ enum LearnerArchive {
     return trees
   }
 }
+
+extension FittedLearner {
+  /// Whether the learner reads some feature as level codes (naive Bayes categories, gbm categorical splits).
+  var readsLevelCodes: Bool {
+    switch self {
+    case let model as FittedNaiveBayes:
+      return model.features.contains {
+        if case .categorical = $0 { return true }
+        return false
+      }
+    case let model as FittedBoosting: return model.bins.contains(where: \.isCategorical)
+    default: return false
+    }
+  }
+
+  /// Checks that every feature the learner reads as level codes has stored training levels of the size
+  /// the learner was fitted with.
+  func checkLevelCodes(_ levels: [TrainedLevels?]) throws {
+    func check(_ j: Int, count: Int) throws {
+      guard j < levels.count, let trained = levels[j], trained.levels.count == count else {
+        throw MLError("model file: the training levels of feature \(j) do not match its learner")
+      }
+    }
+    switch self {
+    case let model as FittedNaiveBayes:
+      for (j, feature) in model.features.enumerated() {
+        if case .categorical(let table) = feature { try check(j, count: table.first?.count ?? 0) }
+      }
+    case let model as FittedBoosting:
+      for (j, bins) in model.bins.enumerated() where bins.isCategorical {
+        try check(j, count: bins.upperBounds.count)
+      }
+    default: break
+    }
+  }
+}

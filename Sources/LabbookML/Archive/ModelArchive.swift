@@ -4,16 +4,23 @@ import LabbookCore
 
 /// A trained model as an HDF5 file of plain data (SPEC §4 `model.h5`): attributes and 1-D datasets
 /// only, so reading one never runs code and h5py can inspect it. Layout:
-///   /                 attributes labbook_model_format (1), tool_version, learner, task, target, seed, training_rows;
-///                     datasets classes, inputs, features
+///   /                 attributes labbook_model_format (2), tool_version, learner, task, target, seed, training_rows;
+///                     datasets classes, inputs, features, input_kinds ("numeric"/"categorical" per input)
+///   /input_levels/I   the training levels of categorical input I (format 2)
+///   /feature_levels/J the training levels of feature J when the learner reads it as level codes (format 2)
 ///   /params           names, kinds ("number"/"word"), values (text; numbers with 17 significant digits)
 ///   /pipeline_steps/N the unfitted pipeline, /pipeline/N the fitted one, /auto_encoding the automatic one-hot step
 ///   /learner          the fitted learner (see LearnerArchive)
 ///   /group_thresholds thresholds from `mitigate ... method threshold`
 ///   /training_profile what `drift M on T` compares with
 /// The writer stores no timestamps, so the same model always gives the same bytes (and sha256).
+///
+/// Format history: 1 stored no training levels, so gbm and bayes read a categorical column through the
+/// level list of whatever table they were given; 2 stores them (`input_kinds`, `input_levels`,
+/// `feature_levels`). Format 1 files still load, except gbm and bayes models with categorical features,
+/// which cannot be read correctly without their levels.
 public enum ModelArchive {
-  public static let format = 1
+  public static let format = 2
 
   public static func write(_ model: TrainedModel, to path: String) throws {
     let file = try HDF5File.create(path)
@@ -28,6 +35,22 @@ public enum ModelArchive {
     try root.set("classes", strings: model.classes)
     try root.set("inputs", strings: model.inputColumns)
     try root.set("features", strings: model.featureNames)
+    if let kinds = model.inputKinds {
+      try root.set(
+        "input_kinds",
+        strings: kinds.map {
+          if case .categorical = $0 { return "categorical" }
+          return "numeric"
+        })
+      let levels = try root.child("input_levels")
+      for (i, kind) in kinds.enumerated() {
+        if case .categorical(let trained) = kind { try levels.set(String(i), strings: trained.levels) }
+      }
+    }
+    let featureLevels = try root.child("feature_levels")
+    for (j, trained) in model.featureLevels.enumerated() {
+      if let trained { try featureLevels.set(String(j), strings: trained.levels) }
+    }
     let params = try root.child("params")
     let names = model.parameters.keys.sorted()
     try params.set("names", strings: names)
@@ -91,8 +114,11 @@ public enum ModelArchive {
     guard HDF5File.isHDF5(path) else { throw MLError("'\(path)' is not an HDF5 model file") }
     let file = try HDF5File.open(path)
     let root = ArchiveGroup(group: try file.root)
-    guard root.has("labbook_model_format"), try root.int("labbook_model_format") == format else {
-      throw MLError("'\(path)' is not a Labbook model file (format \(format))")
+    guard root.has("labbook_model_format") else { throw MLError("'\(path)' is not a Labbook model file") }
+    let fileFormat = try root.int("labbook_model_format")
+    guard fileFormat == 1 || fileFormat == format else {
+      throw MLError(
+        "'\(path)' is model-file format \(fileFormat); this Labbook (\(Labbook.version)) reads formats 1 and \(format)")
     }
     guard let kind = LearnerKind(rawValue: try root.string("learner")) else {
       throw root.malformed("learner", "is not a learner this version knows")
@@ -101,6 +127,7 @@ public enum ModelArchive {
     guard let seed = UInt64(try root.string("seed")) else { throw root.malformed("seed", "is not a number") }
     let classes = try root.strings("classes")
     let features = try root.strings("features")
+    let inputs = try root.strings("inputs")
     let params = try root.open("params")
     let names = try params.strings("names")
     let kinds = try params.strings("kinds", count: names.count)
@@ -114,6 +141,12 @@ public enum ModelArchive {
         parameters[names[i]] = .word(texts[i])
       }
     }
+    // Hyper-parameters are checked as `train` checks them: cross-validation refits with them.
+    do {
+      _ = try kind.resolve(parameters.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    } catch let error as MLError {
+      throw params.malformed("values", "are not valid for \(kind.rawValue): \(error.message)")
+    }
     var unfitted: Pipeline?
     if root.has("pipeline_steps") {
       unfitted = Pipeline(steps: try root.open("pipeline_steps").indexedChildren().map { try PipelineStep(from: $0) })
@@ -126,10 +159,33 @@ public enum ModelArchive {
     let learner = try LearnerArchive.read(
       from: try root.open("learner"), width: features.count, task: task,
       classCount: task == .classification ? classes.count : 0)
+    var inputKinds: [InputKind]?
+    var featureLevels = [TrainedLevels?](repeating: nil, count: features.count)
+    if fileFormat >= 2 {
+      let kinds = try root.strings("input_kinds", count: inputs.count)
+      let levels = try root.open("input_levels")
+      inputKinds = try kinds.enumerated().map { i, kind in
+        switch kind {
+        case "numeric": return .numeric
+        case "categorical": return .categorical(TrainedLevels(try levels.strings(String(i))))
+        default: throw root.malformed("input_kinds", "holds '\(kind)', neither numeric nor categorical")
+        }
+      }
+      let stored = try root.open("feature_levels")
+      for j in features.indices where stored.has(String(j)) {
+        featureLevels[j] = TrainedLevels(try stored.strings(String(j)))
+      }
+    } else if learner.readsLevelCodes {
+      throw MLError(
+        "'\(path)' is model-file format 1, which did not store the training levels of categorical features, so this \(kind.rawValue) model cannot predict correctly; train it again (and register the new model)"
+      )
+    }
+    try learner.checkLevelCodes(featureLevels)
     var model = TrainedModel(
       kind: kind, task: task, target: try root.string("target"), classes: classes, parameters: parameters,
-      inputColumns: try root.strings("inputs"), pipeline: fitted, pipelineSteps: unfitted, autoEncoding: autoEncoding,
-      featureNames: features, learner: learner, trainingRows: try root.int("training_rows"), seed: seed)
+      inputColumns: inputs, pipeline: fitted, pipelineSteps: unfitted, autoEncoding: autoEncoding,
+      featureNames: features, inputKinds: inputKinds, featureLevels: featureLevels, learner: learner,
+      trainingRows: try root.int("training_rows"), seed: seed)
     if root.has("group_thresholds") {
       let group = try root.open("group_thresholds")
       let labels = try group.strings("labels")

@@ -74,6 +74,8 @@ public struct AutoMLResult: Sendable {
 /// so reproduces the leaderboard and the refitted model bit for bit.
 public enum AutoML {
   public static let roundSize = 4
+  /// The longest budget a search takes (30 days): a longer one is a typo, not a plan.
+  public static let maximumBudget: Double = 30 * 86_400
   /// The share of the budget kept for refitting the best configuration on every row.
   static let refitReserve = 0.08
 
@@ -108,7 +110,7 @@ public enum AutoML {
     _ table: Table, settings: Settings, progress: (@Sendable (AutoMLProgress) -> Void)? = nil
   ) throws -> AutoMLResult {
     let started = Date()
-    guard settings.budget > 0 || settings.recorded != nil else {
+    guard (settings.budget > 0 && settings.budget <= maximumBudget) || settings.recorded != nil else {
       throw MLError("the budget must be positive, such as budget 30s")
     }
     let target = try Target.read(table, column: settings.target, task: nil)

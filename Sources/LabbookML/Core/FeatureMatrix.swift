@@ -41,6 +41,14 @@ public struct FeatureMatrix: Sendable {
       rowCount: indices.count)
   }
 
+  /// The first missing value (feature name, 0-based row), if any.
+  public func firstMissing() -> (String, Int)? {
+    for feature in features {
+      if let row = feature.values.firstIndex(where: { $0.isNaN }) { return (feature.name, row) }
+    }
+    return nil
+  }
+
   /// Fails, naming the pipeline step that fixes it, when a learner that cannot take missing values or
   /// categories would receive them.
   public func requireNumericComplete(for learner: String) throws {

@@ -19,6 +19,11 @@ public struct TrainedModel: Sendable {
   public var autoEncoding: FittedStep?
   /// Feature names the learner saw, in order.
   public var featureNames: [String]
+  /// What each raw input column was in training (parallel to `inputColumns`); categorical inputs are
+  /// read through their training levels. Nil only for models from model-file format 1.
+  public var inputKinds: [InputKind]?
+  /// Per learner feature: the training levels when the learner reads it as level codes (gbm, bayes).
+  public var featureLevels: [TrainedLevels?]
   public var learner: any FittedLearner
   public var trainingRows: Int
   public var seed: UInt64
@@ -30,31 +35,85 @@ public struct TrainedModel: Sendable {
   /// How the pipeline reads (`impute median, scale standard`), when there is one.
   public var pipelineDescription: String? { pipelineSteps?.description }
 
-  /// The learner's input for a raw table: pipeline, then automatic encoding, then features in order.
-  public func features(for table: Table) throws -> FeatureMatrix {
+  /// The learner's input for a raw table: inputs read through their training levels (levels never seen
+  /// in training become missing), pipeline, automatic encoding, then features in the trained order and
+  /// encoding. The tally counts the unseen levels.
+  public func features(for table: Table) throws -> (FeatureMatrix, UnseenLevels.Tally) {
     for column in inputColumns where !table.columns.contains(where: { $0.name == column }) {
       throw MLError("the model needs column '\(column)', which table '\(table.name)' does not have")
     }
+    var unseen = UnseenLevels.Tally(rows: table.rowCount)
     var prepared = try table.selecting(inputColumns)
+    if let inputKinds {
+      prepared = try Self.encodeInputs(prepared, kinds: inputKinds, from: table.name, unseen: &unseen)
+    }
     if let pipeline { prepared = try pipeline.apply(prepared) }
     if let autoEncoding { prepared = try autoEncoding.apply(prepared) }
-    let matrix = FeatureMatrix(table: prepared, excluding: [])
-    // Keep the trained feature order; a column the training data never produced is an error.
-    var byName: [String: FeatureMatrix.Feature] = [:]
-    for feature in matrix.features { byName[feature.name] = feature }
-    let ordered = try featureNames.map { name -> FeatureMatrix.Feature in
-      guard let feature = byName[name] else { throw MLError("the prepared table lacks feature '\(name)'") }
-      return feature
-    }
-    return FeatureMatrix(features: ordered, rowCount: table.rowCount)
+    return (try Self.matrix(prepared, names: featureNames, levels: featureLevels), unseen)
   }
 
-  public func predict(_ table: Table) throws -> Prediction {
-    let x = try features(for: table)
-    if !kind.acceptsMissingValues { try x.requireNumericComplete(for: kind.rawValue) }
+  /// Raw inputs checked against their training kinds, categorical ones recoded to the training levels.
+  static func encodeInputs(_ table: Table, kinds: [InputKind], from source: String, unseen: inout UnseenLevels.Tally)
+    throws -> Table
+  {
+    var result = table
+    for (i, kind) in kinds.enumerated() where i < result.columns.count {
+      let column = result.columns[i]
+      switch kind {
+      case .numeric:
+        guard column.isNumeric else {
+          throw MLError(
+            "column '\(column.name)' was numeric when the model was trained, but is categorical in table '\(source)'")
+        }
+      case .categorical(let levels):
+        result.columns[i] = levels.recode(column, unseen: &unseen)
+      }
+    }
+    return result
+  }
+
+  /// The prepared table's columns as the learner's features, in the trained order; a feature the learner
+  /// reads as level codes gets codes into its training levels (anything else is missing).
+  static func matrix(_ prepared: Table, names: [String], levels: [TrainedLevels?]) throws -> FeatureMatrix {
+    var byName: [String: Column] = [:]
+    for column in prepared.columns { byName[column.name] = column }
+    var features: [FeatureMatrix.Feature] = []
+    for (i, name) in names.enumerated() {
+      guard let column = byName[name] else { throw MLError("the prepared table lacks feature '\(name)'") }
+      if i < levels.count, let trained = levels[i] {
+        var ignored = UnseenLevels.Tally(rows: 0)
+        guard case .categorical(let codes, _) = trained.recode(column, unseen: &ignored).values else { continue }
+        features.append(
+          FeatureMatrix.Feature(name: name, values: codes.map { $0 < 0 ? .nan : Double($0) }, levels: trained.levels))
+      } else {
+        guard case .numeric(let values) = column.values else {
+          throw MLError("feature '\(name)' was numeric when the model was trained, but is categorical here")
+        }
+        features.append(FeatureMatrix.Feature(name: name, values: values, levels: nil))
+      }
+    }
+    return FeatureMatrix(features: features, rowCount: prepared.rowCount)
+  }
+
+  public func predict(_ table: Table) throws -> Prediction { try predictReporting(table).prediction }
+
+  /// Predictions, and the rows whose categorical inputs held levels never seen in training.
+  public func predictReporting(_ table: Table) throws -> (prediction: Prediction, unseen: UnseenLevels) {
+    let (x, tally) = try features(for: table)
+    if !kind.acceptsMissingValues, let (feature, row) = x.firstMissing() {
+      if let entry = tally.report.entries.first(where: { feature == $0.column || feature.hasPrefix($0.column + "=") }),
+        tally.flaggedRows.contains(row)
+      {
+        throw MLError(
+          "column '\(entry.column)' holds level '\(entry.level)' (\(entry.rows) row\(entry.rows == 1 ? "" : "s")), which the model never saw in training; `\(kind.rawValue)` cannot take it as missing: add `impute mode` to the pipeline, or filter those rows"
+        )
+      }
+      try x.requireNumericComplete(for: kind.rawValue)
+    }
     let prediction = learner.predict(x)
-    guard let groupThresholds else { return prediction }
-    return try groupThresholds.apply(prediction, to: table)
+    let unseen = tally.report
+    guard let groupThresholds else { return (prediction, unseen) }
+    return (try groupThresholds.apply(prediction, to: table), unseen)
   }
 }
 
@@ -88,7 +147,11 @@ public enum Trainer {
     }
     let inputColumns = table.columnNames.filter { $0 != target }
     if inputColumns.isEmpty { throw MLError("table '\(table.name)' has no columns besides the target '\(target)'") }
+    // Inputs are read through the levels their training rows hold, as every later table will be.
     var prepared = try table.selecting(inputColumns)
+    let inputKinds = prepared.columns.map(InputKind.observed(in:))
+    var noUnseen = UnseenLevels.Tally(rows: 0)
+    prepared = try TrainedModel.encodeInputs(prepared, kinds: inputKinds, from: table.name, unseen: &noUnseen)
     let fittedPipeline = try pipeline.map { try $0.fit(prepared, target: nil) }
     if let fittedPipeline { prepared = try fittedPipeline.apply(prepared) }
     var autoEncoding: FittedStep?
@@ -97,7 +160,9 @@ public enum Trainer {
       autoEncoding = step
       prepared = try step.apply(prepared)
     }
-    let x = FeatureMatrix(table: prepared, excluding: [])
+    let featureNames = prepared.columnNames
+    let featureLevels = prepared.columns.map { $0.isNumeric ? nil : TrainedLevels.observed(in: $0) }
+    let x = try TrainedModel.matrix(prepared, names: featureNames, levels: featureLevels)
     if x.width == 0 { throw MLError("no features are left after the pipeline") }
     if !kind.acceptsMissingValues { try x.requireNumericComplete(for: kind.rawValue) }
     let data = TrainingData(x: x, y: y, weights: weights, seed: seed, threads: threads)
@@ -106,7 +171,8 @@ public enum Trainer {
       kind: kind, task: y.task, target: target, classes: y.classes, parameters: parameters, inputColumns: inputColumns,
       pipeline: fittedPipeline, pipelineSteps: pipeline,
       autoEncoding: autoEncoding,
-      featureNames: x.features.map(\.name), learner: learner, trainingRows: table.rowCount, seed: seed,
+      featureNames: featureNames, inputKinds: inputKinds, featureLevels: featureLevels, learner: learner,
+      trainingRows: table.rowCount, seed: seed,
       trainingProfile: profilingTraining
         ? DataProfile.make(
           table, columns: inputColumns + [target], sampleLimit: DataProfile.modelSampleLimit,

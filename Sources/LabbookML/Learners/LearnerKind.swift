@@ -38,7 +38,7 @@ public struct ParameterSpec: Sendable {
       return words.contains(word) ? nil : "`\(name)` takes \(allowed), not '\(word)'"
     case .number(let number):
       guard numbers else { return "`\(name)` takes \(allowed), not \(formatNumber(number))" }
-      if number < minimum || number > maximum || (wholeNumber && number != number.rounded()) {
+      if !number.isFinite || number < minimum || number > maximum || (wholeNumber && number != number.rounded()) {
         return "`\(name)` takes \(allowed), not \(formatNumber(number))"
       }
       return nil
@@ -93,13 +93,16 @@ public enum LearnerKind: String, Sendable, CaseIterable {
   }
 
   public var parameters: [ParameterSpec] {
-    func count(_ name: String, _ value: Double, _ help: String, minimum: Double = 1, words: [String] = [])
-      -> ParameterSpec
-    {
+    // Upper bounds keep every count a machine integer and every fit finite in time: LightGBM caps
+    // leaves at 131,072; more trees or iterations than these is a typo, not a model.
+    func count(
+      _ name: String, _ value: Double, _ help: String, minimum: Double = 1, maximum: Double = 1e9,
+      words: [String] = []
+    ) -> ParameterSpec {
       ParameterSpec(
         name: name, defaultValue: words.first.map { .word($0) } ?? .number(value), help: help, words: words,
         numbers: true,
-        minimum: minimum, wholeNumber: true)
+        minimum: minimum, wholeNumber: true, maximum: maximum)
     }
     func real(_ name: String, _ value: Double, _ help: String, minimum: Double, maximum: Double = .infinity)
       -> ParameterSpec
@@ -109,17 +112,18 @@ public enum LearnerKind: String, Sendable, CaseIterable {
         wholeNumber: false,
         maximum: maximum)
     }
-    let depth = count("depth", 0, "maximum depth (`none`: grow until pure or `min_leaf`)", words: ["none"])
+    let depth = count(
+      "depth", 0, "maximum depth (`none`: grow until pure or `min_leaf`)", maximum: 10_000, words: ["none"])
     let features = ParameterSpec(
       name: "features", defaultValue: .word(self == .forest ? "sqrt" : "all"),
       help: "features tried at each split: `all`, `sqrt`, `log2`, a count, or a fraction below 1",
       words: ["sqrt", "all", "log2"],
-      numbers: true, minimum: 1e-9, wholeNumber: false)
+      numbers: true, minimum: 1e-9, wholeNumber: false, maximum: 1e9)
     switch self {
     case .logistic:
       return [
         real("c", 1, "inverse regularisation strength (larger = weaker penalty)", minimum: 1e-12),
-        count("iterations", 100, "maximum L-BFGS iterations"),
+        count("iterations", 100, "maximum L-BFGS iterations", maximum: 1_000_000),
       ]
     case .linear: return []
     case .ridge: return [real("alpha", 1, "L2 penalty strength", minimum: 0)]
@@ -132,17 +136,21 @@ public enum LearnerKind: String, Sendable, CaseIterable {
         features,
       ]
     case .forest:
-      return [count("trees", 100, "number of trees"), depth, count("min_leaf", 1, "minimum rows in a leaf"), features]
+      return [
+        count("trees", 100, "number of trees", maximum: 100_000), depth, count("min_leaf", 1, "minimum rows in a leaf"),
+        features,
+      ]
     case .gbm:
       return [
-        count("trees", 100, "boosting rounds"), count("leaves", 31, "maximum leaves per tree", minimum: 2),
+        count("trees", 100, "boosting rounds", maximum: 100_000),
+        count("leaves", 31, "maximum leaves per tree", minimum: 2, maximum: 131_072),
         depth, real("rate", 0.1, "learning rate (shrinkage)", minimum: 1e-9, maximum: 1),
         count("min_leaf", 20, "minimum rows in a leaf"), real("l2", 0, "L2 penalty on leaf values", minimum: 0),
-        count("bins", 255, "histogram bins per feature (at most 255)", minimum: 2).limited(to: 255),
+        count("bins", 255, "histogram bins per feature (at most 255)", minimum: 2, maximum: 255),
         ParameterSpec(
           name: "early_stop", defaultValue: .word("off"),
           help: "stop after this many rounds without improvement on a 10% validation split (`on` = 10, `off`)",
-          words: ["off", "on"], numbers: true, minimum: 1, wholeNumber: true),
+          words: ["off", "on"], numbers: true, minimum: 1, wholeNumber: true, maximum: 100_000),
       ]
     case .knn:
       return [
@@ -173,13 +181,5 @@ public enum LearnerKind: String, Sendable, CaseIterable {
       values[name] = value
     }
     return values
-  }
-}
-
-extension ParameterSpec {
-  func limited(to maximum: Double) -> ParameterSpec {
-    var copy = self
-    copy.maximum = maximum
-    return copy
   }
 }

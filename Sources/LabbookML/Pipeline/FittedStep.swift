@@ -9,7 +9,7 @@ public enum FittedStep: Sendable, Equatable {
   case scale([String: Affine])
   /// One 0/1 column `name=level` per training level; missing and unseen levels give all zeros.
   case onehot([String: [String]])
-  /// Level ↦ its index among the training levels; unseen levels give −1, missing stays missing.
+  /// Level ↦ its index among the training levels; unseen levels and missing values are missing.
   case ordinal([String: [String]])
   /// x ↦ min(max(x, low), high).
   case clip([String: ClosedRange<Double>])
@@ -174,7 +174,8 @@ public enum FittedStep: Sendable, Equatable {
         var position: [String: Int] = [:]
         for (i, level) in trained.enumerated() { position[level] = i }
         result.columns[index] = .numeric(
-          name, (0..<column.count).map { row in column.text(at: row).map { Double(position[$0] ?? -1) } ?? .nan })
+          name, (0..<column.count).map { row in column.text(at: row).flatMap { position[$0].map(Double.init) } ?? .nan }
+        )
       }
     case .onehot(let levelsByColumn):
       var columns: [Column] = []
