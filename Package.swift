@@ -38,7 +38,8 @@ let package = Package(
     .executableTarget(
       name: "labbook",
       dependencies: [
-        "LabbookLang", "LabbookNotebook", "LabbookCore", "LabbookRegistry", "CEditLine",
+        "LabbookLang", "LabbookNotebook", "LabbookCore", "LabbookRegistry", "LabbookData", "LabbookML", "HDF5Kit",
+        "CEditLine",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(

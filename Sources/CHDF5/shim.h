@@ -22,6 +22,27 @@ static inline hid_t lb_h5p_file_access(void) { return H5P_FILE_ACCESS; }
 static inline hid_t lb_h5p_group_create(void) { return H5P_GROUP_CREATE; }
 static inline hid_t lb_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
 static inline hid_t lb_h5p_link_create(void) { return H5P_LINK_CREATE; }
+static inline hid_t lb_h5p_link_access(void) { return H5P_LINK_ACCESS; }
+static inline haddr_t lb_haddr_undef(void) { return HADDR_UNDEF; }
+
+/// External links name other files; Labbook reads only the file it was given, so every traversal fails.
+static herr_t lb_deny_external_link(const char *parent_file, const char *parent_group, const char *child_file,
+                                    const char *child_object, unsigned *acc_flags, hid_t fapl, void *op_data) {
+  (void)parent_file; (void)parent_group; (void)child_file; (void)child_object; (void)acc_flags; (void)fapl;
+  (void)op_data;
+  return -1;
+}
+
+static inline hid_t lb_h5p_group_access(void) { return H5P_GROUP_ACCESS; }
+static inline hid_t lb_h5p_dataset_access(void) { return H5P_DATASET_ACCESS; }
+
+/// An access property list of `property_class` (link, group or dataset access) on which external links
+/// cannot be followed.
+static inline hid_t lb_h5p_without_external_links(hid_t property_class) {
+  hid_t plist = H5Pcreate(property_class);
+  if (plist >= 0) H5Pset_elink_cb(plist, lb_deny_external_link, NULL);
+  return plist;
+}
 
 static inline hid_t lb_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }
 static inline hid_t lb_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }

@@ -36,6 +36,12 @@ int lb_atomic_write(const char *path, const char *data, size_t length) {
     if (result == 0) {
       char proc[64];
       snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+      // A new file appears complete under its name in one step, with no temporary name at all.
+      if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0) {
+        close(fd);
+        free(copy);
+        return 0;
+      }
       unlink(temporary);
       if (linkat(AT_FDCWD, proc, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) != 0) result = errno;
     }

@@ -31,7 +31,11 @@ extension AttributeHolder {
     guard H5Tget_class(type) == H5T_STRING else { return nil }
     let space = H5Aget_space(attribute)
     defer { H5Sclose(space) }
-    let n = Int(H5Sget_simple_extent_npoints(space))
+    let points = H5Sget_simple_extent_npoints(space)
+    guard points >= 0, points <= ReadLimits.maximumAttributeElements else {
+      throw HDF5Error("attribute '\(name)' of '\(path)' declares \(points) elements; the file may be damaged")
+    }
+    let n = Int(points)
     if n == 0 { return [] }
     if H5Tis_variable_str(type) > 0 {
       let memoryType = try checkID("cannot copy a string type") { H5Tcopy(type) }
@@ -42,7 +46,10 @@ extension AttributeHolder {
       return pointers.map { $0.map { String(cString: $0) } ?? "" }
     }
     let size = Int(H5Tget_size(type))
-    var bytes = [UInt8](repeating: 0, count: n * size)
+    guard size > 0, size <= ReadLimits.maximumFixedStringBytes else {
+      throw HDF5Error("attribute '\(name)' of '\(path)' declares strings of \(size) bytes")
+    }
+    var bytes = [UInt8](repeating: 0, count: try ReadLimits.bytes(n, of: size, reading: path))
     try checkStatus("cannot read attribute '\(name)'") { H5Aread(attribute, type, &bytes) }
     return (0..<n).map { index in
       var slice = bytes[(index * size)..<(index * size + size)]

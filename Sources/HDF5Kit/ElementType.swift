@@ -56,6 +56,9 @@ extension ElementType {
     case H5T_ENUM:
       let superType = H5Tget_super(type)
       defer { H5Tclose(superType) }
+      guard superType >= 0, (1...8).contains(H5Tget_size(superType)), H5Tget_nmembers(type) <= 1 << 20 else {
+        return .unsupported("enum with a malformed base type")
+      }
       var members: [EnumMember] = []
       let count = H5Tget_nmembers(type)
       for index in 0..<max(count, 0) {
@@ -76,6 +79,7 @@ extension ElementType {
     case H5T_COMPOUND:
       var fields: [CompoundField] = []
       let count = H5Tget_nmembers(type)
+      if count > 1 << 16 { return .unsupported("compound with \(count) fields") }
       for index in 0..<max(count, 0) {
         guard let cName = H5Tget_member_name(type, UInt32(index)) else { continue }
         let name = String(cString: cName)

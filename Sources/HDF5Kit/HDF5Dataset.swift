@@ -8,31 +8,80 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
   public let path: String
   public let shape: [Int]
   public let elementType: ElementType
+  /// Number of elements in the whole dataset.
+  public let count: Int
   private let fileType: Handle
+  private let fileSize: Int
 
-  init(handle: Handle, path: String) throws {
+  init(handle: Handle, path: String, fileSize: Int) throws {
     self.handle = handle
     self.path = path
+    self.fileSize = fileSize
     let space = try checkID("cannot read the shape of '\(path)'") { H5Dget_space(handle.id) }
     defer { H5Sclose(space) }
     let rank = Int(H5Sget_simple_extent_ndims(space))
+    guard rank >= 0, rank <= 32 else { throw HDF5Error("'\(path)' declares \(rank) dimensions") }
     var dims = [hsize_t](repeating: 0, count: max(rank, 1))
-    if rank > 0 { H5Sget_simple_extent_dims(space, &dims, nil) }
+    if rank > 0 {
+      try checkStatus("cannot read the shape of '\(path)'") { H5Sget_simple_extent_dims(space, &dims, nil) }
+    }
+    count = try ReadLimits.elementCount(rank > 0 ? dims : [], of: path)
     shape = rank > 0 ? dims.map { Int($0) } : []
     let type = try checkID("cannot read the datatype of '\(path)'") { H5Dget_type(handle.id) }
     fileType = Handle(type, close: H5Tclose)
     elementType = ElementType.describe(type)
+    try Self.checkStorage(handle.id, path: path)
+  }
+
+  /// Refuses data that lives outside the file (external raw storage, virtual datasets) or needs a filter
+  /// libhdf5 does not have built in (a plugin).
+  private static func checkStorage(_ id: hid_t, path: String) throws {
+    let plist = try checkID("cannot read how '\(path)' is stored") { H5Dget_create_plist(id) }
+    defer { H5Pclose(plist) }
+    let layout = H5Pget_layout(plist)
+    if layout == H5D_VIRTUAL {
+      throw HDF5Error("'\(path)' is a virtual dataset made of other files; Labbook reads only the file it is given")
+    }
+    if H5Pget_external_count(plist) != 0 {
+      throw HDF5Error("'\(path)' keeps its data in external files; Labbook reads only the file it is given")
+    }
+    let filters = H5Pget_nfilters(plist)
+    guard filters >= 0, filters <= 32 else { throw HDF5Error("'\(path)' declares \(filters) filters") }
+    for index in 0..<UInt32(filters) {
+      var flags: UInt32 = 0
+      var values = 0
+      var config: UInt32 = 0
+      let filter = H5Pget_filter2(plist, index, &flags, &values, nil, 0, nil, &config)
+      guard ReadLimits.builtInFilters.contains(filter), H5Zfilter_avail(filter) > 0 else {
+        _ = takeErrorStack()
+        throw HDF5Error(
+          "'\(path)' is compressed with filter \(filter), which needs a plugin; Labbook reads deflate, shuffle, fletcher32, szip, n-bit and scale-offset"
+        )
+      }
+    }
+  }
+
+  /// Checks that reading every element as `elementSize` bytes is possible and plausible: within the
+  /// memory limit, and not more than the file's stored data can expand to.
+  public func checkReadable(elementSize: Int) throws { try checkDeclaredSize(elementSize: elementSize) }
+
+  private func checkDeclaredSize(elementSize: Int) throws {
+    let needed = try ReadLimits.bytes(count, of: elementSize, reading: path)
+    let stored = Int(clamping: H5Dget_storage_size(handle.id))
+    let plausible = ReadLimits.maximumExpansion.multipliedReportingOverflow(by: min(stored, fileSize))
+    if !plausible.overflow, needed > plausible.partialValue + (1 << 20) {
+      throw HDF5Error(
+        "'\(path)' declares \(count) elements but stores only \(stored) bytes; the file looks truncated or damaged")
+    }
   }
 
   var objectID: hid_t { handle.id }
-
-  /// Number of elements in the whole dataset.
-  public var count: Int { shape.reduce(1, *) }
 
   /// Reads every element (or one compound `field` of every element) as Double.
   public func readDoubles(field: String? = nil) throws -> [Double] {
     // HDF5 fills every element, so the buffer need not be zeroed first (it is 64 MB for 8M values).
     let n = count
+    try checkDeclaredSize(elementSize: 8)
     return try [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
       try read(
         memoryType: lb_h5t_native_double(), elementSize: 8, field: field,
@@ -58,6 +107,7 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
     guard shape.count == 2, rows.lowerBound >= 0, rows.upperBound <= shape[0],
       buffer.count >= rows.count * shape[1]
     else { throw HDF5Error("cannot read rows \(rows) of '\(path)' (shape \(shape))") }
+    if rows.lowerBound == 0 { try checkDeclaredSize(elementSize: 8) }
     if rows.isEmpty || shape[1] == 0 { return }
     let fileSpace = try checkID("cannot read the shape of '\(path)'") { H5Dget_space(handle.id) }
     defer { H5Sclose(fileSpace) }
@@ -75,6 +125,7 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
 
   /// Reads every element (or field) as Int64; HDF5 converts widths and byte order.
   public func readInt64(field: String? = nil) throws -> [Int64] {
+    try checkDeclaredSize(elementSize: 8)
     var values = [Int64](repeating: 0, count: count)
     try values.withUnsafeMutableBytes { buffer in
       try read(memoryType: lb_h5t_native_int64(), elementSize: 8, field: field, into: buffer.baseAddress)
@@ -84,6 +135,7 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
 
   /// Reads an enumeration (or enum field) as the members' integer values.
   public func readEnumValues(members: [EnumMember], field: String? = nil) throws -> [Int64] {
+    try checkDeclaredSize(elementSize: 8)
     let enumType = try checkID("cannot make an enum type") { H5Tenum_create(lb_h5t_native_int64()) }
     defer { H5Tclose(enumType) }
     for member in members {
@@ -112,6 +164,7 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
     let memoryType = try checkID("cannot copy a string type") { H5Tcopy(stringFileType) }
     defer { H5Tclose(memoryType) }
     let n = count
+    try checkDeclaredSize(elementSize: MemoryLayout<UnsafeMutablePointer<CChar>?>.size)
     if H5Tis_variable_str(stringFileType) > 0 {
       var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
       try pointers.withUnsafeMutableBytes { buffer in
@@ -136,8 +189,11 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
       return strings
     }
     let size = Int(H5Tget_size(stringFileType))
+    guard size > 0, size <= ReadLimits.maximumFixedStringBytes else {
+      throw HDF5Error("'\(path)' declares strings of \(size) bytes")
+    }
     let padding = H5Tget_strpad(stringFileType)
-    var bytes = [UInt8](repeating: 0, count: max(n * size, 1))
+    var bytes = [UInt8](repeating: 0, count: max(try ReadLimits.bytes(n, of: size, reading: path), 1))
     try bytes.withUnsafeMutableBytes { buffer in
       try read(memoryType: memoryType, elementSize: size, field: field, into: buffer.baseAddress)
     }

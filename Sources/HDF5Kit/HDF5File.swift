@@ -5,14 +5,19 @@ import Foundation
 public final class HDF5File: @unchecked Sendable {
   let handle: Handle
   public let path: String
+  /// The file's size in bytes when it was opened (declared data sizes are checked against it).
+  public let size: Int
 
   private init(handle: Handle, path: String) {
     self.handle = handle
     self.path = path
+    var bytes: hsize_t = 0
+    size = H5Fget_filesize(handle.id, &bytes) >= 0 ? Int(clamping: bytes) : Int.max
   }
 
   /// Opens an existing file read-only, or read-write when `writable`.
   public static func open(_ path: String, writable: Bool = false) throws -> HDF5File {
+    guard ReadLimits.pluginsDisabled else { throw HDF5Error("cannot turn off HDF5 filter plugins") }
     let flags = writable ? lb_h5f_acc_rdwr() : lb_h5f_acc_rdonly()
     let id = try checkID("cannot open '\(path)' as HDF5") {
       H5Fopen(path, flags, lb_h5p_default())
@@ -56,4 +61,6 @@ public final class HDF5File: @unchecked Sendable {
 /// What a link in a group points at.
 public enum HDF5ObjectKind: Sendable, Equatable {
   case group, dataset, other
+  /// A link to an object in another file (or a user-defined link), which Labbook never follows.
+  case externalLink
 }

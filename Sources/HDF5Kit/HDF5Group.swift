@@ -20,7 +20,9 @@ public final class HDF5Group: AttributeHolder, @unchecked Sendable {
   public func linkNames() throws -> [String] {
     var info = H5G_info_t()
     try checkStatus("cannot list group '\(path)'") { H5Gget_info(handle.id, &info) }
-    let count = Int(info.nlinks)
+    guard let count = Int(exactly: info.nlinks), count <= ReadLimits.maximumLinks else {
+      throw HDF5Error("group '\(path)' declares \(info.nlinks) links; the file may be damaged")
+    }
     if count == 0 { return [] }
     for index in [H5_INDEX_CRT_ORDER, H5_INDEX_NAME] {
       if let names = linkNames(count: count, index: index) { return names }
@@ -33,14 +35,15 @@ public final class HDF5Group: AttributeHolder, @unchecked Sendable {
     names.reserveCapacity(count)
     silenceErrors()
     for position in 0..<count {
-      let length = H5Lget_name_by_idx(handle.id, ".", index, H5_ITER_INC, hsize_t(position), nil, 0, lb_h5p_default())
-      if length < 0 {
+      let length = H5Lget_name_by_idx(
+        handle.id, ".", index, H5_ITER_INC, hsize_t(position), nil, 0, ReadLimits.linkAccess)
+      if length < 0 || length > ReadLimits.maximumNameBytes {
         _ = takeErrorStack()
         return nil
       }
       var buffer = [CChar](repeating: 0, count: Int(length) + 1)
       _ = H5Lget_name_by_idx(
-        handle.id, ".", index, H5_ITER_INC, hsize_t(position), &buffer, Int(length) + 1, lb_h5p_default())
+        handle.id, ".", index, H5_ITER_INC, hsize_t(position), &buffer, Int(length) + 1, ReadLimits.linkAccess)
       names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
     return names
@@ -49,15 +52,21 @@ public final class HDF5Group: AttributeHolder, @unchecked Sendable {
   /// Whether a link of that name exists directly in this group.
   public func contains(_ name: String) -> Bool {
     silenceErrors()
-    let exists = H5Lexists(handle.id, name, lb_h5p_default())
+    let exists = H5Lexists(handle.id, name, ReadLimits.linkAccess)
     _ = takeErrorStack()
     return exists > 0
   }
 
-  /// What the link `name` points at (`other` for dangling or external links).
+  /// What the link `name` points at (`other` for dangling links, `externalLink` for links to other files).
   public func kind(of name: String) -> HDF5ObjectKind {
     silenceErrors()
-    let id = H5Oopen(handle.id, name, lb_h5p_default())
+    var info = H5L_info_t()
+    if H5Lget_info(handle.id, name, &info, ReadLimits.linkAccess) < 0 {
+      _ = takeErrorStack()
+      return .other
+    }
+    if info.type != H5L_TYPE_HARD && info.type != H5L_TYPE_SOFT { return .externalLink }
+    let id = H5Oopen(handle.id, name, ReadLimits.linkAccess)
     if id < 0 {
       _ = takeErrorStack()
       return .other
@@ -71,13 +80,15 @@ public final class HDF5Group: AttributeHolder, @unchecked Sendable {
   }
 
   public func openGroup(_ name: String) throws -> HDF5Group {
-    let id = try checkID("cannot open group '\(childPath(name))'") { H5Gopen2(handle.id, name, lb_h5p_default()) }
+    let id = try checkID("cannot open group '\(childPath(name))'") { H5Gopen2(handle.id, name, ReadLimits.groupAccess) }
     return HDF5Group(handle: Handle(id, close: H5Gclose), path: childPath(name), file: file)
   }
 
   public func openDataset(_ name: String) throws -> HDF5Dataset {
-    let id = try checkID("cannot open dataset '\(childPath(name))'") { H5Dopen2(handle.id, name, lb_h5p_default()) }
-    return try HDF5Dataset(handle: Handle(id, close: H5Dclose), path: childPath(name))
+    let id = try checkID("cannot open dataset '\(childPath(name))'") {
+      H5Dopen2(handle.id, name, ReadLimits.datasetAccess)
+    }
+    return try HDF5Dataset(handle: Handle(id, close: H5Dclose), path: childPath(name), fileSize: file.size)
   }
 
   /// Creates a child group that tracks link creation order and stores no modification times.

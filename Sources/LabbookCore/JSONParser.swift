@@ -128,12 +128,19 @@ private struct JSONParser {
       case UInt8(ascii: "f"): out.append(0x0C)
       case UInt8(ascii: "u"):
         var code = try hex4()
+        // A high surrogate joins the low surrogate escaped right after it; anything else unpaired
+        // becomes U+FFFD (as Python's json does not, but a String cannot hold a lone surrogate).
         if (0xD800..<0xDC00).contains(code), index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"),
           bytes[index + 1] == UInt8(ascii: "u")
         {
+          let saved = index
           index += 2
           let low = try hex4()
-          code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+          if (0xDC00..<0xE000).contains(low) {
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+          } else {
+            index = saved
+          }
         }
         let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
         out.append(contentsOf: Array(String(Character(scalar)).utf8))
@@ -143,8 +150,12 @@ private struct JSONParser {
     throw error("unterminated string")
   }
 
+  static func isHexDigit(_ b: UInt8) -> Bool {
+    (0x30...0x39).contains(b) || (0x41...0x46).contains(b) || (0x61...0x66).contains(b)
+  }
+
   mutating func hex4() throws -> UInt32 {
-    guard index + 4 <= bytes.count,
+    guard index + 4 <= bytes.count, bytes[index..<(index + 4)].allSatisfy({ Self.isHexDigit($0) }),
       let v = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16)
     else { throw error("invalid \\u escape") }
     index += 4

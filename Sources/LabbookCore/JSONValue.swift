@@ -32,6 +32,11 @@ public enum JSONValue: Equatable, Sendable {
     if case .number(let d) = self { return d }
     return nil
   }
+  /// A whole number within `range` (never traps on 1e300, NaN or fractions; nil instead).
+  public func intValue(in range: ClosedRange<Int> = Int.min...Int.max) -> Int? {
+    guard case .number(let d) = self, let whole = Int(exactly: d), range.contains(whole) else { return nil }
+    return whole
+  }
   public var arrayValue: [JSONValue]? {
     if case .array(let a) = self { return a }
     return nil
@@ -52,9 +57,12 @@ public enum JSONValue: Equatable, Sendable {
   }
 
   /// Indented form with keys in insertion order (Jupyter uses one space per level).
-  public func prettyString(indent: Int = 1) -> String {
+  public func prettyString(indent: Int = 1) -> String { prettyString(indent: indent, level: 0) }
+
+  /// Indented form as it appears `level` levels deep inside a larger document.
+  public func prettyString(indent: Int, level: Int) -> String {
     var out = ""
-    write(to: &out, sortKeys: false, indent: indent, level: 0)
+    write(to: &out, sortKeys: false, indent: indent, level: level)
     return out
   }
 

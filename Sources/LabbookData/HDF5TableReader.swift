@@ -1,5 +1,6 @@
 import Foundation
 import HDF5Kit
+import LabbookCore
 
 /// Reads tables from HDF5 files in every layout `load` accepts (SPEC §2): a group of equal-length 1-D
 /// datasets, a single 1-D dataset, a 2-D numeric matrix (with `feature_names` and a sibling `y`/`target`),
@@ -35,6 +36,10 @@ public enum HDF5TableReader {
       case .dataset:
         guard isLast else { throw DataError("'\(group.childPath(component))' in '\(path)' is a dataset, not a group") }
         return try loadDataset(try group.openDataset(component), in: group, file: path, name: name)
+      case .externalLink:
+        throw DataError(
+          "'\(group.childPath(component))' in '\(path)' is a link to another file; Labbook reads only the file it is given"
+        )
       case .other:
         throw DataError("'\(group.childPath(component))' in '\(path)' is neither a group nor a dataset")
       }
@@ -50,17 +55,40 @@ public enum HDF5TableReader {
     return found
   }
 
-  static func open(_ path: String) throws -> HDF5File {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw DataError("no such file: '\(path)'")
+  /// The checks made before any HDF5 code touches the file: a regular file (not a folder, device or
+  /// pipe), not empty, with the HDF5 signature where the format puts it (offset 0, 512, 1024, ...).
+  public static func checkReadableFile(_ path: String) throws {
+    switch RegularFile.check(path) {
+    case .missing: throw DataError("no such file: '\(path)'")
+    case .folder: throw DataError("'\(path)' is a folder, not an HDF5 file")
+    case .notRegular: throw DataError("'\(path)' is not a regular file (a device, pipe or socket); Labbook reads files")
+    case .regular(let size):
+      if size == 0 { throw DataError("'\(path)' is empty (0 bytes), not an HDF5 file") }
     }
-    if isDirectory.boolValue { throw DataError("'\(path)' is a folder, not an HDF5 file") }
-    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-    if size == 0 { throw DataError("'\(path)' is empty (0 bytes), not an HDF5 file") }
-    guard HDF5File.isHDF5(path) else {
+    guard hasSignature(path) else {
       throw DataError("'\(path)' is not an HDF5 file (no HDF5 signature; for CSV use `import`)")
     }
+  }
+
+  /// HDF5's format signature at offset 0 or a power of two from 512, as libhdf5 looks for it.
+  public static func hasSignature(_ path: String) -> Bool {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? handle.close() }
+    let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+    let size = (try? handle.seekToEnd()) ?? 0
+    var offset: UInt64 = 0
+    while offset + 8 <= size {
+      guard (try? handle.seek(toOffset: offset)) != nil, let bytes = try? handle.read(upToCount: 8) else {
+        return false
+      }
+      if Array(bytes) == signature { return true }
+      offset = offset == 0 ? 512 : offset * 2
+    }
+    return false
+  }
+
+  static func open(_ path: String) throws -> HDF5File {
+    try checkReadableFile(path)
     do {
       return try HDF5File.open(path)
     } catch let error as HDF5Error {
@@ -103,6 +131,8 @@ public enum HDF5TableReader {
         } else if dataset.shape.count == 1 {
           contents.columnDatasets.append(link)
         }
+      case .externalLink:
+        throw DataError("'\(group.childPath(link))' is a link to another file; Labbook reads only the file it is given")
       case .other: break
       }
     }
@@ -187,6 +217,7 @@ public enum HDF5TableReader {
     }
     let rows = dataset.shape[0]
     let width = dataset.shape[1]
+    try dataset.checkReadable(elementSize: 8)
     var names = (0..<width).map { "x\($0)" }
     if let featureNames = try dataset.stringsAttribute("feature_names") ?? group.stringsAttribute("feature_names"),
       featureNames.count == width

@@ -59,9 +59,35 @@ public enum HDF5TableWriter {
     try file.flush()
   }
 
+  /// Copies every object of the file at `path` into a scratch file and deletes it: what `save` does to
+  /// an existing file's other objects, run by the reader process before the real save.
+  public static func copyCheck(_ path: String) throws {
+    let source = try HDF5TableReader.open(path)
+    let scratch = NSTemporaryDirectory() + "labbook-copy-check-\(getpid()).h5"
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    let file = try HDF5File.create(scratch)
+    try copyAll(from: try source.root, to: try file.root, except: [])
+  }
+
+  /// Refuses to copy what would make libhdf5 read other files: links to them, external raw storage,
+  /// virtual datasets (opening a dataset checks its storage).
+  private static func checkCopyable(_ group: HDF5Group, _ name: String, depth: Int = 0) throws {
+    guard depth < 64 else { throw DataError("'\(group.childPath(name))' is nested more than 64 groups deep") }
+    switch group.kind(of: name) {
+    case .externalLink:
+      throw DataError("'\(group.childPath(name))' is a link to another file; Labbook does not copy it")
+    case .dataset: _ = try group.openDataset(name)
+    case .group:
+      let child = try group.openGroup(name)
+      for link in try child.linkNames() { try checkCopyable(child, link, depth: depth + 1) }
+    case .other: break
+    }
+  }
+
   /// Copies every object of `source` into `destination` but the one at `excluded` (a path below it).
   private static func copyAll(from source: HDF5Group, to destination: HDF5Group, except excluded: [String]) throws {
     for name in try source.linkNames() {
+      try checkCopyable(source, name)
       if name != excluded.first {
         try source.copy(name, to: destination)
       } else if excluded.count > 1, source.kind(of: name) == .group {

@@ -1,5 +1,6 @@
 import Foundation
 import LabbookCore
+import LabbookData
 import LabbookNotebook
 import LabbookRegistry
 
@@ -18,6 +19,8 @@ public final class Replayer {
     /// The registry, and whether `register`/`promote`/`rollback` cells may change it (--write-registry).
     public var registryFolder = Registry.defaultFolder(nil)
     public var writeRegistry = false
+    /// As `Session.isolatedReader`.
+    public var isolatedReader: IsolatedReader?
     public init() {}
   }
 
@@ -65,9 +68,9 @@ public final class Replayer {
     let registry = SessionRegistry(folder: options.registryFolder, writes: options.writeRegistry)
     registry.notebookPath = notebook.path
     registry.reproducing = options.params.isEmpty
-    let interpreter = Interpreter(
-      session: Session(seed: notebook.seed, threads: options.threads, paramOverrides: overrides, registry: registry),
-      recorder: recorder)
+    let session = Session(seed: notebook.seed, threads: options.threads, paramOverrides: overrides, registry: registry)
+    session.isolatedReader = options.isolatedReader
+    let interpreter = Interpreter(session: session, recorder: recorder)
     var summary = Summary(cellsRun: 0, cellsDiffering: 0, failure: nil, wroteOutput: false)
     for cell in notebook.cells {
       let name = "cell \(cell.position) (\(ChainVerifier.summary(cell.source)))"

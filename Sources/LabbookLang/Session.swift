@@ -25,6 +25,9 @@ public final class Session {
   public var statementReplay: [(String, JSONValue)] = []
   /// The registry and the notebook's position, for `register`, `use`, `promote`, `rollback`.
   public let registry: SessionRegistry
+  /// Reads HDF5 files in a child process when set (the `labbook` executable sets it), so a damaged file
+  /// cannot end the session; nil reads them in this process (tests, embedding).
+  public var isolatedReader: IsolatedReader?
   /// Where long statements (automl) report progress, when someone is watching (a terminal on stderr).
   public var progress: (@Sendable (String) -> Void)?
   /// While replaying a cell: its recorded `metadata.labbook` (what replay needs beyond the outputs).

@@ -14,14 +14,16 @@ public struct Notebook: Sendable {
   public var chainHead: String { cells.last?.hash ?? HashChain.genesis }
 
   /// The whole document, keys in the order Jupyter writes them.
-  public var json: JSONValue {
+  public var json: JSONValue { .object([("cells", .array(cells.map(\.json)))] + fieldsAfterCells) }
+
+  /// Every top-level field but `cells` (which comes first), in file order.
+  public var fieldsAfterCells: [(String, JSONValue)] {
     var labbook = metadata.json
     if case .object(var pairs) = labbook {
       pairs.append(("chain", .string(chainHead)))
       labbook = .object(pairs)
     }
-    return .object([
-      ("cells", .array(cells.map(\.json))),
+    return [
       (
         "metadata",
         .object([
@@ -42,7 +44,7 @@ public struct Notebook: Sendable {
       ),
       ("nbformat", .number(4)),
       ("nbformat_minor", .number(5)),
-    ])
+    ]
   }
 
   /// The file's text: one-space indentation and a final newline, as Jupyter writes notebooks.

@@ -68,10 +68,13 @@ public struct RecordedNotebook: Sendable {
     var params: [(String, JSONValue)] = []
     if case .object(let pairs)? = labbook["params"] { params = pairs }
     let seed = labbook["seed"]?.doubleValue ?? 0
+    guard let revision = (labbook["revision"] ?? .number(1)).intValue(in: 1...Int(Int32.max)) else {
+      throw NotebookError("'\(path)' has a revision that is not a whole number from 1")
+    }
     return RecordedNotebook(
       path: path, fileHash: SHA256Digest.hex(data), cells: cells,
       seed: seed >= 0 && seed < 1.8e19 ? UInt64(seed) : 0,
-      revision: Int(labbook["revision"]?.doubleValue ?? 1), params: params, overrides: overrides,
+      revision: revision, params: params, overrides: overrides,
       inputs: inputs(labbook["inputs"]), chain: labbook["chain"]?.stringValue, source: labbook["source"]?.stringValue)
   }
 

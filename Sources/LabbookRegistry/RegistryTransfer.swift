@@ -23,6 +23,11 @@ extension Registry {
     } else {
       records = [try resolve(reference)]
     }
+    // Only the history of the versions exported: an import refuses events about anything else.
+    let numbers = Set(records.map(\.version))
+    func belongs(_ event: RegistryEvent) -> Bool {
+      [event.fromVersion, event.toVersion].allSatisfy { $0.map(numbers.contains) ?? true }
+    }
     let scratch = path + ".tmp-\(getpid())"
     try? fileManager.removeItem(atPath: scratch)
     do {
@@ -42,7 +47,7 @@ extension Registry {
         ("labbook_export", .num(Self.exportFormat)), ("tool_version", .string(Labbook.version)),
         ("exported", .string(isoTimestampNow())), ("name", .string(reference.name)),
         ("versions", .array(records.map(\.json))),
-        ("events", .array(try events(of: reference.name).map(\.json))),
+        ("events", .array(try events(of: reference.name).filter(belongs).map(\.json))),
       ])
       try Data((manifest.prettyString(indent: 2) + "\n").utf8).write(
         to: URL(fileURLWithPath: scratch + "/" + Self.exportManifest))
@@ -55,13 +60,17 @@ extension Registry {
   }
 
   /// Imports an export folder; returns the versions added (those already here, identical, are skipped).
-  public func importExport(from path: String) throws -> [VersionRecord] {
+  /// `checkModel` is given each model file before anything is imported (the executable reads it in a
+  /// child process, so a damaged file cannot crash the importer).
+  public func importExport(from path: String, checkModel: (String) throws -> Void = { _ in }) throws
+    -> [VersionRecord]
+  {
     let fileManager = FileManager.default
     let manifestPath = path + "/" + Self.exportManifest
     guard fileManager.fileExists(atPath: manifestPath),
       let data = fileManager.contents(atPath: manifestPath),
       let manifest = try? JSONValue.parse(String(decoding: data, as: UTF8.self)),
-      manifest["labbook_export"]?.doubleValue == Double(Self.exportFormat)
+      manifest["labbook_export"]?.intValue() == Self.exportFormat
     else {
       throw RegistryError("'\(path)' is not a Labbook registry export (no \(Self.exportManifest) of format 1)")
     }
@@ -69,18 +78,37 @@ extension Registry {
     if records.isEmpty { throw RegistryError("'\(path)' exports no versions") }
     for record in records {
       try ModelReference.validateName(record.name)
-      let file = "\(path)/\(record.name)/\(record.version)/model.h5"
-      guard fileManager.fileExists(atPath: file), try SHA256Digest.hex(fileAt: file) == record.sha256 else {
-        throw RegistryError("the export's \(record.reference) model file is missing or altered: nothing was imported")
+      let folder = "\(path)/\(record.name)/\(record.version)"
+      for name in ["model.h5", "card.json"] {
+        guard Self.isPlainFile(folder + "/" + name) else {
+          throw RegistryError(
+            "the export's \(record.reference) \(name) is missing or not a plain file (a link?): nothing was imported")
+        }
+      }
+      let file = folder + "/model.h5"
+      guard try SHA256Digest.hex(fileAt: file) == record.sha256 else {
+        throw RegistryError("the export's \(record.reference) model file is altered: nothing was imported")
+      }
+      do {
+        try checkModel(file)
+      } catch {
+        throw RegistryError(
+          "the export's \(record.reference) model file cannot be read (\(error)): nothing was imported")
       }
     }
-    let events = (manifest["events"]?.arrayValue ?? []).compactMap { RegistryEvent(json: $0) }
+    var exported: [String: Set<Int>] = [:]
+    for record in records { exported[record.name, default: []].insert(record.version) }
+    let events = try (manifest["events"]?.arrayValue ?? []).map { try RegistryEvent(json: $0, belongingTo: exported) }
     var placed: [String] = []
     do {
       return try store.importVersions(records, events: events, actor: Self.actor) { record in
         let work = "\(folder)/tmp/\(getpid())-import-\(record.name)-\(record.version)"
         try? fileManager.removeItem(atPath: work)
-        try fileManager.copyItem(atPath: "\(path)/\(record.name)/\(record.version)", toPath: work)
+        try fileManager.createDirectory(atPath: work, withIntermediateDirectories: true)
+        for name in ["model.h5", "card.json"] {
+          try fileManager.copyItem(
+            atPath: "\(path)/\(record.name)/\(record.version)/\(name)", toPath: work + "/" + name)
+        }
         try fileManager.createDirectory(atPath: "\(folder)/models/\(record.name)", withIntermediateDirectories: true)
         let destination = versionFolder(record.name, record.version)
         if fileManager.fileExists(atPath: destination) { try fileManager.removeItem(atPath: destination) }
@@ -92,48 +120,10 @@ extension Registry {
       throw error
     }
   }
-}
 
-extension VersionRecord {
-  /// Reads the `json` form back (an export's manifest).
-  init(json: JSONValue) throws {
-    func text(_ key: String) throws -> String {
-      guard let value = json[key]?.stringValue else { throw RegistryError("an exported version lacks '\(key)'") }
-      return value
-    }
-    guard let version = json["version"]?.doubleValue, version >= 1, version == version.rounded() else {
-      throw RegistryError("an exported version lacks a version number")
-    }
-    var tags: [(key: String, value: String)] = []
-    if case .object(let pairs)? = json["tags"] {
-      for (key, value) in pairs { if let text = value.stringValue { tags.append((key: key, value: text)) } }
-    }
-    let lineage = json["lineage"]
-    let inputs = (lineage?["inputs"]?.arrayValue ?? []).compactMap { item -> Lineage.Input? in
-      guard let path = item["path"]?.stringValue, let sha = item["sha256"]?.stringValue else { return nil }
-      return Lineage.Input(path: path, sha256: sha)
-    }
-    self.init(
-      name: try text("name"), version: Int(version), sha256: try text("sha256"),
-      aliases: (json["aliases"]?.arrayValue ?? []).compactMap(\.stringValue), tags: tags,
-      description: json["description"]?.stringValue ?? "", learner: try text("learner"), task: try text("task"),
-      target: try text("target"), metrics: json["metrics"] ?? .null, fairness: json["fairness"] ?? .null,
-      params: json["params"] ?? .null,
-      lineage: Lineage(
-        notebook: lineage?["notebook"]?.stringValue, notebookSHA256: lineage?["notebook_sha256"]?.stringValue,
-        cell: lineage?["cell"]?.doubleValue.map { Int($0) }, inputs: inputs),
-      creator: try text("creator"), created: try text("created"), toolVersion: try text("tool_version"))
-  }
-}
-
-extension RegistryEvent {
-  init?(json: JSONValue) {
-    guard let time = json["time"]?.stringValue, let name = json["name"]?.stringValue,
-      let kind = json["kind"]?.stringValue, let actor = json["actor"]?.stringValue
-    else { return nil }
-    self.init(
-      id: 0, time: time, name: name, kind: kind, alias: json["alias"]?.stringValue,
-      fromVersion: json["from"]?.doubleValue.map { Int($0) }, toVersion: json["to"]?.doubleValue.map { Int($0) },
-      actor: actor)
+  /// A regular file, not a symbolic link (an export is copied file by file, never through links).
+  static func isPlainFile(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
   }
 }

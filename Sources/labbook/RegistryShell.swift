@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LabbookCore
+import LabbookData
 import LabbookLang
 import LabbookRegistry
 
@@ -133,7 +134,10 @@ struct RegistryShell: ParsableCommand {
 
     func run() throws {
       let registry = try RegistryShell.open(global, create: true)
-      let added = try RegistryShell.run { try registry.importExport(from: path) }
+      let reader = IsolatedReader.ownExecutable
+      let added = try RegistryShell.run {
+        try registry.importExport(from: path) { file in try reader?.check("model", path: file) }
+      }
       if added.isEmpty {
         print("nothing to import: every version in \(path) is already here")
       } else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LabbookCore
+import LabbookData
 import LabbookLang
 import LabbookNotebook
 
@@ -46,6 +47,7 @@ struct Repl: ParsableCommand {
       seed: global.seed, threads: global.threadCount, paramOverrides: overrides, registry: global.sessionRegistry(path))
     let recorder = NotebookRecorder(path: path, metadata: metadata)
     session.progress = terminalProgress()
+    session.isolatedReader = IsolatedReader.ownExecutable
     let interpreter = Interpreter(session: session, recorder: recorder)
     let output = Output(json: json)
     if reader.interactive {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LabbookCore
+import LabbookData
 import LabbookLang
 import LabbookNotebook
 import LabbookRegistry
@@ -65,6 +66,7 @@ struct Replay: ParsableCommand {
     options.params = try parseParams(params)
     options.allowChangedInputs = allowChangedInputs
     options.threads = global.threadCount
+    options.isolatedReader = IsolatedReader.ownExecutable
     options.outputPath = output
     options.registryFolder = Registry.defaultFolder(global.registry)
     options.writeRegistry = writeRegistry

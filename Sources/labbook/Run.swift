@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LabbookCore
+import LabbookData
 import LabbookLang
 import LabbookNotebook
 
@@ -59,6 +60,7 @@ struct Run: ParsableCommand {
       seed: global.seed, threads: global.threadCount, paramOverrides: overrides,
       registry: global.sessionRegistry(notebookPath))
     session.progress = terminalProgress()
+    session.isolatedReader = IsolatedReader.ownExecutable
     let interpreter = Interpreter(session: session, recorder: recorder)
     for statement in statements {
       let (outcome, _, recordingError) = interpreter.run(statement)

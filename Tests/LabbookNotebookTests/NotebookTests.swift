@@ -71,6 +71,31 @@ import Testing
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
     #expect(leftovers == ["session.ipynb"])
   }
+
+  /// Cells after the first are written over the old tail; the file must be exactly what writing the whole
+  /// notebook gives, after every cell, as parameters and inputs change; a file moved away mid-session is
+  /// written anew, never into the moved one.
+  @Test func appendingInPlaceGivesTheSameBytesAsAWholeWrite() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(getpid())-\(UUID().uuidString)")
+    let path = directory.appendingPathComponent("s.ipynb").path
+    let recorder = NotebookRecorder(path: path, metadata: NotebookMetadata(created: "2026-01-01T00:00:00Z", seed: 2))
+    for index in 1...12 {
+      if index % 4 == 0 { recorder.setParams([("p\(index)", .string(String(repeating: "v", count: index)))]) }
+      let inputs =
+        index % 3 == 0 ? [RecordedInput(path: "f\(index).h5", sha256: String(repeating: "a", count: 64))] : []
+      try recorder.append(
+        NotebookCell(
+          index: index, source: "x\(index) = \(index)",
+          outputs: [.result(executionCount: index, text: "\(index)", json: .object([("kind", .string("value"))]))],
+          previousHash: recorder.chainHead, elapsedMilliseconds: index, inputs: inputs))
+      #expect(try String(contentsOfFile: path, encoding: .utf8) == recorder.notebook.fileText, "after cell \(index)")
+      if index == 6 {
+        try FileManager.default.moveItem(atPath: path, toPath: path + ".moved")
+      }
+    }
+    let moved = try JSONValue.parse(try String(contentsOfFile: path + ".moved", encoding: .utf8))
+    #expect(moved["cells"]?.arrayValue?.count == 6, "the moved file keeps what it had")
+  }
 }
 
 @Suite struct SeededGeneratorTests {

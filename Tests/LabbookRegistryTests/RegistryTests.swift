@@ -141,7 +141,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
     var details = Registry.Details()
     details.lineage = Lineage(
-      notebook: "n.ipynb", notebookSHA256: "abc", cell: 4, inputs: [Lineage.Input(path: "d.h5", sha256: "def")])
+      notebook: "n.ipynb", notebookSHA256: String(repeating: "a", count: 64), cell: 4,
+      inputs: [Lineage.Input(path: "d.h5", sha256: String(repeating: "d", count: 64))])
     details.aliases = ["champion"]
     let a = try Self.model(seed: 1)
     _ = try source.register(a, as: "m", details: details)
@@ -155,7 +156,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     let original = try source.versions(of: "m")
     #expect(restored == original)
     let (loaded, record) = try target.load(try ModelReference.parse("m@champion"))
-    #expect(record.lineage.inputs.first?.sha256 == "def")
+    #expect(record.lineage.inputs.first?.sha256 == String(repeating: "d", count: 64))
     #expect(try Self.bits(loaded) == Self.bits(a))
     #expect(try target.importExport(from: exportPath).isEmpty)
     // Another model under a number that exists: refused, nothing written.
@@ -165,5 +166,62 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     #expect(throws: RegistryError.self) { try clash.importExport(from: exportPath) }
     #expect(try clash.versions(of: "m").count == 1)
     #expect(throws: RegistryError.self) { try clash.importExport(from: repositoryRoot + "/datasets") }
+  }
+
+  /// An export is untrusted input: every field of its manifest is checked as `register` checks it, and
+  /// events must belong to the versions it exports. Each edit below (what a hostile or broken export
+  /// could hold) is refused with a RegistryError and leaves the target registry empty.
+  @Test func importRefusesManifestsThatRegisterWouldNot() throws {
+    let source = try Registry(folder: Self.folder(), create: true)
+    let exportPath = Self.folder()
+    defer { for path in [source.folder, exportPath] { try? FileManager.default.removeItem(atPath: path) } }
+    var details = Registry.Details()
+    details.aliases = ["champion"]
+    _ = try source.register(try Self.model(seed: 1), as: "m", details: details)
+    _ = try source.register(try Self.model(seed: 2), as: "m", details: Registry.Details())
+    _ = try source.promote(try ModelReference.parse("m@2"), to: "champion")
+    _ = try source.export(try ModelReference.parse("m"), to: exportPath)
+    let manifestPath = exportPath + "/" + Registry.exportManifest
+    let original = try String(contentsOfFile: manifestPath, encoding: .utf8)
+    let edits: [(String, (String) -> String)] = [
+      ("alias path", { $0.replacingOccurrences(of: "\"champion\"\n", with: "\"../../etc\"\n") }),
+      ("huge version", { $0.replacingOccurrences(of: "\"version\": 2", with: "\"version\": 1e300") }),
+      ("fractional version", { $0.replacingOccurrences(of: "\"version\": 2", with: "\"version\": 2.5") }),
+      ("huge cell", { $0.replacingOccurrences(of: "\"cell\": null", with: "\"cell\": 1e300") }),
+      ("NUL in text", { $0.replacingOccurrences(of: "\"description\": \"\"", with: "\"description\": \"a\\u0000b\"") }),
+      ("not a sha256", { $0.replacingOccurrences(of: "\"sha256\": \"", with: "\"sha256\": \"zz") }),
+      (
+        "event of another model",
+        {
+          $0.replacingOccurrences(of: "\"name\": \"m\",\n      \"kind\"", with: "\"name\": \"other\",\n      \"kind\"")
+        }
+      ),
+      ("event about a version not exported", { $0.replacingOccurrences(of: "\"to\": 2", with: "\"to\": 7") }),
+      ("huge event version", { $0.replacingOccurrences(of: "\"to\": 2", with: "\"to\": 1e300") }),
+      (
+        "unknown event kind",
+        { $0.replacingOccurrences(of: "\"kind\": \"register\"", with: "\"kind\": \"promote-everything\"") }
+      ),
+    ]
+    for (label, edit) in edits {
+      let edited = edit(original)
+      #expect(edited != original, "\(label): the edit did not apply")
+      try edited.write(toFile: manifestPath, atomically: true, encoding: .utf8)
+      let target = try Registry(folder: Self.folder(), create: true)
+      defer { try? FileManager.default.removeItem(atPath: target.folder) }
+      #expect(throws: RegistryError.self, "\(label)") { try target.importExport(from: exportPath) }
+      #expect(try target.names().isEmpty, "\(label): something was imported")
+    }
+    // The untouched manifest imports; so does an export of one version (its history is only its own).
+    try original.write(toFile: manifestPath, atomically: true, encoding: .utf8)
+    let target = try Registry(folder: Self.folder(), create: true)
+    defer { try? FileManager.default.removeItem(atPath: target.folder) }
+    #expect(try target.importExport(from: exportPath).count == 2)
+    let single = Self.folder()
+    defer { try? FileManager.default.removeItem(atPath: single) }
+    _ = try source.export(try ModelReference.parse("m@1"), to: single)
+    let another = try Registry(folder: Self.folder(), create: true)
+    defer { try? FileManager.default.removeItem(atPath: another.folder) }
+    #expect(try another.importExport(from: single).map(\.version) == [1])
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LabbookCore
 import LabbookData
 
 /// `load "f.h5" [path "/group/or/dataset"]`
@@ -28,7 +29,10 @@ struct LoadCommand: Command {
     let path = try session.string(file, "the file")
     let inside = try objectPath.map { try session.string($0, "`path`") }
     let table = try located(objectPath?.span ?? file.span) {
-      try HDF5TableReader.load(path: path, inside: inside, name: stem(path))
+      if let reader = session.isolatedReader {
+        return try reader.loadTable(path: path, inside: inside, name: stem(path))
+      }
+      return try HDF5TableReader.load(path: path, inside: inside, name: stem(path))
     }
     return .loaded(table, source: try session.recordInput(path))
   }
@@ -95,7 +99,16 @@ struct SaveCommand: Command {
     if let protected = options["protected"]?.nameValue {
       data.protected = try session.requireColumn(protected, in: data).name
     }
-    try located(file.span) { try HDF5TableWriter.save(data, to: path, group: group) }
+    try located(file.span) {
+      // An existing file's other objects are copied into the new one: a damaged file must fail in the
+      // reader process first, not crash this one during the copy.
+      if let reader = session.isolatedReader, case .regular = RegularFile.check(path),
+        HDF5TableReader.hasSignature(path)
+      {
+        try reader.check("copy", path: path)
+      }
+      try HDF5TableWriter.save(data, to: path, group: group)
+    }
     return .saved(path: path, group: group.hasPrefix("/") ? group : "/" + group, table: data)
   }
 }

@@ -116,7 +116,7 @@ struct RegisterCommand: Command {
         at: model.span)
     }
     let sha256 = try locatedRegistry(model.span) { try Self.sha256(of: trained) }
-    guard let recorded, let version = recorded["version"]?.doubleValue.map({ Int($0) }) else {
+    guard let recorded, let version = recorded["version"]?.intValue(in: RegistryLimits.versions) else {
       throw LabError(
         "replay does not write to the registry without --write-registry, and this cell recorded no registration to check",
         at: model.span)
@@ -133,7 +133,8 @@ struct RegisterCommand: Command {
 
   static func requireSame(_ sha256: String, _ recordedSHA: String, _ recorded: JSONValue?, span: SourceSpan) throws {
     guard sha256 == recordedSHA else {
-      let reference = "\(recorded?["name"]?.stringValue ?? "")@\(Int(recorded?["version"]?.doubleValue ?? 0))"
+      let version = recorded?["version"]?.intValue(in: RegistryLimits.versions).map(String.init) ?? "?"
+      let reference = "\(recorded?["name"]?.stringValue ?? "")@\(version)"
       throw LabError(
         "the model differs from the one this cell registered as \(reference): its model.h5 has sha256 \(sha256.prefix(16))…, the recorded one \(recordedSHA.prefix(16))…",
         at: span)
@@ -190,9 +191,10 @@ struct UseCommand: Command {
     let recorded = session.registry.recordedCell?[recordKey]
     var parsed = parsed
     // Reproducing a recording: the version the cell used then, whatever its alias points at now.
-    if state.reproducing, let version = recorded?["version"]?.doubleValue, recorded?["name"]?.stringValue == parsed.name
+    if state.reproducing, let version = recorded?["version"]?.intValue(in: RegistryLimits.versions),
+      recorded?["name"]?.stringValue == parsed.name
     {
-      parsed = ModelReference(name: parsed.name, selector: .version(Int(version)))
+      parsed = ModelReference(name: parsed.name, selector: .version(version))
     }
     // In a replay that registers nothing, a version registered earlier in the same notebook is in memory.
     if !state.writes {
@@ -269,7 +271,7 @@ struct PromoteCommand: Command {
     try locatedRegistry(alias.span) { try ModelReference.validateAlias(alias.value) }
     let state = session.registry
     let recorded = state.reproducing ? state.recordedCell?["promotion"] : nil
-    let recordedCandidate = recorded?["candidate"]?.doubleValue.map { Int($0) }
+    let recordedCandidate = recorded?["candidate"]?.intValue(in: RegistryLimits.versions)
     guard let candidate = try recordedCandidate ?? holder(of: parsed, in: session) else {
       throw LabError("\(parsed) names no version", at: reference.span)
     }
@@ -280,7 +282,7 @@ struct PromoteCommand: Command {
       // Reproducing a recording: the holder the alias had then (recorded as null when nobody held it).
       let incumbent: Int?
       if let recorded {
-        incumbent = recorded["incumbent"]?.doubleValue.map { Int($0) }
+        incumbent = recorded["incumbent"]?.intValue(in: RegistryLimits.versions)
       } else {
         incumbent = try holder(of: ModelReference(name: parsed.name, selector: .alias(alias.value)), in: session)
       }
@@ -403,13 +405,15 @@ struct RollbackCommand: Command {
         return .rolledBack(name: text, alias: aliasName, from: history.last!, to: history[history.count - 2])
       }
       let recorded = session.registry.recordedCell?["rollback"]
-      guard let from = recorded?["from"]?.doubleValue, let to = recorded?["to"]?.doubleValue else {
+      guard let from = recorded?["from"]?.intValue(in: RegistryLimits.versions),
+        let to = recorded?["to"]?.intValue(in: RegistryLimits.versions)
+      else {
         throw LabError(
           "replay does not change the registry without --write-registry, and this rollback cannot be worked out from the notebook alone",
           at: name.span)
       }
       session.statementReplay.append(("rollback", recorded!))
-      return .rolledBack(name: text, alias: aliasName, from: Int(from), to: Int(to))
+      return .rolledBack(name: text, alias: aliasName, from: from, to: to)
     }
     let registry = try locatedRegistry(name.span) { try state.registry(create: false) }
     let (from, to) = try locatedRegistry(name.span) { try registry.rollback(text, alias: aliasName) }

@@ -1,0 +1,138 @@
+import CHDF5
+import Foundation
+import Testing
+
+@testable import LabbookData
+
+/// `load` reads only the file it is given and never believes a size it cannot hold: the files here are
+/// written with the C API (as an attacker would craft them) and each must give a clear error, not the
+/// lines of another file, a library loaded from a plugin path, or an allocation of the declared size.
+@Suite struct HostileHDF5Tests {
+  func message(_ body: () throws -> Table) -> String {
+    do {
+      let table = try body()
+      let cells = table.columns.map { column in (0..<column.count).map { column.text(at: $0) ?? "" } }
+      return "no error: \(cells)"
+    } catch { return "\(error)" }
+  }
+
+  /// A secret file beside the hostile ones, and a valid HDF5 file others point into.
+  func neighbours() throws -> (secret: String, other: String) {
+    let secret = temporaryPath("secret.txt")
+    try "root:x:0:0\nsecond secret line\n".write(toFile: secret, atomically: true, encoding: .utf8)
+    let other = temporaryPath("other.h5")
+    let w = CFixtureWriter(other)
+    w.group("/t")
+    w.doubles("/t/a", [7, 8, 9], as: lb_h5t_ieee_f64le())
+    return (secret, other)
+  }
+
+  @Test func externalLinksAreNotFollowed() throws {
+    let (_, other) = try neighbours()
+    let path = temporaryPath("elink.h5")
+    do {
+      let w = CFixtureWriter(path)
+      w.group("/t")
+      w.doubles("/t/b", [1, 2, 3], as: lb_h5t_ieee_f64le())
+      #expect(H5Lcreate_external(other, "/t/a", w.file, "/t/a", lb_h5p_default(), lb_h5p_default()) >= 0)
+    }
+    #expect(message { try HDF5TableReader.load(path: path, name: "t") }.contains("link to another file"))
+    #expect(
+      message { try HDF5TableReader.load(path: path, inside: "/t/a", name: "t") }.contains("link to another file"))
+  }
+
+  @Test func externalRawStorageIsRefused() throws {
+    let (secret, _) = try neighbours()
+    let path = temporaryPath("estore.h5")
+    do {
+      let w = CFixtureWriter(path)
+      w.group("/t")
+      // A 2 × 16-byte string dataset whose bytes are the secret file's (created, never written).
+      let type = H5Tcopy(lb_h5t_c_s1())
+      H5Tset_size(type, 16)
+      var dims: [hsize_t] = [2]
+      let space = H5Screate_simple(1, &dims, nil)
+      let dcpl = H5Pcreate(lb_h5p_dataset_create())
+      _ = H5Pset_external(dcpl, secret, 0, 32)
+      let id = H5Dcreate2(w.file, "/t/a", type, space, lb_h5p_default(), dcpl, lb_h5p_default())
+      #expect(id >= 0)
+      H5Dclose(id)
+      H5Pclose(dcpl)
+      H5Sclose(space)
+      H5Tclose(type)
+    }
+    let text = message { try HDF5TableReader.load(path: path, name: "t") }
+    #expect(text.contains("external files"), "\(text)")
+    #expect(!text.contains("secret"))
+  }
+
+  @Test func aFilterThatNeedsAPluginIsRefused() throws {
+    let path = temporaryPath("plugin.h5")
+    do {
+      let w = CFixtureWriter(path)
+      w.group("/t")
+      w.doubles("/t/a", (0..<10).map(Double.init), as: lb_h5t_ieee_f64le()) { dcpl in
+        var chunk: [hsize_t] = [5]
+        _ = H5Pset_chunk(dcpl, 1, &chunk)
+        // 32004 is LZ4's registered id; optional, so libhdf5 writes the data unfiltered.
+        _ = H5Pset_filter(dcpl, 32004, UInt32(H5Z_FLAG_OPTIONAL), 0, nil)
+      }
+    }
+    #expect(message { try HDF5TableReader.load(path: path, name: "t") }.contains("filter 32004, which needs a plugin"))
+  }
+
+  @Test func declaredSizesAreCheckedBeforeAnythingIsAllocated() throws {
+    let path = temporaryPath("huge.h5")
+    do {
+      let w = CFixtureWriter(path)
+      w.group("/t")
+      var dims: [hsize_t] = [1 << 40]
+      var chunk: [hsize_t] = [1024]
+      let space = H5Screate_simple(1, &dims, nil)
+      let dcpl = H5Pcreate(lb_h5p_dataset_create())
+      _ = H5Pset_chunk(dcpl, 1, &chunk)
+      let id = H5Dcreate2(w.file, "/t/a", lb_h5t_ieee_f64le(), space, lb_h5p_default(), dcpl, lb_h5p_default())
+      H5Dclose(id)
+      H5Pclose(dcpl)
+      H5Sclose(space)
+      // A million declared elements, nothing stored: within memory, but more than the file can expand to.
+      w.group("/u")
+      var million: [hsize_t] = [4_000_000]
+      let space2 = H5Screate_simple(1, &million, nil)
+      let dcpl2 = H5Pcreate(lb_h5p_dataset_create())
+      _ = H5Pset_chunk(dcpl2, 1, &chunk)
+      let id2 = H5Dcreate2(w.file, "/u/a", lb_h5t_ieee_f64le(), space2, lb_h5p_default(), dcpl2, lb_h5p_default())
+      H5Dclose(id2)
+      H5Pclose(dcpl2)
+      H5Sclose(space2)
+    }
+    #expect(
+      message { try HDF5TableReader.load(path: path, inside: "/t", name: "t") }.contains(
+        "more than this machine's memory"))
+    #expect(message { try HDF5TableReader.load(path: path, inside: "/u", name: "t") }.contains("stores only 0 bytes"))
+  }
+
+  @Test func devicesAndPipesAreNotFiles() throws {
+    #expect(message { try HDF5TableReader.load(path: "/dev/zero", name: "t") }.contains("not a regular file"))
+    let fifo = temporaryPath("fifo.h5")
+    #expect(mkfifo(fifo, 0o600) == 0)
+    #expect(message { try HDF5TableReader.load(path: fifo, name: "t") }.contains("not a regular file"))
+  }
+
+  @Test func tableStreamsAreDecodedWithoutTrust() throws {
+    let table = try Table(
+      name: "t",
+      columns: [.numeric("x", [1, .nan, 3]), .categorical("c", ["a", nil, "b"])], target: "x", protected: "c")
+    let bytes = TableWire.encode(table)
+    #expect(try TableWire.decode(bytes, name: "t") == table)
+    // Every truncation and every single-byte change is a clean error or a table, never a trap.
+    for cut in 0..<bytes.count { _ = try? TableWire.decode(Array(bytes.prefix(cut)), name: "t") }
+    for position in bytes.indices {
+      for value: UInt8 in [0, 0x7F, 0x80, 0xFF] {
+        var changed = bytes
+        changed[position] = value
+        _ = try? TableWire.decode(changed, name: "t")
+      }
+    }
+  }
+}
