@@ -42,6 +42,11 @@ let package = Package(
         "CEditLine",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // libFuzzer targets (fuzz/README.md); without `-sanitize=fuzzer` the binary only explains itself.
+    .executableTarget(
+      name: "labbook-fuzz",
+      dependencies: ["LabbookLang", "LabbookData", "LabbookML", "LabbookNotebook", "LabbookRegistry", "LabbookCore"],
+      path: "fuzz/Sources/labbook-fuzz"),
     .executableTarget(
       name: "labbook-bench", dependencies: ["LabbookData", "LabbookML", "HDF5Kit"],
       path: "benchmarks/Sources/labbook-bench"),

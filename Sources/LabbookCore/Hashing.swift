@@ -6,12 +6,17 @@ public enum SHA256Digest {
   public static func hex(_ data: Data) -> String { hexString(SHA256.hash(data: data)) }
   public static func hex(_ string: String) -> String { hex(Data(string.utf8)) }
 
-  /// Hashes a file in 1 MiB pieces, so large inputs are not held twice in memory.
+  /// Hashes a regular file in 1 MiB pieces, so large inputs are not held twice in memory. A device,
+  /// pipe or socket is refused (opened without blocking, then checked), so a path in a notebook cannot
+  /// make Labbook read forever or wait on a pipe.
   public static func hex(fileAt path: String) throws -> String {
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-      throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+    let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard descriptor >= 0 else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path]) }
+    let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+      throw NotARegularFile(path: path)
     }
-    defer { try? handle.close() }
     var hasher = SHA256()
     while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
     return hexString(hasher.finalize())
@@ -26,6 +31,12 @@ public enum SHA256Digest {
     }
     return String(decoding: out, as: UTF8.self)
   }
+}
+
+/// A path that names a device, pipe, socket or folder where a file was expected.
+public struct NotARegularFile: Error, CustomStringConvertible, Sendable {
+  public let path: String
+  public var description: String { "'\(path)' is not a regular file" }
 }
 
 /// Incremental sha256 over typed values, for content hashes independent of any file layout.

@@ -76,8 +76,14 @@ public final class Replayer {
       let name = "cell \(cell.position) (\(ChainVerifier.summary(cell.source)))"
       var changed: [(RecordedInput, now: String)] = []
       for input in cell.inputs where !redirected.contains(input.path) {
-        guard FileManager.default.fileExists(atPath: input.path) else {
+        switch RegularFile.check(input.path) {
+        case .regular: break
+        case .missing:
           summary.failure = "\(name): its input file '\(input.path)' is missing (recorded sha256 \(input.sha256))"
+          return summary
+        case .folder, .notRegular:
+          summary.failure =
+            "\(name): its input '\(input.path)' is not a regular file now (a folder, device or pipe); not read"
           return summary
         }
         let now = (try? SHA256Digest.hex(fileAt: input.path)) ?? ""

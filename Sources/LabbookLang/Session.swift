@@ -136,7 +136,8 @@ public final class Session {
     }
   }
 
-  func bind(_ name: String, _ value: Value) {
+  /// Binds a value to a name, as `NAME = ...` does.
+  public func bind(_ name: String, _ value: Value) {
     if variables[name] == nil { variableOrder.append(name) }
     variables[name] = value
   }

@@ -18,16 +18,23 @@ public enum ChainVerifier {
     case unchanged
     case changed(now: String)
     case missing
+    /// The path names a folder, device, pipe or socket now: it is not read.
+    case notAFile
   }
 
   public static func verify(_ notebook: RecordedNotebook) -> Report {
     var report = Report(problem: nil, inputStatus: [], cellCount: notebook.cells.count)
     report.problem = chainProblem(notebook) ?? inputProblem(notebook)
     for input in notebook.inputs {
-      if !FileManager.default.fileExists(atPath: input.path) {
-        report.inputStatus.append((input, .missing))
-      } else if let now = try? SHA256Digest.hex(fileAt: input.path) {
-        report.inputStatus.append((input, now == input.sha256 ? .unchanged : .changed(now: now)))
+      switch RegularFile.check(input.path) {
+      case .missing: report.inputStatus.append((input, .missing))
+      case .folder, .notRegular: report.inputStatus.append((input, .notAFile))
+      case .regular:
+        if let now = try? SHA256Digest.hex(fileAt: input.path) {
+          report.inputStatus.append((input, now == input.sha256 ? .unchanged : .changed(now: now)))
+        } else {
+          report.inputStatus.append((input, .notAFile))
+        }
       }
     }
     return report

@@ -30,8 +30,17 @@ public struct RecordedNotebook: Sendable {
 
   /// Reads and checks a Labbook notebook; every problem is a `NotebookError` naming the file.
   public static func read(_ path: String) throws -> RecordedNotebook {
-    guard FileManager.default.fileExists(atPath: path) else { throw NotebookError("no such notebook: '\(path)'") }
+    switch RegularFile.check(path) {
+    case .missing: throw NotebookError("no such notebook: '\(path)'")
+    case .folder, .notRegular: throw NotebookError("'\(path)' is not a notebook file")
+    case .regular: break
+    }
     guard let data = FileManager.default.contents(atPath: path) else { throw NotebookError("cannot read '\(path)'") }
+    return try parse(data, path: path)
+  }
+
+  /// Reads and checks a notebook's bytes (`path` names it in messages).
+  public static func parse(_ data: Data, path: String) throws -> RecordedNotebook {
     let json: JSONValue
     do {
       json = try JSONValue.parse(String(decoding: data, as: UTF8.self))

@@ -146,6 +146,7 @@ struct Verify: ParsableCommand {
       case .changed(let now):
         print("input CHANGED    \(input.path)\n  recorded sha256 \(input.sha256)\n  now      sha256 \(now)")
       case .missing: print("input MISSING    \(input.path) (recorded sha256 \(input.sha256))")
+      case .notAFile: print("input NOT A FILE \(input.path) (a folder, device or pipe now; not read)")
       }
     }
     if let problem = report.problem {

@@ -79,7 +79,8 @@ enum LearnerArchive {
       let weights = try group.doubles("weights")
       let target = try readTarget(from: try group.open("target"), rows: weights.count)
       let k = try group.int("k")
-      guard try group.int("width") == width, k >= 1, k <= max(1, weights.count), target.classes.count == classCount
+      guard !weights.isEmpty else { throw group.malformed("weights", "holds no training rows") }
+      guard try group.int("width") == width, k >= 1, k <= weights.count, target.classes.count == classCount
       else { throw group.malformed("k", "does not fit the stored rows") }
       return FittedNeighbors(
         rows: try group.doubles("rows", count: weights.count * width), width: width, k: k,
@@ -96,7 +97,9 @@ enum LearnerArchive {
             variances: try entry.doubles("variances", count: classCount))
         case "categorical":
           let levels = try entry.int("levels")
-          let flat = try entry.doubles("log_likelihoods", count: classCount * levels)
+          let size = classCount.multipliedReportingOverflow(by: levels)
+          guard levels >= 0, !size.overflow else { throw entry.malformed("levels", "is not a level count") }
+          let flat = try entry.doubles("log_likelihoods", count: size.partialValue)
           return .categorical((0..<classCount).map { Array(flat[$0 * levels..<($0 + 1) * levels]) })
         default: throw entry.malformed("kind", "is not a naive Bayes feature model")
         }
@@ -185,7 +188,16 @@ enum LearnerArchive {
     let treeCount = nodeCounts.count
     let leafCounts = try group.ints("leaf_counts", count: treeCount)
     let strides = try group.ints("strides", count: treeCount)
-    let total = nodeCounts.reduce(0, +)
+    // Sizes are checked before they are added or multiplied: a damaged file cannot overflow them.
+    let limit = 1 << 32
+    guard strides.allSatisfy({ $0 == expectedStride }), expectedStride >= 1, expectedStride <= limit else {
+      throw group.malformed("strides", "do not match the model's outputs")
+    }
+    guard nodeCounts.allSatisfy({ (0...limit).contains($0) }), leafCounts.allSatisfy({ (1...limit).contains($0) })
+    else { throw group.malformed("node_counts", "are not tree sizes") }
+    guard let total = checkedSum(nodeCounts), let leaves = checkedSum(leafCounts),
+      case (let leafValueCount, let overflow) = leaves.multipliedReportingOverflow(by: expectedStride), !overflow
+    else { throw group.malformed("node_counts", "add up to more than a file can hold") }
     let feature = try group.ints("feature", count: total)
     let threshold = try group.ints("threshold", count: total)
     let rawThreshold = try group.doubles("raw_threshold", count: total)
@@ -194,8 +206,7 @@ enum LearnerArchive {
     let right = try group.ints("right", count: total)
     let categorical = try group.ints("categorical", count: total)
     let words = try group.ints("category_words", count: 4 * categorical.filter { $0 == 1 }.count)
-    let leafValues = try group.doubles(
-      "leaf_values", count: zip(leafCounts, strides).reduce(0) { $0 + $1.0 * $1.1 })
+    let leafValues = try group.doubles("leaf_values", count: leafValueCount)
     var trees: [BinnedTree] = []
     var nodeOffset = 0
     var leafOffset = 0
@@ -268,4 +279,15 @@ extension FittedLearner {
     default: break
     }
   }
+}
+
+/// The sum, or nil when it overflows.
+func checkedSum(_ values: [Int]) -> Int? {
+  var total = 0
+  for value in values {
+    let (sum, overflow) = total.addingReportingOverflow(value)
+    if overflow { return nil }
+    total = sum
+  }
+  return total
 }

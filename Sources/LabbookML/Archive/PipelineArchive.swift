@@ -57,9 +57,18 @@ extension PipelineStep {
     case "encode":
       guard let kind = EncodeKind(rawValue: option) else { throw group.malformed("option", "is not an encoding") }
       self = .encode(kind, columns: columns)
-    case "clip": self = .clip(sigmas: try group.double("value"), columns: columns)
+    case "clip":
+      let sigmas = try group.double("value")
+      guard sigmas.isFinite, sigmas > 0 else {
+        throw group.malformed("value", "is not a positive number of deviations")
+      }
+      self = .clip(sigmas: sigmas, columns: columns)
     case "log": self = .log(columns: columns)
-    case "bin": self = .bin(count: Int(try group.double("value")), columns: columns)
+    case "bin":
+      guard let count = Int(exactly: try group.double("value")), (2...1000).contains(count) else {
+        throw group.malformed("value", "is not a bin count from 2 to 1000")
+      }
+      self = .bin(count: count, columns: columns)
     default: throw group.malformed("kind", "is not a pipeline step")
     }
   }
