@@ -32,9 +32,20 @@ let package = Package(
     .target(
       name: "LabbookRegistry",
       dependencies: ["LabbookML", "LabbookData", "LabbookCore", .product(name: "GRDB", package: "GRDB.swift")]),
+    // Every result a statement can give, as plain values.
+    .target(
+      name: "LabbookValues",
+      dependencies: ["LabbookData", "LabbookML", "LabbookNotebook", "LabbookCore", "LabbookRegistry"]),
+    // Values in; text, HTML, SVG and JSON out. No interpreter, no terminal.
+    .target(
+      name: "LabbookRender",
+      dependencies: ["LabbookValues", "LabbookData", "LabbookML", "LabbookNotebook", "LabbookCore", "LabbookRegistry"]),
     .target(
       name: "LabbookLang",
-      dependencies: ["LabbookData", "LabbookML", "LabbookNotebook", "LabbookCore", "LabbookRegistry"]),
+      dependencies: [
+        "LabbookData", "LabbookML", "LabbookNotebook", "LabbookCore", "LabbookRegistry", "LabbookValues",
+        "LabbookRender",
+      ]),
     .executableTarget(
       name: "labbook",
       dependencies: [
@@ -54,7 +65,9 @@ let package = Package(
     .testTarget(name: "LabbookDataTests", dependencies: ["LabbookData", "HDF5Kit", "CHDF5"]),
     .testTarget(name: "LabbookMLTests", dependencies: ["LabbookML", "LabbookData", "LabbookCore"]),
     .testTarget(name: "LabbookNotebookTests", dependencies: ["LabbookNotebook", "LabbookCore"]),
-    .testTarget(name: "LabbookLangTests", dependencies: ["LabbookLang", "LabbookData"]),
+    .testTarget(name: "LabbookLangTests", dependencies: ["LabbookLang", "LabbookData", "LabbookValues"]),
+    .testTarget(
+      name: "LabbookRenderTests", dependencies: ["LabbookRender", "LabbookValues", "LabbookML", "LabbookData"]),
     .testTarget(name: "LabbookRegistryTests", dependencies: ["LabbookRegistry", "LabbookML", "LabbookData"]),
     .testTarget(
       name: "LabbookEndToEndTests", dependencies: ["LabbookCore", "labbook"]),

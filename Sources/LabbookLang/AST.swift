@@ -1,5 +1,7 @@
 import LabbookCore
 import LabbookData
+import LabbookRender
+import LabbookValues
 
 /// A value with the place it was written.
 public struct Located<T: Sendable>: Sendable {

@@ -1,4 +1,6 @@
 import LabbookCore
+import LabbookRender
+import LabbookValues
 
 /// Renders an error the way a compiler does: the message, where it is, the line, and a caret.
 public enum ErrorReport {

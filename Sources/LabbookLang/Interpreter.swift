@@ -2,6 +2,8 @@ import Foundation
 import LabbookCore
 import LabbookData
 import LabbookNotebook
+import LabbookRender
+import LabbookValues
 
 /// Runs statements in a session and records each as a notebook cell: the one path shared by
 /// `labbook run`, the REPL and replay.

@@ -1,4 +1,6 @@
 import LabbookCore
+import LabbookRender
+import LabbookValues
 
 /// An error with the place in the source it is about, reported as `error: <message>` with a caret.
 public struct LabError: Error, Sendable, CustomStringConvertible {

@@ -1,4 +1,6 @@
 import LabbookCore
+import LabbookRender
+import LabbookValues
 
 /// Turns source text into tokens. One statement per line; `;` also ends one; a trailing `\`
 /// continues the line, as do open brackets; `#` starts a comment.

@@ -1,4 +1,6 @@
 import LabbookData
+import LabbookRender
+import LabbookValues
 
 /// Spelling suggestions, shared by every "did you mean" message.
 enum LabbookDataNames {

@@ -1,4 +1,6 @@
 import LabbookCore
+import LabbookRender
+import LabbookValues
 
 /// Parses a whole script (or one line from the prompt) into statements. Every statement is parsed
 /// before any runs, so a syntax error anywhere is reported before the first statement executes.

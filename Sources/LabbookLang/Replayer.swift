@@ -3,6 +3,8 @@ import LabbookCore
 import LabbookData
 import LabbookNotebook
 import LabbookRegistry
+import LabbookRender
+import LabbookValues
 
 /// Re-executes a recorded notebook's cells, in order, in a fresh session with the recorded seed and
 /// parameters, and compares each cell's new outputs with the recorded ones.

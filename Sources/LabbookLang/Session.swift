@@ -2,6 +2,8 @@ import Foundation
 import LabbookCore
 import LabbookData
 import LabbookNotebook
+import LabbookRender
+import LabbookValues
 
 /// The interpreter's state: variables, parameters, the seed, the statements so far, and the files
 /// each statement read. Every side effect of a statement goes through here so it can be recorded.

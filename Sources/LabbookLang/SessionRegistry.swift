@@ -3,6 +3,8 @@ import LabbookCore
 import LabbookML
 import LabbookNotebook
 import LabbookRegistry
+import LabbookRender
+import LabbookValues
 
 /// What a session knows about the model registry and about the notebook it is recorded in: where the
 /// registry is and whether statements may change it (replay without --write-registry may not), the

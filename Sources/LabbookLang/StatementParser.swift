@@ -1,5 +1,7 @@
 import LabbookCore
 import LabbookData
+import LabbookRender
+import LabbookValues
 
 /// A cursor over one statement's tokens, with the small grammar pieces commands are built from.
 public struct StatementParser {

@@ -1,4 +1,6 @@
 import LabbookCore
+import LabbookRender
+import LabbookValues
 
 public struct Token: Sendable, Equatable {
   public enum Kind: Sendable, Equatable {

@@ -2,6 +2,8 @@ import Foundation
 import LabbookCore
 import LabbookData
 import LabbookML
+import LabbookRender
+import LabbookValues
 
 /// `S = automl T target COL [metric M] [budget 30s] [models [..]] [folds K] [seed N] [with P]`
 struct AutoMLCommand: Command {

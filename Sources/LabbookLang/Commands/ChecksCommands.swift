@@ -1,6 +1,8 @@
 import LabbookCore
 import LabbookData
 import LabbookML
+import LabbookRender
+import LabbookValues
 
 /// `protect COLS [positive V] [bins [..]]`, shared by `fairness` and `mitigate`.
 struct ProtectedOptions {

@@ -1,6 +1,8 @@
 import LabbookCore
 import LabbookData
 import LabbookML
+import LabbookRender
+import LabbookValues
 
 /// `compare M1 M2 on T [metric M]`
 struct CompareCommand: Command {
@@ -64,16 +66,4 @@ struct CompareCommand: Command {
     }
     return try resolveModel(expression, in: session)
   }
-}
-
-/// The result of `compare`.
-public struct Comparison: Sendable {
-  public var first: String
-  public var second: String
-  public var table: String
-  public var metric: String
-  public var firstMetrics: Metrics
-  public var secondMetrics: Metrics
-  /// The better model's name, or nil on a tie.
-  public var better: String?
 }

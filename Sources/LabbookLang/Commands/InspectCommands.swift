@@ -1,4 +1,6 @@
 import LabbookData
+import LabbookRender
+import LabbookValues
 
 /// `show T [rows N]`
 struct ShowCommand: Command {

@@ -1,6 +1,8 @@
 import LabbookCore
 import LabbookData
 import LabbookML
+import LabbookRender
+import LabbookValues
 
 /// `P = pipeline STEP, STEP, ...`
 struct PipelineCommand: Command {

@@ -1,6 +1,8 @@
 import Foundation
 import LabbookCore
 import LabbookData
+import LabbookRender
+import LabbookValues
 
 /// `load "f.h5" [path "/group/or/dataset"]`
 struct LoadCommand: Command {

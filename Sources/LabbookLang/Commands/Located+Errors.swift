@@ -1,6 +1,8 @@
 import Foundation
 import LabbookCore
 import LabbookData
+import LabbookRender
+import LabbookValues
 
 /// Runs data-layer work, turning its errors into located language errors (expression errors keep
 /// their own, more precise location).

@@ -3,6 +3,8 @@ import LabbookCore
 import LabbookData
 import LabbookML
 import LabbookRegistry
+import LabbookRender
+import LabbookValues
 
 /// Registry errors as located language errors.
 func locatedRegistry<T>(_ span: SourceSpan, _ body: () throws -> T) throws -> T {
@@ -355,19 +357,6 @@ struct PromoteCommand: Command {
     }
     return try locatedRegistry(reference.span) { try registry.resolve(parsed).version }
   }
-}
-
-/// The outcome of `promote ... if better on T`.
-public struct PromotionDecision: Sendable {
-  public var name: String
-  public var alias: String
-  public var candidate: Int
-  public var incumbent: Int?
-  public var table: String
-  public var metric: String
-  public var candidateScore: Double?
-  public var incumbentScore: Double?
-  public var promoted: Bool
 }
 
 /// `rollback "NAME" [alias A]`

@@ -1,5 +1,7 @@
 import LabbookCore
 import LabbookData
+import LabbookRender
+import LabbookValues
 
 /// A table and a list of its columns, as `select` and `drop` take them.
 struct TableColumns: Sendable {

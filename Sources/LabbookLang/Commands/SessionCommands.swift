@@ -1,6 +1,8 @@
 import Foundation
 import LabbookData
 import LabbookML
+import LabbookRender
+import LabbookValues
 
 /// `vars`
 struct VarsCommand: Command {

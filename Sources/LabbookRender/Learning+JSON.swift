@@ -1,10 +1,11 @@
 import LabbookCore
 import LabbookData
 import LabbookML
+import LabbookValues
 
 /// JSON of the learning results (SPEC §3 `metrics`, and `pipeline`, `model`, `cv`, `importance`).
-enum LearningJSON {
-  static func render(_ value: Value) -> JSONValue {
+public enum LearningJSON {
+  public static func render(_ value: Value) -> JSONValue {
     switch value {
     case .pipeline(let pipeline):
       return .object([("kind", .string("pipeline")), ("steps", .array(pipeline.steps.map { .string($0.description) }))])
@@ -43,7 +44,7 @@ enum LearningJSON {
     }
   }
 
-  static func fields(_ metrics: Metrics) -> [(String, JSONValue)] {
+  public static func fields(_ metrics: Metrics) -> [(String, JSONValue)] {
     if metrics.task == .regression {
       return [
         ("r2", .num(metrics.r2 ?? .nan)), ("rmse", .num(metrics.rmse ?? .nan)), ("mae", .num(metrics.mae ?? .nan)),
@@ -59,7 +60,7 @@ enum LearningJSON {
     ]
   }
 
-  static func model(_ name: String, _ model: TrainedModel) -> JSONValue {
+  public static func model(_ name: String, _ model: TrainedModel) -> JSONValue {
     .object([
       ("kind", .string("model")), ("name", .string(name)), ("learner", .string(model.kind.rawValue)),
       ("task", .string(model.task.rawValue)), ("target", .string(model.target)),
@@ -71,7 +72,7 @@ enum LearningJSON {
     ])
   }
 
-  static func parameterJSON(_ value: ParameterValue) -> JSONValue {
+  public static func parameterJSON(_ value: ParameterValue) -> JSONValue {
     switch value {
     case .number(let v): return .num(v)
     case .word(let w): return .string(w)
@@ -80,8 +81,8 @@ enum LearningJSON {
 }
 
 /// Text of the learning results for the prompt and the notebook's text/plain.
-enum LearningText {
-  static func render(_ value: Value) -> String {
+public enum LearningText {
+  public static func render(_ value: Value) -> String {
     switch value {
     case .pipeline(let pipeline): return "pipeline: " + pipeline.description
     case .model(let name, let model):
@@ -109,7 +110,7 @@ enum LearningText {
     }
   }
 
-  static func metrics(_ model: String, _ table: String, _ metrics: Metrics) -> String {
+  public static func metrics(_ model: String, _ table: String, _ metrics: Metrics) -> String {
     let names = Metrics.names(for: metrics.task)
     let rows = names.compactMap { name in metrics.value(name).map { [name, formatNumber($0)] } }
     var text = "\(model) on \(table)\n" + TableText.grid(header: ["metric", "value"], rows: rows, numericColumns: [1])

@@ -2,10 +2,11 @@ import Foundation
 import LabbookCore
 import LabbookData
 import LabbookML
+import LabbookValues
 
 /// JSON (SPEC §3 `automl`) and text of a search; timings stay out of both (they are in the metadata).
-enum AutoMLJSON {
-  static func trial(_ trial: Trial) -> JSONValue {
+public enum AutoMLJSON {
+  public static func trial(_ trial: Trial) -> JSONValue {
     .object([
       ("id", .num(trial.id)), ("model", .string(trial.learner.rawValue)),
       ("params", .object(trial.parameters.map { ($0.0, LearningJSON.parameterJSON($0.1)) })),
@@ -13,7 +14,7 @@ enum AutoMLJSON {
     ])
   }
 
-  static func render(_ value: Value) -> JSONValue {
+  public static func render(_ value: Value) -> JSONValue {
     switch value {
     case .automl(let result), .leaderboard(let result):
       return .object([
@@ -26,8 +27,8 @@ enum AutoMLJSON {
   }
 }
 
-enum AutoMLText {
-  static func render(_ value: Value) -> String {
+public enum AutoMLText {
+  public static func render(_ value: Value) -> String {
     switch value {
     case .automl(let result): return summary(result, limit: 10)
     case .leaderboard(let result): return summary(result, limit: nil)
@@ -35,7 +36,7 @@ enum AutoMLText {
     }
   }
 
-  static func ranked(_ result: AutoMLResult) -> [Trial] {
+  public static func ranked(_ result: AutoMLResult) -> [Trial] {
     let lower = Metrics.lowerIsBetter(result.metric)
     return result.trials.filter { $0.score != nil }.sorted {
       let a = $0.score!
@@ -44,7 +45,7 @@ enum AutoMLText {
     }
   }
 
-  static func summary(_ result: AutoMLResult, limit: Int?) -> String {
+  public static func summary(_ result: AutoMLResult, limit: Int?) -> String {
     let ranked = ranked(result)
     let shown = limit.map { Array(ranked.prefix($0)) } ?? ranked
     let rows = shown.enumerated().map {
@@ -66,7 +67,7 @@ enum AutoMLText {
   }
 
   /// `S.trials`: one row per trial.
-  static func trialTable(_ result: AutoMLResult) -> Table {
+  public static func trialTable(_ result: AutoMLResult) -> Table {
     let trials = result.trials
     return
       (try? Table(
@@ -77,7 +78,7 @@ enum AutoMLText {
         ])) ?? (try! Table(name: "trials", columns: []))
   }
 
-  static func progressLine(_ state: AutoMLProgress) -> String {
+  public static func progressLine(_ state: AutoMLProgress) -> String {
     let width = 24
     let done = state.budget > 0 ? min(1, max(0, 1 - state.secondsLeft / state.budget)) : 1
     let filled = Int((done * Double(width)).rounded())

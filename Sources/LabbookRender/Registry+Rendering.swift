@@ -2,11 +2,12 @@ import LabbookCore
 import LabbookData
 import LabbookML
 import LabbookRegistry
+import LabbookValues
 
 /// JSON (SPEC §3 `registered`, and the alias, rollback, listing and comparison results) and text of
 /// the registry statements.
-enum RegistryJSON {
-  static func render(_ value: Value) -> JSONValue {
+public enum RegistryJSON {
+  public static func render(_ value: Value) -> JSONValue {
     switch value {
     case .registered(let name, let version, let aliases, let sha256):
       return .object([
@@ -46,8 +47,8 @@ enum RegistryJSON {
   }
 }
 
-enum RegistryText {
-  static func render(_ value: Value) -> String {
+public enum RegistryText {
+  public static func render(_ value: Value) -> String {
     switch value {
     case .registered(let name, let version, let aliases, let sha256):
       var text = "\(name)@\(version)  sha256 \(sha256.prefix(16))…"
@@ -85,7 +86,7 @@ enum RegistryText {
     }
   }
 
-  static func listing(_ records: [VersionRecord]) -> String {
+  public static func listing(_ records: [VersionRecord]) -> String {
     if records.isEmpty { return "the registry is empty" }
     let rows = records.map { record -> [String] in
       let score =

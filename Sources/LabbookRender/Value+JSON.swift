@@ -1,5 +1,6 @@
 import LabbookCore
 import LabbookData
+import LabbookValues
 
 /// The structured results of SPEC §3: what `--json` prints and what notebooks store as application/json.
 extension Value {
@@ -95,8 +96,8 @@ extension Value {
   }
 }
 
-enum ResultJSON {
-  static func table(_ table: Table) -> JSONValue {
+public enum ResultJSON {
+  public static func table(_ table: Table) -> JSONValue {
     var pairs: [(String, JSONValue)] = [
       ("kind", .string("table")), ("name", .string(table.name)), ("rows", .num(table.rowCount)),
       (
@@ -113,7 +114,7 @@ enum ResultJSON {
     return .object(pairs)
   }
 
-  static func rows(_ table: Table, limit: Int) -> JSONValue {
+  public static func rows(_ table: Table, limit: Int) -> JSONValue {
     let shown = min(limit, table.rowCount)
     let data: [JSONValue] = (0..<shown).map { row in
       .array(
@@ -130,7 +131,7 @@ enum ResultJSON {
     ])
   }
 
-  static func describe(_ name: String, _ description: TableDescription) -> JSONValue {
+  public static func describe(_ name: String, _ description: TableDescription) -> JSONValue {
     let columns: [JSONValue] = description.columns.map { c in
       var pairs: [(String, JSONValue)] = [
         ("name", .string(c.name)), ("type", .string(c.type)), ("count", .num(c.count)), ("missing", .num(c.missing)),

@@ -1,5 +1,6 @@
 import Foundation
 import LabbookData
+import LabbookValues
 
 /// How values look at the prompt and in a notebook's text/plain output.
 extension Value {
@@ -45,7 +46,7 @@ extension Value {
   }
 
   /// One line about the value, for `vars`.
-  var summaryLine: String {
+  public var summaryLine: String {
     switch self {
     case .table(let t): return TableText.shape(t)
     case .tuple(let parts): return "\(parts.count) values"
@@ -59,15 +60,15 @@ extension Value {
 }
 
 /// Aligned text tables.
-enum TableText {
+public enum TableText {
   /// "150 rows × 5 columns", in the singular where it applies.
-  static func shape(_ table: Table) -> String {
+  public static func shape(_ table: Table) -> String {
     "\(counted(table.rowCount, "row")) × \(counted(table.columns.count, "column"))"
   }
 
-  static func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+  public static func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
-  static func summary(_ table: Table) -> String {
+  public static func summary(_ table: Table) -> String {
     var lines = ["\(table.name): \(shape(table))"]
     var roles: [String] = []
     if let target = table.target { roles.append("target \(target)") }
@@ -83,7 +84,7 @@ enum TableText {
     return lines.joined(separator: "\n")
   }
 
-  static func rows(_ table: Table, limit: Int) -> String {
+  public static func rows(_ table: Table, limit: Int) -> String {
     let shown = min(limit, table.rowCount)
     let header = table.columnNames
     let numeric = Set(table.columns.indices.filter { table.columns[$0].isNumeric })
@@ -93,7 +94,7 @@ enum TableText {
     return text
   }
 
-  static func describe(_ name: String, _ description: TableDescription) -> String {
+  public static func describe(_ name: String, _ description: TableDescription) -> String {
     let rows = description.columns.map { c -> [String] in
       let levels = c.levels.map { levels in
         let top = levels.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }.prefix(3)
@@ -113,7 +114,7 @@ enum TableText {
         numericColumns: [2, 3, 4, 5, 6, 7])
   }
 
-  static func findings(_ name: String, _ rows: Int, _ findings: [Finding]) -> String {
+  public static func findings(_ name: String, _ rows: Int, _ findings: [Finding]) -> String {
     if findings.isEmpty { return "\(name): \(rows) rows, no findings" }
     let body = findings.map { [$0.severity.rawValue, $0.check, $0.column ?? "(table)", $0.message] }
     let counts = [Finding.Severity.error, .warning, .info].compactMap { severity -> String? in
@@ -124,10 +125,10 @@ enum TableText {
       + grid(header: ["severity", "check", "column", "finding"], rows: body, numericColumns: [])
   }
 
-  static func clip(_ text: String) -> String { text.count > 24 ? String(text.prefix(23)) + "…" : text }
+  public static func clip(_ text: String) -> String { text.count > 24 ? String(text.prefix(23)) + "…" : text }
 
   /// Columns padded to their widest cell; numbers right-aligned.
-  static func grid(header: [String], rows: [[String]], numericColumns: Set<Int>) -> String {
+  public static func grid(header: [String], rows: [[String]], numericColumns: Set<Int>) -> String {
     var widths = header.map(\.count)
     for row in rows {
       for (index, cell) in row.enumerated() where index < widths.count {

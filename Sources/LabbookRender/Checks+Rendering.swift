@@ -1,10 +1,11 @@
 import LabbookCore
 import LabbookData
 import LabbookML
+import LabbookValues
 
 /// JSON (SPEC §3 `fairness`, `drift`, and the model `mitigate` returns) and text of the checks.
-enum ChecksJSON {
-  static func render(_ value: Value) -> JSONValue {
+public enum ChecksJSON {
+  public static func render(_ value: Value) -> JSONValue {
     switch value {
     case .fairness(let model, let table, let report):
       return .object(
@@ -48,9 +49,9 @@ enum ChecksJSON {
     }
   }
 
-  static func optionalNumber(_ value: Double?) -> JSONValue { value.map { .num($0) } ?? .null }
+  public static func optionalNumber(_ value: Double?) -> JSONValue { value.map { .num($0) } ?? .null }
 
-  static func fields(_ report: FairnessReport) -> [(String, JSONValue)] {
+  public static func fields(_ report: FairnessReport) -> [(String, JSONValue)] {
     [
       (
         "protected",
@@ -79,7 +80,7 @@ enum ChecksJSON {
     ]
   }
 
-  static func mitigation(_ report: MitigationReport) -> JSONValue {
+  public static func mitigation(_ report: MitigationReport) -> JSONValue {
     var pairs: [(String, JSONValue)] = [
       ("method", .string(report.method.rawValue)), ("constraint", .optional(report.constraint?.rawValue)),
       ("table", .string(report.table)),
@@ -110,8 +111,8 @@ enum ChecksJSON {
   }
 }
 
-enum ChecksText {
-  static func render(_ value: Value) -> String {
+public enum ChecksText {
+  public static func render(_ value: Value) -> String {
     switch value {
     case .fairness(let model, let table, let report):
       return
@@ -163,13 +164,13 @@ enum ChecksText {
     }
   }
 
-  static func text(_ value: Double?, _ name: String) -> String {
+  public static func text(_ value: Double?, _ name: String) -> String {
     guard let value else { return "–" }
     if name == "four_fifths_rule_passed" { return value == 1 ? "yes" : "no" }
     return formatNumber(value)
   }
 
-  static func fairness(_ report: FairnessReport) -> String {
+  public static func fairness(_ report: FairnessReport) -> String {
     let rows = report.groups.map { group -> [String] in
       [
         group.group, String(group.count), formatNumber(group.selectionRate), text(group.truePositiveRate, ""),

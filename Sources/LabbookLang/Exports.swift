@@ -1,0 +1,2 @@
+@_exported import LabbookRender
+@_exported import LabbookValues
