@@ -49,7 +49,7 @@ extension Value {
     case .automl(let result):
       switch name {
       case "best": return .model(name: "best", result.model)
-      case "trials": return .table(AutoMLText.trialTable(result))
+      case "trials": return .table(AutoMLLayouts.trialTable(result))
       case "score": return .number(result.best.score ?? .nan)
       case "evaluated": return .number(Double(result.trials.count))
       default: return nil

@@ -97,7 +97,7 @@ struct AutoMLCommand: Command {
     }
     var progress: (@Sendable (AutoMLProgress) -> Void)?
     if let emit = session.progress {
-      progress = { state in emit(AutoMLText.progressLine(state)) }
+      progress = { state in emit(AutoMLLayouts.progressLine(state)) }
     }
     let result = try locatedML(table.span) {
       defer { session.progress?("") }

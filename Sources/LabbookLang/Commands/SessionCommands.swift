@@ -114,7 +114,7 @@ enum HelpText {
       let rows = learner.parameters.map {
         ["  " + $0.name, "[\($0.defaultValue)]", $0.help + " (" + $0.allowedText + ")"]
       }
-      lines.append(TableText.grid(header: ["  name", "default", "meaning"], rows: rows, numericColumns: []))
+      lines.append(TextWriter.grid(GridTable(header: ["  name", "default", "meaning"], rows: rows)))
     }
     return lines.joined(separator: "\n")
   }

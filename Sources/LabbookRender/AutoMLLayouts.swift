@@ -1,0 +1,68 @@
+import LabbookCore
+import LabbookData
+import LabbookML
+import LabbookValues
+
+/// Layouts of an AutoML search: its leaderboard (the top ten, or all with `show S`) and the best trial.
+public enum AutoMLLayouts {
+  /// Trials with a score, best first (ties by trial id).
+  public static func ranked(_ result: AutoMLResult) -> [Trial] {
+    let lower = Metrics.lowerIsBetter(result.metric)
+    return result.trials.filter { $0.score != nil }.sorted {
+      let a = $0.score!
+      let b = $1.score!
+      return a == b ? $0.id < $1.id : (lower ? a < b : a > b)
+    }
+  }
+
+  public static func leaderboard(_ result: AutoMLResult, limit: Int?) -> [Block] {
+    let ranked = ranked(result)
+    let shown = limit.map { Array(ranked.prefix($0)) } ?? ranked
+    let rows = shown.enumerated().map {
+      [
+        String($0.offset + 1), String($0.element.id), $0.element.learner.rawValue,
+        formatNumber($0.element.score!), $0.element.parameterText,
+      ]
+    }
+    var blocks: [Block] = [
+      .line(
+        "automl: \(result.trials.count) trials in a budget of \(formatNumber(result.budget)) s, \(result.metric) by \(result.evaluation)"
+      ),
+      .table(
+        GridTable(header: ["rank", "trial", "learner", result.metric, "params"], rows: rows, numericColumns: [0, 1, 3])),
+    ]
+    let failed = result.trials.count - ranked.count
+    if failed > 0 { blocks.append(.line("\(failed) trial\(failed == 1 ? "" : "s") failed")) }
+    if let limit, ranked.count > limit {
+      blocks.append(.line("… \(ranked.count - limit) more (show the search to list all)"))
+    }
+    blocks.append(
+      .line(
+        "best: trial \(result.best.id), \(result.best.learner.rawValue) (\(result.best.parameterText)), refitted on every row"
+      ))
+    return blocks
+  }
+
+  /// `S.trials`: one row per trial.
+  public static func trialTable(_ result: AutoMLResult) -> Table {
+    let trials = result.trials
+    return
+      (try? Table(
+        name: "trials",
+        columns: [
+          .numeric("id", trials.map { Double($0.id) }), .categorical("model", trials.map { $0.learner.rawValue }),
+          .categorical("params", trials.map { $0.parameterText }), .numeric("score", trials.map { $0.score ?? .nan }),
+        ])) ?? (try! Table(name: "trials", columns: []))
+  }
+
+  /// The progress bar's line while a search runs.
+  public static func progressLine(_ state: AutoMLProgress) -> String {
+    let width = 24
+    let done = state.budget > 0 ? min(1, max(0, 1 - state.secondsLeft / state.budget)) : 1
+    let filled = Int((done * Double(width)).rounded())
+    let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+    let best =
+      state.bestScore.map { "best \(formatNumber($0)) (\(state.bestLearner?.rawValue ?? ""))" } ?? "no score yet"
+    return "automl [\(bar)] \(state.trialsDone) trials, \(best), \(formatNumber(state.secondsLeft.rounded()))s left"
+  }
+}
