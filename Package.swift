@@ -28,7 +28,9 @@ let package = Package(
     .target(
       name: "LabbookML", dependencies: ["LabbookData", "LabbookCore", "HDF5Kit"],
       swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
-    .target(name: "LabbookNotebook", dependencies: ["LabbookCore", "CLabbookSupport"]),
+    .target(
+      name: "LabbookNotebook",
+      dependencies: ["LabbookCore", "CLabbookSupport", .product(name: "Crypto", package: "swift-crypto")]),
     .target(
       name: "LabbookRegistry",
       dependencies: ["LabbookML", "LabbookData", "LabbookCore", .product(name: "GRDB", package: "GRDB.swift")]),

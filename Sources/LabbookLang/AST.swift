@@ -46,6 +46,8 @@ public struct Statement: Sendable {
   /// The statement exactly as written (the notebook cell's source).
   public var source: String
   public var span: SourceSpan
+  /// The comment lines written just before the statement (they become a markdown cell).
+  public var comments: [String] = []
 }
 
 /// A statement kind of the language: a keyword, help text, a parser and an executor. Commands are

@@ -27,6 +27,24 @@ public final class Interpreter {
   /// A statement stopped by Ctrl-C (`Interrupt`) is not recorded (it has no result to replay); the cell
   /// returned for it is not in the notebook.
   public func run(_ statement: Statement) -> (outcome: Outcome, cell: NotebookCell, recordingError: String?) {
+    var commentError: String?
+    if !statement.comments.isEmpty { commentError = recordComments(statement.comments) }
+    var result = execute(statement)
+    if result.recordingError == nil { result.recordingError = commentError }
+    return result
+  }
+
+  /// Records comment lines as a markdown cell; a failure to write is returned, never thrown.
+  public func recordComments(_ lines: [String]) -> String? {
+    do {
+      try recorder.appendMarkdown(MarkdownCell.markdown(fromComments: lines))
+      return nil
+    } catch {
+      return "the notebook was not saved: \(error.localizedDescription)"
+    }
+  }
+
+  private func execute(_ statement: Statement) -> (outcome: Outcome, cell: NotebookCell, recordingError: String?) {
     let started = DispatchTime.now().uptimeNanoseconds
     session.registry.chainHead = recorder.chainHead
     session.registry.cellIndex = recorder.nextIndex
@@ -53,7 +71,7 @@ public final class Interpreter {
     var replay: [(String, JSONValue)] = session.statementReplay
     switch outcome {
     case .success(let value):
-      outputs = [.result(executionCount: index, text: value.text, json: value.json)]
+      outputs = NotebookOutputs.outputs(for: value, executionCount: index)
     case .failure(let error):
       // The cell's error points into the cell itself, so replaying the cell alone reproduces it exactly.
       let local = LabError(error.message, at: error.span.map { cellRelative($0, statement.span) })

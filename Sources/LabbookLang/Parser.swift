@@ -1,3 +1,4 @@
+import Foundation
 import LabbookCore
 import LabbookRender
 import LabbookValues
@@ -10,18 +11,51 @@ public enum Parser {
     let characters = Array(source)
     var statements: [Statement] = []
     var start = 0
+    var previousEnd = 0
     while start < tokens.count {
       var stop = start
       while !tokens[stop].isEnd { stop += 1 }
       if stop > start {
         let slice = Array(tokens[start..<stop]) + [tokens[stop]]
         let text = String(characters[tokens[start].start..<tokens[stop - 1].stop])
-        statements.append(try parseStatement(slice, source: text))
+        var statement = try parseStatement(slice, source: text)
+        statement.comments = commentLines(
+          characters[previousEnd..<tokens[start].start], skippingFirstLine: !statements.isEmpty)
+        statements.append(statement)
+        previousEnd = tokens[stop - 1].stop
       }
       if tokens[stop].kind == .eof { break }
       start = stop + 1
     }
     return statements
+  }
+
+  /// The comment lines after the last statement (or of a script or prompt line that holds only comments).
+  public static func trailingComments(_ source: String) throws -> [String] {
+    let tokens = try Lexer.tokenize(source)
+    let characters = Array(source)
+    guard let last = tokens.last(where: { !$0.isEnd }) else {
+      return commentLines(characters[...], skippingFirstLine: false)
+    }
+    return commentLines(characters[last.stop...], skippingFirstLine: true)
+  }
+
+  /// Whole-line comments in the text between two statements, without leading or trailing blank lines. The
+  /// first line is the previous statement's own, so a comment at its end stays with it.
+  static func commentLines(_ between: ArraySlice<Character>, skippingFirstLine: Bool) -> [String] {
+    var lines = String(between).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    if skippingFirstLine, !lines.isEmpty { lines.removeFirst() }
+    var comments: [String] = []
+    for line in lines {
+      let trimmed = line.trimmingCharacters(in: .whitespaces)
+      if trimmed.hasPrefix("#") {
+        comments.append(trimmed)
+      } else if trimmed.isEmpty, !comments.isEmpty {
+        comments.append("")
+      }
+    }
+    while comments.last == "" { comments.removeLast() }
+    return comments
   }
 
   /// True when `text` ends inside an open bracket or after a continuation backslash, so the prompt

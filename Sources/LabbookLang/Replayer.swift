@@ -75,6 +75,16 @@ public final class Replayer {
     let interpreter = Interpreter(session: session, recorder: recorder)
     var summary = Summary(cellsRun: 0, cellsDiffering: 0, failure: nil, wroteOutput: false)
     for cell in notebook.cells {
+      if cell.isMarkdown {
+        // Comments are prose: the new revision keeps them where they were.
+        do {
+          try recorder.appendMarkdown(cell.source)
+        } catch {
+          summary.failure = "the new revision was not saved: \(error.localizedDescription)"
+          return summary
+        }
+        continue
+      }
       let name = "cell \(cell.position) (\(ChainVerifier.summary(cell.source)))"
       var changed: [(RecordedInput, now: String)] = []
       for input in cell.inputs where !redirected.contains(input.path) {
@@ -116,7 +126,9 @@ public final class Replayer {
       summary.cellsRun += 1
       let replayed = newCell.outputs.map(\.json)
       let differences =
-        options.check ? JSONValue.array(cell.outputs).differences(from: .array(replayed), path: "outputs") : []
+        options.check
+        ? OutputComparison.comparable(cell.outputs, format: notebook.format).differences(
+          from: OutputComparison.comparable(replayed, format: notebook.format), path: "outputs") : []
       if !differences.isEmpty { summary.cellsDiffering += 1 }
       report(
         CellReport(
@@ -137,5 +149,22 @@ public final class Replayer {
       }
     }
     return summary
+  }
+}
+
+/// What replay compares: format-2 outputs in their canonical form (as nbformat loads them, so a notebook
+/// re-saved by Jupyter still compares equal), plots and HTML included; format-1 notebooks, recorded
+/// before outputs had HTML and a vendor MIME type, by their structured JSON and error messages.
+enum OutputComparison {
+  static func comparable(_ outputs: [JSONValue], format: Int) -> JSONValue {
+    if format >= 2 { return .array(outputs.map(CanonicalCell.output)) }
+    return .array(
+      outputs.map { output in
+        if output["output_type"]?.stringValue == "error" {
+          return .object([("error", output["evalue"] ?? .null)])
+        }
+        let data = output["data"]
+        return .object([("json", data?["application/json"] ?? data?[CellOutput.structuredType] ?? .null)])
+      })
   }
 }

@@ -3,15 +3,25 @@ import LabbookCore
 /// A Labbook notebook: nbformat 4.5 JSON with Labbook's provenance in `metadata.labbook`.
 public struct Notebook: Sendable {
   public var metadata: NotebookMetadata
-  public var cells: [NotebookCell]
+  public var cells: [NotebookEntry]
+  /// The signature over the chain head, when the notebook is signed.
+  public var signature: NotebookSignature?
 
-  public init(metadata: NotebookMetadata, cells: [NotebookCell] = []) {
+  public init(metadata: NotebookMetadata, cells: [NotebookEntry] = []) {
     self.metadata = metadata
     self.cells = cells
   }
 
-  /// The hash of the last cell, or the chain's start when there are none.
-  public var chainHead: String { cells.last?.hash ?? HashChain.genesis }
+  /// The hash of the last cell, or the chain's start (the header's hash) when there are none.
+  public var chainHead: String { cells.last?.hash ?? HashChain.genesis(header: metadata.header) }
+
+  /// Code cells so far (the next one's execution count is one more).
+  public var codeCellCount: Int {
+    cells.reduce(0) {
+      if case .code = $1 { return $0 + 1 }
+      return $0
+    }
+  }
 
   /// The whole document, keys in the order Jupyter writes them.
   public var json: JSONValue { .object([("cells", .array(cells.map(\.json)))] + fieldsAfterCells) }
@@ -21,6 +31,7 @@ public struct Notebook: Sendable {
     var labbook = metadata.json
     if case .object(var pairs) = labbook {
       pairs.append(("chain", .string(chainHead)))
+      if let signature { pairs.append(("signature", signature.json)) }
       labbook = .object(pairs)
     }
     return [
@@ -37,7 +48,10 @@ public struct Notebook: Sendable {
           (
             "language_info",
             .object([
-              ("file_extension", .string(".lab")), ("name", .string("labbook")), ("version", .string(Labbook.version)),
+              ("codemirror_mode", .string("python")), ("file_extension", .string(".lab")),
+              ("mimetype", .string("text/x-labbook")), ("name", .string("labbook")),
+              // Pygments has no Labbook lexer; Python's colours its strings, numbers, comments and `and or not`.
+              ("pygments_lexer", .string("python")), ("version", .string(Labbook.version)),
             ])
           ),
         ])
@@ -53,7 +67,10 @@ public struct Notebook: Sendable {
 
 /// `metadata.labbook` at the top of a notebook.
 public struct NotebookMetadata: Sendable {
-  public static let format = 1
+  /// 2: cells hashed in canonical form from a header-derived start, markdown cells, rich outputs.
+  /// 1 (read and verified still): hashes over source and the outputs' JSON layout, code cells only.
+  public static let format = 2
+  public var format = NotebookMetadata.format
   public var toolVersion: String = Labbook.version
   public var created: String
   public var revision: Int = 1
@@ -73,7 +90,7 @@ public struct NotebookMetadata: Sendable {
 
   public var json: JSONValue {
     var pairs: [(String, JSONValue)] = [
-      ("format", .number(Double(NotebookMetadata.format))),
+      ("format", .number(Double(format))),
       ("tool_version", .string(toolVersion)),
       ("created", .string(created)),
       ("revision", .number(Double(revision))),
@@ -85,6 +102,25 @@ public struct NotebookMetadata: Sendable {
     ]
     if let source { pairs.append(("source", .string(source))) }
     return .object(pairs)
+  }
+
+  /// What the chain's start covers: everything fixed before the first cell runs.
+  public var header: JSONValue {
+    NotebookMetadata.header(
+      format: format, toolVersion: toolVersion, created: created, revision: revision, parent: parent,
+      overrides: overrides.keys.sorted().map { ($0, .string(overrides[$0]!)) }, seed: .number(Double(seed)),
+      source: source)
+  }
+
+  static func header(
+    format: Int, toolVersion: String, created: String, revision: Int, parent: String?,
+    overrides: [(String, JSONValue)], seed: JSONValue, source: String?
+  ) -> JSONValue {
+    .object([
+      ("format", .number(Double(format))), ("tool_version", .string(toolVersion)), ("created", .string(created)),
+      ("revision", .number(Double(revision))), ("parent", .optional(parent)), ("overrides", .object(overrides)),
+      ("seed", seed), ("source", .optional(source)),
+    ])
   }
 }
 

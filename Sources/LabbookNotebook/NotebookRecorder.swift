@@ -16,6 +16,8 @@ public final class NotebookRecorder {
   public private(set) var notebook: Notebook
   public let path: String?
   public let writesEachCell: Bool
+  /// Signs the chain head each time the file is written (`--sign KEY`).
+  public var signer: NotebookSigner?
   /// Each cell's text as it sits in the file (two levels deep), made once.
   private var cellTexts: [String] = []
   private var openFile: AppendableFile?
@@ -28,16 +30,31 @@ public final class NotebookRecorder {
 
   deinit { openFile?.close() }
 
-  public var nextIndex: Int { notebook.cells.count + 1 }
+  /// The next code cell's execution count.
+  public var nextIndex: Int { notebook.codeCellCount + 1 }
   public var chainHead: String { notebook.chainHead }
 
-  /// Records a cell; also adds its inputs to the notebook's list of inputs.
+  /// Records a code cell; also adds its inputs to the notebook's list of inputs.
   public func append(_ cell: NotebookCell) throws {
-    notebook.cells.append(cell)
     for input in cell.inputs where !notebook.metadata.inputs.contains(input) {
       notebook.metadata.inputs.append(input)
     }
-    cellTexts.append(cell.json.prettyString(indent: 1, level: 2))
+    try append(.code(cell))
+  }
+
+  /// Records comment lines (as markdown text) as a markdown cell.
+  public func appendMarkdown(_ source: String) throws {
+    let number =
+      notebook.cells.reduce(0) {
+        if case .markdown = $1 { return $0 + 1 }
+        return $0
+      } + 1
+    try append(.markdown(MarkdownCell(number: number, source: source, previousHash: chainHead)))
+  }
+
+  private func append(_ entry: NotebookEntry) throws {
+    notebook.cells.append(entry)
+    cellTexts.append(entry.json.prettyString(indent: 1, level: 2))
     guard writesEachCell, let path else { return }
     if let file = openFile, file.stillAt(path) {
       let piece = (cellTexts.count > 1 ? "," : "") + "\n  " + cellTexts[cellTexts.count - 1]
@@ -54,6 +71,7 @@ public final class NotebookRecorder {
   /// Writes the whole file (atomically), and keeps it open for the cells that follow.
   public func write() throws {
     guard let path else { return }
+    notebook.signature = signer?.sign(chain: notebook.chainHead)
     openFile?.close()
     openFile = nil
     let head = Self.head + cellTexts.enumerated().map { ($0.offset > 0 ? "," : "") + "\n  " + $0.element }.joined()
@@ -66,6 +84,7 @@ public final class NotebookRecorder {
   /// Everything after the last cell: the closing bracket and the top-level fields, as `Notebook.fileText`
   /// writes them (a test checks the two agree byte for byte).
   private var tail: String {
+    notebook.signature = signer?.sign(chain: notebook.chainHead)
     var text = cellTexts.isEmpty ? "]" : "\n ]"
     for (key, value) in notebook.fieldsAfterCells {
       text += ",\n " + JSONValue.string(key).compactString + ": " + value.prettyString(indent: 1, level: 1)

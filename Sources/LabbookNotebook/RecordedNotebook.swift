@@ -4,8 +4,10 @@ import LabbookCore
 /// A notebook read back from disk: what replay and verify need, with every field checked.
 public struct RecordedNotebook: Sendable {
   public struct Cell: Sendable {
-    /// 1-based position in the file.
+    /// 1-based position in the file (markdown cells count).
     public var position: Int
+    /// A markdown cell (comments) rather than a statement.
+    public var isMarkdown: Bool
     public var source: String
     /// The outputs exactly as stored (compared and hashed as canonical JSON).
     public var outputs: [JSONValue]
@@ -14,7 +16,17 @@ public struct RecordedNotebook: Sendable {
     public var inputs: [RecordedInput]
     /// The cell's whole `metadata.labbook` (what replay may need beyond the outputs).
     public var labbook: JSONValue?
+    /// The cell as stored (format 2 hashes its canonical form).
+    public var raw: JSONValue
   }
+
+  /// The notebook format (1 or 2; `NotebookMetadata.format`).
+  public var format: Int
+  /// What a format-2 chain starts from (see `NotebookMetadata.header`).
+  public var header: JSONValue
+  public var signature: NotebookSignature?
+  /// Whether `metadata.labbook.signature` is present (it may be present but unreadable).
+  public var hasSignatureField: Bool
 
   public var path: String
   /// sha256 of the file's bytes: the next revision's `parent`.
@@ -50,16 +62,19 @@ public struct RecordedNotebook: Sendable {
     guard json["nbformat"]?.doubleValue == 4 else {
       throw NotebookError("'\(path)' is not an nbformat 4 notebook")
     }
-    guard let labbook = json["metadata"]?["labbook"], labbook["format"]?.doubleValue == Double(NotebookMetadata.format)
-    else {
-      throw NotebookError("'\(path)' was not written by Labbook (no metadata.labbook with format 1)")
+    guard let labbook = json["metadata"]?["labbook"], let format = labbook["format"]?.intValue(in: 1...2) else {
+      throw NotebookError(
+        "'\(path)' was not written by Labbook (no metadata.labbook with format 1 or \(NotebookMetadata.format))")
     }
     guard let cellValues = json["cells"]?.arrayValue else { throw NotebookError("'\(path)' has no list of cells") }
     var cells: [Cell] = []
     for (offset, value) in cellValues.enumerated() {
       let position = offset + 1
-      guard value["cell_type"]?.stringValue == "code" else {
-        throw NotebookError("'\(path)' cell \(position) is not a code cell; Labbook notebooks hold only code cells")
+      let kind = value["cell_type"]?.stringValue
+      guard kind == "code" || (kind == "markdown" && format >= 2) else {
+        throw NotebookError(
+          "'\(path)' cell \(position) is a \(kind ?? "cell without a type"); Labbook notebooks hold code cells and (from format 2) markdown cells"
+        )
       }
       guard let source = sourceText(value["source"]) else {
         throw NotebookError("'\(path)' cell \(position) has no source text")
@@ -67,8 +82,9 @@ public struct RecordedNotebook: Sendable {
       let cellLabbook = value["metadata"]?["labbook"]
       cells.append(
         Cell(
-          position: position, source: source, outputs: value["outputs"]?.arrayValue ?? [],
-          hash: cellLabbook?["hash"]?.stringValue, inputs: inputs(cellLabbook?["inputs"]), labbook: cellLabbook))
+          position: position, isMarkdown: kind == "markdown", source: source,
+          outputs: value["outputs"]?.arrayValue ?? [], hash: cellLabbook?["hash"]?.stringValue,
+          inputs: inputs(cellLabbook?["inputs"]), labbook: cellLabbook, raw: value))
     }
     var overrides: [String: String] = [:]
     if case .object(let pairs)? = labbook["overrides"] {
@@ -80,7 +96,15 @@ public struct RecordedNotebook: Sendable {
     guard let revision = (labbook["revision"] ?? .number(1)).intValue(in: 1...Int(Int32.max)) else {
       throw NotebookError("'\(path)' has a revision that is not a whole number from 1")
     }
+    var overridePairs: [(String, JSONValue)] = []
+    if case .object(let pairs)? = labbook["overrides"] { overridePairs = pairs }
+    let header = NotebookMetadata.header(
+      format: format, toolVersion: labbook["tool_version"]?.stringValue ?? "",
+      created: labbook["created"]?.stringValue ?? "", revision: revision, parent: labbook["parent"]?.stringValue,
+      overrides: overridePairs, seed: labbook["seed"] ?? .null, source: labbook["source"]?.stringValue)
     return RecordedNotebook(
+      format: format, header: header, signature: NotebookSignature(json: labbook["signature"]),
+      hasSignatureField: labbook["signature"] != nil,
       path: path, fileHash: SHA256Digest.hex(data), cells: cells,
       seed: seed >= 0 && seed < 1.8e19 ? UInt64(seed) : 0,
       revision: revision, params: params, overrides: overrides,

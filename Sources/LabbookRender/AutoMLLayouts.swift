@@ -29,7 +29,8 @@ public enum AutoMLLayouts {
         "automl: \(result.trials.count) trials in a budget of \(formatNumber(result.budget)) s, \(result.metric) by \(result.evaluation)"
       ),
       .table(
-        GridTable(header: ["rank", "trial", "learner", result.metric, "params"], rows: rows, numericColumns: [0, 1, 3])),
+        GridTable(
+          header: ["rank", "trial", "learner", result.metric, "params"], rows: rows, numericColumns: [0, 1, 3])),
     ]
     let failed = result.trials.count - ranked.count
     if failed > 0 { blocks.append(.line("\(failed) trial\(failed == 1 ? "" : "s") failed")) }

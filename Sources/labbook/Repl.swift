@@ -112,6 +112,12 @@ struct Repl: ParsableCommand {
       if case .failure = outcome { return false }
       if recordingError != nil { return false }
     }
+    // A comment typed on its own (or after the entry's last statement) is kept as a markdown cell.
+    let trailing = (try? Parser.trailingComments(text)) ?? []
+    if !trailing.isEmpty, let recordingError = interpreter.recordComments(trailing) {
+      standardError("error: \(recordingError)")
+      return false
+    }
     return true
   }
 

@@ -73,5 +73,10 @@ struct Run: ParsableCommand {
       }
       if recordingError != nil { throw ExitCode(1) }
     }
+    let trailing = (try? Parser.trailingComments(source)) ?? []
+    if !trailing.isEmpty, let recordingError = interpreter.recordComments(trailing) {
+      standardError("error: \(recordingError)")
+      throw ExitCode(1)
+    }
   }
 }

@@ -28,18 +28,26 @@ import Testing
     #expect(result.stdout.contains("train: 800 rows × 11 columns"))
     let notebook = try Labbook.notebook(directory + "/tour.ipynb")
     #expect(notebook["nbformat"]?.doubleValue == 4 && notebook["nbformat_minor"]?.doubleValue == 5)
-    let cells = try #require(notebook["cells"]?.arrayValue)
-    #expect(cells.count == 6)
+    let allCells = try #require(notebook["cells"]?.arrayValue)
+    // The script's comment is a markdown cell (one '#' taken off), then one code cell per statement.
+    #expect(allCells.count == 7)
+    #expect(allCells[0]["cell_type"]?.stringValue == "markdown")
+    #expect(allCells[0]["source"]?.stringValue == "A short tour over the bundled german_credit dataset.")
+    let cells = Array(allCells.dropFirst())
     #expect(cells.map { $0["source"]?.stringValue ?? "" }[1] == "credit = load data")
     for cell in cells {
       let output = try #require(cell["outputs"]?.arrayValue?.first)
       #expect(output["output_type"]?.stringValue == "execute_result")
       #expect(output["data"]?["text/plain"]?.stringValue?.isEmpty == false)
-      #expect(output["data"]?["application/json"]?["kind"] != nil)
+      #expect(output["data"]?["application/vnd.labbook+json"]?["kind"] != nil)
+      #expect(output["data"]?["application/json"] == nil, "plain JSON would win the display over HTML")
       #expect(cell["metadata"]?["labbook"]?["hash"]?.stringValue?.count == 64)
     }
+    // Tables carry HTML; a parameter, which is one line, does not.
+    #expect(cells[2]["outputs"]?.arrayValue?.first?["data"]?["text/html"]?.stringValue?.contains("<table") == true)
+    #expect(cells[0]["outputs"]?.arrayValue?.first?["data"]?["text/html"] == nil)
     let labbook = try #require(notebook["metadata"]?["labbook"])
-    #expect(labbook["format"]?.doubleValue == 1)
+    #expect(labbook["format"]?.doubleValue == 2)
     #expect(labbook["revision"]?.doubleValue == 1)
     #expect(labbook["params"]?["data"]?.stringValue == "datasets/german_credit.h5")
     let input = try #require(labbook["inputs"]?.arrayValue?.first)
@@ -50,7 +58,9 @@ import Testing
     #expect(labbook["chain"]?.stringValue == cells.last?["metadata"]?["labbook"]?["hash"]?.stringValue)
   }
 
-  /// Recomputes the hash chain with Python's hashlib and json (an implementation independent of Labbook's).
+  /// Recomputes the hash chain with Python's hashlib and json (an implementation independent of Labbook's,
+  /// written from README's description of format 2: the chain starts from the header's hash, and each cell
+  /// is hashed in the form nbformat loads, with Labbook's metadata but not its hash).
   @Test func hashChainVerifiesIndependently() throws {
     let python = try #require(Labbook.systemPython, "python3 is needed to verify the chain independently")
     let directory = try Labbook.temporaryDirectory()
@@ -58,19 +68,32 @@ import Testing
     #expect(try Labbook.run(["run", script]).status == 0)
     let check = """
       import hashlib, json, sys
+      def canon(x): return json.dumps(x, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+      def text(v): return "".join(v) if isinstance(v, list) else v
       nb = json.load(open(sys.argv[1]))
-      prev = ""
+      meta = nb["metadata"]["labbook"]
+      header = {k: meta.get(k) for k in ["format", "tool_version", "created", "revision", "parent", "overrides", "seed", "source"]}
+      prev = hashlib.sha256(("labbook-notebook-v2\\0" + canon(header)).encode()).hexdigest()
       for i, cell in enumerate(nb["cells"]):
-          outputs = json.dumps(cell["outputs"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-          digest = hashlib.sha256((prev + cell["source"] + outputs).encode()).hexdigest()
+          form = {"cell_type": cell["cell_type"], "source": text(cell["source"])}
+          if "execution_count" in cell: form["execution_count"] = cell["execution_count"]
+          if "outputs" in cell:
+              form["outputs"] = []
+              for o in cell["outputs"]:
+                  o = {k: v for k, v in o.items() if k not in ("metadata", "transient")}
+                  if "data" in o:
+                      o["data"] = {m: (v if m == "application/json" or m.endswith("+json") else text(v)) for m, v in o["data"].items()}
+                  form["outputs"].append(o)
+          form["labbook"] = {k: v for k, v in cell["metadata"]["labbook"].items() if k != "hash"}
+          digest = hashlib.sha256(("labbook-cell-v2\\0" + prev + "\\0" + canon(form)).encode()).hexdigest()
           if digest != cell["metadata"]["labbook"]["hash"]:
               print("mismatch at cell", i + 1); sys.exit(1)
           prev = digest
-      assert nb["metadata"]["labbook"]["chain"] == prev
+      assert meta["chain"] == prev
       print("ok", len(nb["cells"]))
       """
     let result = try Labbook.runPython(python, check, arguments: [directory + "/tour.ipynb"])
-    #expect(result.stdout == "ok 6\n", "python said: \(result.stdout) \(result.stderr)")
+    #expect(result.stdout == "ok 7\n", "python said: \(result.stdout) \(result.stderr)")
   }
 
   @Test func paramOverrideIsRecorded() throws {
@@ -176,7 +199,7 @@ import Testing
       python,
       "import nbformat, sys\nnb = nbformat.read(sys.argv[1], as_version=4)\nnbformat.validate(nb)\nprint('valid', len(nb.cells))",
       arguments: [directory + "/v.ipynb"])
-    #expect(result.stdout == "valid 7\n", "python said: \(result.stdout) \(result.stderr)")
+    #expect(result.stdout == "valid 8\n", "python said: \(result.stdout) \(result.stderr)")
   }
 }
 

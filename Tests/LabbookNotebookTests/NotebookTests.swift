@@ -32,14 +32,42 @@ import Testing
 @Suite struct HashChainTests {
   // Expected digests from Python: hashlib.sha256(b'ab[]').hexdigest() and
   // hashlib.sha256(('prev' + 'x = 1' + '[{"a":1,"b":[true,null,"q\\n"]}]').encode()).hexdigest().
-  @Test func linkIsSHA256OfPreviousSourceAndCanonicalOutputs() {
+  @Test func formatOneLinkIsSHA256OfPreviousSourceAndCanonicalOutputs() {
     #expect(
-      HashChain.link(previous: "a", source: "b", outputs: [])
+      HashChain.linkFormat1(previous: "a", source: "b", outputs: [])
         == "e387591bc803c316d80efa9ad22af61063f1052a940b3f98ebe7548466ca6db7")
     let output = JSONValue.object([("b", .array([.bool(true), .null, .string("q\n")])), ("a", .number(1))])
     #expect(
-      HashChain.link(previous: "prev", source: "x = 1", outputs: [output])
+      HashChain.linkFormat1(previous: "prev", source: "x = 1", outputs: [output])
         == "e6ccf0c2ea7c8e514501a874e094c0e028bd8880993cba51ace6bf201063f896")
+  }
+
+  /// Format 2 hashes the cell as nbformat loads it. Expected digest from Python:
+  /// c = json.dumps(cell, sort_keys=True, separators=(',', ':'), ensure_ascii=False) for the canonical cell
+  /// {cell_type, execution_count, source, outputs (without metadata), labbook (without hash)}, then
+  /// hashlib.sha256(('labbook-cell-v2\0' + 'prev' + '\0' + c).encode()).hexdigest().
+  @Test func formatTwoLinkHashesTheCanonicalCellWhateverItsLayout() throws {
+    let stored = """
+      {"cell_type": "code", "execution_count": 1, "id": "cell-1",
+       "metadata": {"labbook": {"elapsed_ms": 3, "hash": "ignored"}, "vscode": {"x": 1}},
+       "outputs": [{"data": {"application/vnd.labbook+json": {"kind": "value", "value": 1}, "text/plain": ["1"]},
+                    "execution_count": 1, "metadata": {"added": true}, "output_type": "execute_result"}],
+       "source": ["x ", "= 1"]}
+      """
+    let expected = "0d392f69696006013dde8acdc1a51ffc1e06065ec45d1f84e746ab94ead7fb82"
+    #expect(HashChain.link(previous: "prev", cell: try JSONValue.parse(stored)) == expected)
+    // The same cell as Labbook writes it hashes the same.
+    let written = NotebookCell(
+      index: 1, source: "x = 1",
+      outputs: [
+        .result(
+          executionCount: 1,
+          data: [
+            ("application/vnd.labbook+json", .object([("kind", .string("value")), ("value", .number(1))])),
+            ("text/plain", .string("1")),
+          ])
+      ], previousHash: "prev", elapsedMilliseconds: 3)
+    #expect(written.hash == expected)
   }
 }
 
@@ -50,7 +78,7 @@ import Testing
     let recorder = NotebookRecorder(path: path, metadata: NotebookMetadata(created: "2026-01-01T00:00:00Z", seed: 9))
     let first = NotebookCell(
       index: 1, source: "x = 1",
-      outputs: [.result(executionCount: 1, text: "1", json: .object([("kind", .string("value"))]))],
+      outputs: [.result(executionCount: 1, data: [("text/plain", .string("1"))])],
       previousHash: recorder.chainHead, elapsedMilliseconds: 3, inputs: [RecordedInput(path: "a.h5", sha256: "00")])
     try recorder.append(first)
     let second = NotebookCell(
@@ -67,7 +95,7 @@ import Testing
     #expect(labbook["chain"]?.stringValue == second.hash)
     #expect(labbook["seed"]?.doubleValue == 9)
     #expect(labbook["inputs"]?.arrayValue?.count == 1)
-    #expect(second.hash == HashChain.link(previous: first.hash, source: "bad", outputs: second.outputs.map(\.json)))
+    #expect(second.hash == HashChain.link(previous: first.hash, cell: cells[1]))
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
     #expect(leftovers == ["session.ipynb"])
   }
@@ -86,7 +114,7 @@ import Testing
       try recorder.append(
         NotebookCell(
           index: index, source: "x\(index) = \(index)",
-          outputs: [.result(executionCount: index, text: "\(index)", json: .object([("kind", .string("value"))]))],
+          outputs: [.result(executionCount: index, data: [("text/plain", .string("\(index)"))])],
           previousHash: recorder.chainHead, elapsedMilliseconds: index, inputs: inputs))
       #expect(try String(contentsOfFile: path, encoding: .utf8) == recorder.notebook.fileText, "after cell \(index)")
       if index == 6 {
