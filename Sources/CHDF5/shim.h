@@ -34,6 +34,15 @@ static herr_t lb_deny_external_link(const char *parent_file, const char *parent_
 }
 
 static inline hid_t lb_h5p_group_access(void) { return H5P_GROUP_ACCESS; }
+
+/// File access without HDF5's advisory file locks: Labbook never shares an open file between writers
+/// (it writes a new file and renames it into place), and the locks fail on read-only or network file
+/// systems and between two opens of one file in one process.
+static inline hid_t lb_h5p_file_access_without_locks(void) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  if (fapl >= 0) H5Pset_file_locking(fapl, 0, 1);
+  return fapl;
+}
 static inline hid_t lb_h5p_dataset_access(void) { return H5P_DATASET_ACCESS; }
 
 /// An access property list of `property_class` (link, group or dataset access) on which external links

@@ -20,7 +20,7 @@ public final class HDF5File: @unchecked Sendable {
     guard ReadLimits.pluginsDisabled else { throw HDF5Error("cannot turn off HDF5 filter plugins") }
     let flags = writable ? lb_h5f_acc_rdwr() : lb_h5f_acc_rdonly()
     let id = try checkID("cannot open '\(path)' as HDF5") {
-      H5Fopen(path, flags, lb_h5p_default())
+      H5Fopen(path, flags, ReadLimits.fileAccess)
     }
     return HDF5File(handle: Handle(id, close: H5Fclose), path: path)
   }
@@ -32,7 +32,7 @@ public final class HDF5File: @unchecked Sendable {
     let order = UInt32(H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)
     try checkStatus("cannot track link creation order") { H5Pset_link_creation_order(fcpl, order) }
     let id = try checkID("cannot create '\(path)'") {
-      H5Fcreate(path, lb_h5f_acc_trunc(), fcpl, lb_h5p_default())
+      H5Fcreate(path, lb_h5f_acc_trunc(), fcpl, ReadLimits.fileAccess)
     }
     return HDF5File(handle: Handle(id, close: H5Fclose), path: path)
   }

@@ -20,6 +20,7 @@ public enum ReadLimits {
   /// Link, group and dataset access on which external links cannot be followed (created once, never closed).
   static let linkAccess: hid_t = lb_h5p_without_external_links(lb_h5p_link_access())
   static let groupAccess: hid_t = lb_h5p_without_external_links(lb_h5p_group_access())
+  static let fileAccess: hid_t = lb_h5p_file_access_without_locks()
   static let datasetAccess: hid_t = lb_h5p_without_external_links(lb_h5p_dataset_access())
 
   /// HDF5 looks for filter plugins on a search path and `dlopen`s them; Labbook never wants that.
