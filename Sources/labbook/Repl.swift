@@ -24,6 +24,9 @@ struct Repl: ParsableCommand {
   @Flag(name: .customLong("no-record"), help: "Do not record a notebook.")
   var noRecord = false
 
+  @Option(help: ArgumentHelp("Sign the notebook's chain head with this private key.", valueName: "key"))
+  var sign: String?
+
   @Option(
     name: .customLong("param"), help: ArgumentHelp("Predefine a parameter (repeatable).", valueName: "name=value"))
   var params: [String] = []
@@ -46,6 +49,7 @@ struct Repl: ParsableCommand {
     let session = Session(
       seed: global.seed, threads: global.threadCount, paramOverrides: overrides, registry: global.sessionRegistry(path))
     let recorder = NotebookRecorder(path: path, metadata: metadata)
+    recorder.signer = try notebookSigner(sign)
     session.progress = terminalProgress()
     session.isolatedReader = IsolatedReader.ownExecutable
     let interpreter = Interpreter(session: session, recorder: recorder)

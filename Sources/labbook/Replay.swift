@@ -122,11 +122,15 @@ struct Replay: ParsableCommand {
 
 struct Verify: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Check a notebook's hash chain and recorded input hashes without executing anything.",
+    abstract: "Check a notebook's hash chain, signature and recorded input hashes without executing anything.",
     discussion: """
-      Each cell's hash must equal sha256(previous cell's hash ‖ source ‖ canonical JSON of outputs), the chain head
-      must name the last cell, and the inputs listed in the metadata must be those the cells recorded. An edited
-      source or output, or a cell inserted, deleted or moved, breaks the chain at the first cell it touches.
+      Each cell's hash must follow from the one before it and the cell as nbformat loads it (source, outputs,
+      execution count and Labbook's cell metadata), starting from the notebook's header (seed, parameter
+      overrides, revision); the chain head must name the last cell, and the inputs listed in the metadata must
+      be those the cells recorded. An edited source, output or metadata, or a cell inserted, deleted or moved,
+      breaks the chain at the first cell it touches; opening and saving the notebook in Jupyter does not.
+      A signed notebook's signature must match its chain head; --key PUB also requires that key. --registry
+      checks every version the notebook registered against the chain hash the registry recorded.
       The input files on disk are compared with their recorded hashes too (reported, not counted as tampering).
 
       Exit status: 0 intact, 1 tampered (naming the first bad cell) or unreadable, 2 for usage errors.
@@ -135,11 +139,25 @@ struct Verify: ParsableCommand {
   @Argument(help: ArgumentHelp("The notebook to verify.", valueName: "notebook.ipynb"))
   var notebook: String
 
-  @OptionGroup var global: GlobalOptions
+  @Option(help: ArgumentHelp("Require a signature by this public key (from `labbook keygen`).", valueName: "key.pub"))
+  var key: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Also check the versions this notebook registered against this registry's lineage.", valueName: "dir"))
+  var registry: String?
 
   func run() throws {
     let recorded = try readNotebook(notebook)
-    let report = ChainVerifier.verify(recorded)
+    var trusted: Data?
+    if let key {
+      do {
+        trusted = try NotebookKeys.publicKey(file: key).key
+      } catch let error as NotebookError {
+        throw ValidationError(error.message)
+      }
+    }
+    let report = ChainVerifier.verify(recorded, trustedKey: trusted)
     for (input, state) in report.inputStatus {
       switch state {
       case .unchanged: print("input unchanged  \(input.path)")
@@ -152,6 +170,28 @@ struct Verify: ParsableCommand {
     if let problem = report.problem {
       print("tampered: \(problem)")
       throw ExitCode(1)
+    }
+    if let registry {
+      let opened: Registry
+      do {
+        opened = try Registry(folder: registry, create: false)
+      } catch {
+        standardError("error: \(error)")
+        throw ExitCode(1)
+      }
+      for finding in RegistryLineageCheck.check(recorded, against: opened) {
+        guard let problem = finding.problem else {
+          print("registered       \(finding.reference) (cell \(finding.position)) matches the registry's lineage")
+          continue
+        }
+        print("tampered: cell \(finding.position) registered \(finding.reference), which \(problem)")
+        throw ExitCode(1)
+      }
+    }
+    if let signature = report.signedBy {
+      print(
+        "signed by '\(signature.signer)' (key \(signature.keyID))\(key == nil ? ", not checked against a trusted key (give --key)" : "")"
+      )
     }
     print("intact: \(report.cellCount) cells, revision \(recorded.revision), chain \(recorded.chain ?? "")")
   }

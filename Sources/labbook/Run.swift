@@ -23,6 +23,12 @@ struct Run: ParsableCommand {
   @Option(help: ArgumentHelp("Where to record the notebook.", valueName: "out.ipynb"))
   var notebook: String?
 
+  @Flag(name: .customLong("no-record"), help: "Do not record a notebook.")
+  var noRecord = false
+
+  @Option(help: ArgumentHelp("Sign the notebook's chain head with this private key.", valueName: "key"))
+  var sign: String?
+
   @Option(
     name: .customLong("param"),
     help: ArgumentHelp("Override a `param` of the script (repeatable).", valueName: "name=value"))
@@ -51,11 +57,16 @@ struct Run: ParsableCommand {
       output.error(error, sourceName: script, source: source)
       throw ExitCode(1)
     }
-    let notebookPath = notebook ?? ((script as NSString).deletingPathExtension + ".ipynb")
+    if noRecord, notebook != nil || sign != nil {
+      throw ValidationError("--no-record records nothing, so it takes no --notebook or --sign")
+    }
+    let signer = try notebookSigner(sign)
+    let notebookPath = noRecord ? nil : notebook ?? ((script as NSString).deletingPathExtension + ".ipynb")
     let overrides = try parseParams(params)
     var metadata = NotebookMetadata(created: isoTimestampNow(), seed: global.seed, source: script)
     metadata.overrides = overrides
     let recorder = NotebookRecorder(path: notebookPath, metadata: metadata)
+    recorder.signer = signer
     let session = Session(
       seed: global.seed, threads: global.threadCount, paramOverrides: overrides,
       registry: global.sessionRegistry(notebookPath))
