@@ -7,7 +7,7 @@ public enum CommandTable {
     SplitCommand.self, PipelineCommand.self, TrainCommand.self, EvaluateCommand.self, CrossValidateCommand.self,
     PredictCommand.self, ImportanceCommand.self, FairnessCommand.self, MitigateCommand.self, DriftCommand.self,
     RegisterCommand.self, UseCommand.self, PromoteCommand.self, RollbackCommand.self, ModelsCommand.self,
-    CompareCommand.self, AutoMLCommand.self, VarsCommand.self, HelpCommand.self, HistoryCommand.self,
+    CompareCommand.self, AutoMLCommand.self, PlotCommand.self, VarsCommand.self, HelpCommand.self, HistoryCommand.self,
   ]
 
   public static let commands: [String: any Command.Type] = Dictionary(

@@ -68,6 +68,12 @@ extension Value {
       return .object([("kind", .string("help")), ("topic", .string(topic)), ("text", .string(text))])
     case .history(let statements):
       return .object([("kind", .string("history")), ("statements", .array(statements.map { .string($0) }))])
+    case .chart(let chart):
+      return .object([
+        ("kind", .string("plot")), ("type", .string(chart.kind)), ("table", .string(chart.table)),
+        ("x", .string(chart.x)), ("y", .optional(chart.y)), ("by", .optional(chart.by)),
+        ("missing_rows", .num(chart.missingRows)),
+      ])
     case .pipeline, .model, .metrics, .crossValidation, .importance:
       return LearningJSON.render(self)
     case .fairness, .mitigated, .drift:

@@ -42,6 +42,7 @@ extension Value {
     case .registryListing(let records): return RegistryLayouts.listing(records)
     case .comparison(let comparison): return RegistryLayouts.comparison(comparison)
     case .promotion(let decision): return RegistryLayouts.promotion(decision)
+    case .chart(let chart): return TableChartText.layout(chart)
     }
   }
 

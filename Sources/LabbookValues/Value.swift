@@ -44,6 +44,8 @@ public indirect enum Value: Sendable {
   /// An AutoML search; `show S` gives its whole leaderboard.
   case automl(AutoMLResult)
   case leaderboard(AutoMLResult)
+  /// `plot T x COL [y COL] [by COL]`.
+  case chart(TableChart)
 
   /// What kind of thing this is, in words, for messages and `vars`.
   public var typeName: String {
@@ -78,6 +80,7 @@ public indirect enum Value: Sendable {
     case .promotion: return "promotion"
     case .automl: return "automl search"
     case .leaderboard: return "leaderboard"
+    case .chart: return "plot"
     }
   }
 }

@@ -5,12 +5,19 @@ import LabbookLang
 /// errors to stderr with their location.
 struct Output {
   var json: Bool
+  /// Where the prompt writes plots (the notebook keeps them as images; a terminal shows their path).
+  var plots: PlotFiles?
 
   func result(_ value: Value) {
     if json {
       print(value.json.compactString)
     } else {
       print(value.text)
+      if let plots {
+        for plot in value.plots {
+          if let path = plots.write(plot) { print("plot: \(plot.title) → \(path)") }
+        }
+      }
       print("")
     }
     fflush(nil)
@@ -36,5 +43,33 @@ func terminalProgress() -> (@Sendable (String) -> Void)? {
   return { text in
     let line = text.isEmpty ? "\r\u{1B}[K" : "\r\u{1B}[K" + text
     FileHandle.standardError.write(Data(line.utf8))
+  }
+}
+
+/// SVG files for the plots shown at the prompt, numbered in order: beside the notebook
+/// (`session-….ipynb` → `session-…-plots/`), or in a temporary folder when nothing is recorded.
+final class PlotFiles {
+  let folder: String
+  private var count = 0
+
+  init(notebook: String?) {
+    if let notebook {
+      folder = (notebook as NSString).deletingPathExtension + "-plots"
+    } else {
+      folder = NSTemporaryDirectory() + "labbook-plots-\(getpid())"
+    }
+  }
+
+  func write(_ plot: Plot) -> String? {
+    count += 1
+    let path = folder + "/plot-\(count).svg"
+    do {
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      try Data(plot.svg.utf8).write(to: URL(fileURLWithPath: path))
+      return path
+    } catch {
+      standardError("error: cannot write the plot to '\(path)': \(error.localizedDescription)")
+      return nil
+    }
   }
 }

@@ -53,7 +53,7 @@ struct Repl: ParsableCommand {
     session.progress = terminalProgress()
     session.isolatedReader = IsolatedReader.ownExecutable
     let interpreter = Interpreter(session: session, recorder: recorder)
-    let output = Output(json: json)
+    let output = Output(json: json, plots: PlotFiles(notebook: path))
     if reader.interactive {
       let recording = path.map { "recording to \($0)" } ?? "not recording"
       print("Labbook \(Labbook.toolVersion) — \(recording). Type `help` for statements, Ctrl-D to leave.")

@@ -89,7 +89,8 @@ struct Replay: ParsableCommand {
     }
     if let failure = summary.failure { standardError("error: \(failure)") }
     if check {
-      let total = recorded.cells.count
+      // Markdown cells (comments) are kept, not run: the count is of code cells.
+      let total = recorded.cells.filter { !$0.isMarkdown }.count
       if summary.succeeded {
         print("replayed \(summary.cellsRun) of \(total) cells: every output identical")
       } else {

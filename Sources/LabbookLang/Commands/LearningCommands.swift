@@ -218,7 +218,7 @@ struct EvaluateCommand: Command {
 
   func execute(in session: Session) throws -> Value {
     let (name, model, data) = try arguments.resolve(in: session)
-    let metrics = try locatedML(arguments.table.span) { try model.evaluate(on: data) }
+    let metrics = try locatedML(arguments.table.span) { try model.evaluate(on: data, curves: true) }
     session.latestMetrics[name] = .object([("table", .string(data.name))] + LearningJSON.fields(metrics))
     return .metrics(model: name, table: data.name, metrics)
   }

@@ -19,6 +19,8 @@ public struct Metrics: Sendable, Equatable {
   public var r2: Double?
   public var rmse: Double?
   public var mae: Double?
+  /// What `evaluate` plots (ROC, precision-recall, calibration; predicted against actual), when asked for.
+  public var curves: EvaluationCurves?
 
   /// The named metric, for `cv`, AutoML and importance.
   public func value(_ name: String) -> Double? {
@@ -146,8 +148,8 @@ public struct Metrics: Sendable, Equatable {
 }
 
 extension TrainedModel {
-  /// Scores the model on a table holding the target column.
-  public func evaluate(on table: Table) throws -> Metrics {
+  /// Scores the model on a table holding the target column; with `curves`, also what `evaluate` plots.
+  public func evaluate(on table: Table, curves: Bool = false) throws -> Metrics {
     let prediction = try predict(table)
     let truth = try Target.read(table, column: target, task: task, forLearning: false)
     switch (prediction, task) {
@@ -160,10 +162,18 @@ extension TrainedModel {
         throw MLError(
           "'\(target)' holds classes the model never saw in training: \(unseen.prefix(5).joined(separator: ", "))")
       }
-      return Metrics.classification(
-        truth: truth.codes.map { index[truth.classes[$0]]! }, probabilities: p, labels: classes)
+      let codes = truth.codes.map { index[truth.classes[$0]]! }
+      var metrics = Metrics.classification(truth: codes, probabilities: p, labels: classes)
+      if curves, classes.count == 2 {
+        metrics.curves = EvaluationCurves.binary(
+          scores: (0..<codes.count).map { p[$0 * 2 + 1] }, positives: codes.map { $0 == 1 }, positive: classes[1],
+          auc: metrics.auc)
+      }
+      return metrics
     case (.values(let v), .regression):
-      return Metrics.regression(truth: truth.values, predicted: v)
+      var metrics = Metrics.regression(truth: truth.values, predicted: v)
+      if curves { metrics.curves = EvaluationCurves.regression(actual: truth.values, predicted: v) }
+      return metrics
     default:
       throw MLError("the model's predictions do not match its task")
     }

@@ -96,6 +96,11 @@ public struct DriftReport: Sendable, Equatable {
     public var ksPValue: Double?
     public var chiSquarePValue: Double?
     public var drifted: Bool
+    /// The bins PSI compares (decile intervals of the reference, or levels) and each table's share of
+    /// its non-missing values in them: what the drift plot overlays.
+    public var bins: [String] = []
+    public var referenceShares: [Double] = []
+    public var currentShares: [Double] = []
   }
 
   public var reference: String
@@ -126,11 +131,13 @@ public struct DriftReport: Sendable, Equatable {
           continue
         }
         let ks = KolmogorovSmirnov.twoSample(r, c)!
-        let psi = populationStability(r, c)
+        let (edges, rCounts, cCounts) = decileCounts(r, c)
+        let psi = populationStability(counts: rCounts, cCounts)
         results.append(
           ColumnDrift(
             name: column.name, type: "numeric", psi: psi, ksStatistic: ks.statistic, ksPValue: ks.pValue,
-            chiSquarePValue: nil, drifted: psi >= thresholds.psi || ks.pValue < thresholds.pValue))
+            chiSquarePValue: nil, drifted: psi >= thresholds.psi || ks.pValue < thresholds.pValue,
+            bins: intervalLabels(edges), referenceShares: shares(rCounts), currentShares: shares(cCounts)))
       case (.categorical(let rLevels, let rCounts), .categorical(let cLevels, let cCounts)):
         let levels = Set(rLevels).union(cLevels).sorted()
         var rIndex: [String: Double] = [:]
@@ -148,7 +155,8 @@ public struct DriftReport: Sendable, Equatable {
         results.append(
           ColumnDrift(
             name: column.name, type: "categorical", psi: psi, ksStatistic: nil, ksPValue: nil,
-            chiSquarePValue: chi.pValue, drifted: psi >= thresholds.psi || chi.pValue < thresholds.pValue))
+            chiSquarePValue: chi.pValue, drifted: psi >= thresholds.psi || chi.pValue < thresholds.pValue,
+            bins: levels, referenceShares: shares(rc), currentShares: shares(cc)))
       default:
         throw MLError(
           "column '\(column.name)' is \(column.typeName) in \(reference.name) but \(other.typeName) in \(current.name)")
@@ -194,6 +202,28 @@ public struct DriftReport: Sendable, Equatable {
 
   /// PSI of two numeric samples (any order, no NaN) over the reference's decile bins.
   static func populationStability(_ reference: [Double], _ current: [Double]) -> Double {
+    let (_, r, c) = decileCounts(reference, current)
+    return populationStability(counts: r, c)
+  }
+
+  static func shares(_ counts: [Double]) -> [Double] {
+    let total = counts.reduce(0, +)
+    return counts.map { total > 0 ? $0 / total : 0 }
+  }
+
+  /// "≤ 3", "(3, 7]", ..., "> 42" for bins cut at `edges` (closed on the right).
+  static func intervalLabels(_ edges: [Double]) -> [String] {
+    guard let first = edges.first, let last = edges.last else { return ["all"] }
+    var labels = ["≤ \(formatNumber(first, significant: 4))"]
+    for i in 1..<max(1, edges.count) where i < edges.count {
+      labels.append("(\(formatNumber(edges[i - 1], significant: 4)), \(formatNumber(edges[i], significant: 4))]")
+    }
+    labels.append("> \(formatNumber(last, significant: 4))")
+    return labels
+  }
+
+  /// The reference's decile edges and both samples' counts in the bins they cut.
+  static func decileCounts(_ reference: [Double], _ current: [Double]) -> ([Double], [Double], [Double]) {
     let edges = decileEdges(radixSorted(reference))
     func counts(_ values: [Double]) -> [Double] {
       var counts = [Double](repeating: 0, count: edges.count + 1)
@@ -209,7 +239,7 @@ public struct DriftReport: Sendable, Equatable {
       }
       return counts
     }
-    return populationStability(counts: counts(reference), counts(current))
+    return (edges, counts(reference), counts(current))
   }
 
   static func populationStability(counts reference: [Double], _ current: [Double]) -> Double {
