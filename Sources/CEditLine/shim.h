@@ -8,7 +8,23 @@
 #include <string.h>
 #include <signal.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <locale.h>
 #include <editline/readline.h>
+
+/// The terminal's width in columns (0 when `fd` is not a terminal or does not say).
+static inline int lb_terminal_columns(int fd) {
+  struct winsize size;
+  if (ioctl(fd, TIOCGWINSZ, &size) != 0) return 0;
+  return size.ws_col;
+}
+
+/// UTF-8 character handling for libedit (which otherwise cannot decode a non-ASCII completion in the C
+/// locale), without touching number formatting (LC_NUMERIC stays "C").
+static inline void lb_use_utf8_characters(void) {
+  if (!setlocale(LC_CTYPE, "C.UTF-8")) setlocale(LC_CTYPE, "");
+}
 
 static volatile sig_atomic_t lb_interrupted = 0;
 

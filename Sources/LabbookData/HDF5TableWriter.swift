@@ -31,8 +31,17 @@ public enum HDF5TableWriter {
       previous = try HDF5File.open(path)
     }
     let directory = (path as NSString).deletingLastPathComponent
+    // Folders the user names are made, as `--notebook` makes its folder; what cannot be written is said in
+    // one line naming the user's path (never libhdf5's error stack about a temporary file).
     if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
-      throw DataError("cannot save to '\(path)': folder '\(directory)' does not exist")
+      do {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      } catch {
+        throw DataError("cannot save to '\(path)': cannot make the folder '\(directory)' (\(reason(errno)))")
+      }
+    }
+    if access(directory.isEmpty ? "." : directory, W_OK) != 0 {
+      throw DataError("cannot save to '\(path)': \(reason(errno)) in folder '\(directory.isEmpty ? "." : directory)'")
     }
     // The file is always written anew beside its final name and moved into place: no half-written file
     // is ever seen, and the same tables give the same bytes however often they are saved. Other objects
@@ -44,10 +53,25 @@ public enum HDF5TableWriter {
         table, datasetNames: datasetNames, temporary: temporary, components: components, keeping: previous)
       previous = nil
       if rename(temporary, path) != 0 { throw DataError("cannot move the new file into place at '\(path)'") }
+    } catch is HDF5Error {
+      try? FileManager.default.removeItem(atPath: temporary)
+      throw DataError("cannot save to '\(path)': \(whyNotWritable(directory.isEmpty ? "." : directory))")
     } catch {
       try? FileManager.default.removeItem(atPath: temporary)
       throw error
     }
+  }
+
+  private static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
+
+  /// Why a file cannot be made in `directory`, found by making (and removing) an empty one there.
+  private static func whyNotWritable(_ directory: String) -> String {
+    let probe = directory + "/.labbook-probe-\(getpid())"
+    let descriptor = open(probe, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+    if descriptor < 0 { return "\(reason(errno)) in folder '\(directory)'" }
+    close(descriptor)
+    unlink(probe)
+    return "the file could not be written (is the disk full?)"
   }
 
   private static func writeNewFile(

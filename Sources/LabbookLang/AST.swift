@@ -29,6 +29,15 @@ public indirect enum ValueExpression: Sendable {
       return s
     }
   }
+
+  /// `search.best` for a field of a variable, the name for a variable; nil for anything else.
+  public var dottedName: String? {
+    switch self {
+    case .variable(let name, _): return name
+    case .field(let base, let field, _): return base.dottedName.map { $0 + "." + field }
+    default: return nil
+    }
+  }
 }
 
 /// One statement of a script or of the prompt.

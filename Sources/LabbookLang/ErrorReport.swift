@@ -1,3 +1,4 @@
+import Foundation
 import LabbookCore
 import LabbookRender
 import LabbookValues
@@ -10,17 +11,34 @@ public enum ErrorReport {
     lines.append(" --> \(sourceName):\(span.line):\(span.column)")
     let sourceLines = source.split(separator: "\n", omittingEmptySubsequences: false)
     if span.line >= 1, span.line <= sourceLines.count {
-      let text = String(sourceLines[span.line - 1]).replacingOccurrences(of: "\t", with: " ")
+      // One line of source, with control characters shown as U+XXXX (never echoed raw to a terminal)
+      // and the caret moved to match.
+      var text = ""
+      var caretStart = 0
+      var caretLength = 0
+      for (offset, character) in sourceLines[span.line - 1].enumerated() {
+        let shown = visible(character)
+        if offset < span.column - 1 { caretStart += shown.count }
+        if offset >= span.column - 1, offset < span.column - 1 + span.length { caretLength += shown.count }
+        text += shown
+      }
       let number = String(span.line)
       let gutter = String(repeating: " ", count: number.count)
-      let available = max(1, text.count - span.column + 1)
       lines.append("\(gutter) |")
       lines.append("\(number) | \(text)")
       lines.append(
-        "\(gutter) | " + String(repeating: " ", count: max(0, span.column - 1))
-          + String(repeating: "^", count: min(span.length, available)))
+        "\(gutter) | " + String(repeating: " ", count: caretStart) + String(repeating: "^", count: max(1, caretLength)))
     }
     return lines.joined(separator: "\n")
+  }
+
+  /// A character as it may be printed: tabs as a space, other control characters as U+XXXX.
+  static func visible(_ character: Character) -> String {
+    if character == "\t" { return " " }
+    guard let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1,
+      scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
+    else { return String(character) }
+    return "U+" + String(format: "%04X", scalar.value)
   }
 
   public static func json(_ error: LabError) -> JSONValue {

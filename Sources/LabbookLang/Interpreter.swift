@@ -71,7 +71,9 @@ public final class Interpreter {
     var replay: [(String, JSONValue)] = session.statementReplay
     switch outcome {
     case .success(let value):
-      outputs = NotebookOutputs.outputs(for: value, executionCount: index)
+      outputs =
+        NotebookOutputs.outputs(for: value, executionCount: index)
+        + session.statementWarnings.map { .stream(name: "stderr", text: "warning: \($0)\n") }
     case .failure(let error):
       // The cell's error points into the cell itself, so replaying the cell alone reproduces it exactly.
       let local = LabError(error.message, at: error.span.map { cellRelative($0, statement.span) })

@@ -84,7 +84,9 @@ public struct Lexer {
         advance()
       }
       if text.isEmpty {
-        throw LabError("unexpected character '\(c)'", at: span(from: startColumn, line: startLine, length: 1))
+        throw LabError(
+          "unexpected character \(ErrorReport.visible(c) == String(c) ? "'\(c)'" : ErrorReport.visible(c))",
+          at: span(from: startColumn, line: startLine, length: 1))
       }
       return make(.name(quoted: false), text)
     }
@@ -129,7 +131,9 @@ public struct Lexer {
         "unexpected '!': write `not` for negation and `!=` for inequality",
         at: span(from: startColumn, line: startLine, length: 1))
     }
-    throw LabError("unexpected character '\(c)'", at: span(from: startColumn, line: startLine, length: 1))
+    throw LabError(
+      "unexpected character \(ErrorReport.visible(c) == String(c) ? "'\(c)'" : ErrorReport.visible(c))",
+      at: span(from: startColumn, line: startLine, length: 1))
   }
 
   private mutating func number(startIndex: Int, startLine: Int, startColumn: Int) throws -> Token {

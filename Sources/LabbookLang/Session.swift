@@ -23,6 +23,10 @@ public final class Session {
   public private(set) var statementInputs: [RecordedInput] = []
   /// Every file read so far, in order (a registered model's lineage).
   public private(set) var allInputs: [RecordedInput] = []
+  /// What the statement being executed noticed but went on with (printed as `warning:`, recorded on the
+  /// cell's stderr; reset for each statement).
+  public private(set) var statementWarnings: [String] = []
+  public func warn(_ message: String) { statementWarnings.append(message) }
   /// Extra entries for the current cell's `metadata.labbook` (what replay needs; reset per statement).
   public var statementReplay: [(String, JSONValue)] = []
   /// The registry and the notebook's position, for `register`, `use`, `promote`, `rollback`.
@@ -68,6 +72,7 @@ public final class Session {
   public func execute(_ statement: Statement) throws -> Value {
     statementInputs = []
     statementReplay = []
+    statementWarnings = []
     history.append(statement.source)
     let result: Value
     switch statement.body {
@@ -182,6 +187,17 @@ public final class Session {
         "\(what) must be a string such as \"datasets/iris.h5\", not a \(value.typeName)", at: expression.span)
     }
     return text
+  }
+
+  /// A file path from a string: `~` and `~/...` stand for the home folder, as in a shell.
+  public func path(_ expression: ValueExpression, _ what: String) throws -> String {
+    Session.expandingHome(try string(expression, what))
+  }
+
+  public static func expandingHome(_ path: String) -> String {
+    guard path == "~" || path.hasPrefix("~/") else { return path }
+    let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+    return home + path.dropFirst()
   }
 
   public func number(_ expression: ValueExpression, _ what: String) throws -> Double {

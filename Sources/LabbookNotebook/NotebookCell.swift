@@ -111,6 +111,8 @@ public enum NotebookEntry: Sendable {
 public enum CellOutput: Sendable {
   case result(executionCount: Int, data: [(String, JSONValue)])
   case display(data: [(String, JSONValue)])
+  /// Text on a stream (`stderr` for warnings).
+  case stream(name: String, text: String)
   case error(name: String, message: String, traceback: [String])
 
   public var json: JSONValue {
@@ -128,6 +130,8 @@ public enum CellOutput: Sendable {
         ("metadata", .object([])),
         ("output_type", .string("display_data")),
       ])
+    case .stream(let name, let text):
+      return .object([("name", .string(name)), ("output_type", .string("stream")), ("text", .string(text))])
     case .error(let name, let message, let traceback):
       return .object([
         ("ename", .string(name)),

@@ -1,3 +1,5 @@
+import LabbookValues
+
 /// Layouts as HTML for notebooks: what Jupyter, VS Code, nbconvert and GitHub show. Tables use pandas'
 /// `dataframe` class, so every front end styles them as it styles a DataFrame; no scripts, no styles.
 public enum HTMLWriter {

@@ -64,7 +64,8 @@ extension Value {
             })
         ),
       ])
-    case .help(let topic, let text):
+    case .help(let topic, let page):
+      let text = TextWriter.text(page)
       return .object([("kind", .string("help")), ("topic", .string(topic)), ("text", .string(text))])
     case .history(let statements):
       return .object([("kind", .string("history")), ("statements", .array(statements.map { .string($0) }))])

@@ -8,7 +8,8 @@ extension Value {
   /// The value's layout; nil for values that are a word or a line of their own (numbers, strings, help).
   public var layout: [Block]? {
     switch self {
-    case .number, .string, .duration, .list, .tuple, .help, .history, .param, .pipeline: return nil
+    case .number, .string, .duration, .list, .tuple, .history, .param, .pipeline: return nil
+    case .help(_, let page): return page
     case .table(let table): return TableLayouts.summary(table)
     case .loaded(let table, let source):
       return TableLayouts.summary(table) + [.line("read from \(source.path) (sha256 \(source.sha256.prefix(12))…)")]
@@ -46,15 +47,18 @@ extension Value {
     }
   }
 
-  public var text: String {
-    if let layout { return TextWriter.text(layout) }
+  /// The text recorded in notebooks and files: never cut or wrapped, so it does not depend on a terminal.
+  public var text: String { text(width: nil) }
+
+  /// The text for a terminal `width` columns wide (lines wrapped, grids fitted); `header` draws grid headers.
+  public func text(width: Int?, header: TextWriter.Emphasis? = nil) -> String {
+    if let layout { return TextWriter.text(layout, width: width, header: header) }
     switch self {
     case .number(let v): return formatNumber(v, significant: 10)
     case .string(let s): return "\"\(s)\""
     case .duration(let d): return "\(formatNumber(d))s"
     case .list(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
-    case .tuple(let parts): return parts.map(\.text).joined(separator: "\n\n")
-    case .help(_, let text): return text
+    case .tuple(let parts): return parts.map { $0.text(width: width, header: header) }.joined(separator: "\n\n")
     case .history(let statements):
       if statements.isEmpty { return "no statements yet" }
       return statements.enumerated().map { "\($0.offset + 1)  \($0.element)" }.joined(separator: "\n")

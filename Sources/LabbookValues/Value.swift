@@ -23,7 +23,8 @@ public indirect enum Value: Sendable {
   case predicted(Table, unseen: UnseenLevels)
   case saved(path: String, group: String, table: Table)
   case variables([VariableSummary])
-  case help(topic: String, text: String)
+  /// A help page, laid out so it wraps to whatever width shows it.
+  case help(topic: String, page: [Block])
   case history([String])
   case param(name: String, value: Value, overridden: Bool)
   case pipeline(Pipeline)

@@ -5,11 +5,12 @@ import LabbookNotebook
 struct Keygen: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Make an Ed25519 key pair for signing notebooks.",
-    discussion: """
+    discussion: reflowed(
+      """
       Writes PREFIX.key (the private key, readable by you only) and PREFIX.pub (the public key to hand to
       whoever verifies). Sign with `labbook run SCRIPT --sign PREFIX.key` (or `labbook --sign PREFIX.key` at
       the prompt); check with `labbook verify NOTEBOOK --key PREFIX.pub`. Existing files are never overwritten.
-      """)
+      """))
 
   @Option(help: ArgumentHelp("Where to write the pair (PREFIX.key and PREFIX.pub).", valueName: "prefix"))
   var out = "labbook"
@@ -17,7 +18,10 @@ struct Keygen: ParsableCommand {
   @Option(help: ArgumentHelp("The name a verified signature reports (default: user@host).", valueName: "name"))
   var signer: String?
 
+  @OptionGroup var display: DisplayOptions
+
   func run() throws {
+    display.apply()
     let name =
       signer ?? "\(ProcessInfo.processInfo.environment["USER"] ?? "someone")@\(ProcessInfo.processInfo.hostName)"
     do {

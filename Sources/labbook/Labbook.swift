@@ -9,7 +9,8 @@ struct Labbook: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "labbook",
     abstract: "A scriptable REPL and notebook workbench for tabular machine learning.",
-    discussion: """
+    discussion: reflowed(
+      """
       Load HDF5 datasets, reshape and check them, and record every session as a replayable,
       tamper-evident notebook (.ipynb).
 
@@ -22,7 +23,7 @@ struct Labbook: ParsableCommand {
         echo 'describe load "datasets/iris.h5"' | labbook --no-record
 
       Inside Labbook, type `help` for the statements and `help STATEMENT` for one of them.
-      """,
+      """),
     version: Labbook.toolVersion,
     subcommands: [Repl.self, Run.self, Replay.self, Verify.self, RegistryShell.self, Keygen.self, IsolatedRead.self],
     defaultSubcommand: Repl.self)
@@ -31,23 +32,65 @@ struct Labbook: ParsableCommand {
 
   /// Parses and runs, with usage errors exiting 2 (as SPEC §1 says) rather than the parser's 64.
   static func main() {
+    if let unknown = unknownCommand(CommandLine.arguments.dropFirst()) {
+      standardError("error: '\(unknown)' is not a labbook command\(suggestion(for: unknown))")
+      standardError("commands: \(commandNames.joined(separator: ", ")) (labbook --help explains each)")
+      Foundation.exit(2)
+    }
     do {
       var command = try parseAsRoot()
       try command.run()
+    } catch let error as ShellError {
+      standardError("error: \(error.description)")
+      Foundation.exit(1)
     } catch {
       let code = exitCode(for: error)
       if code == .validationFailure {
-        FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+        let message = fullMessage(for: error).replacingOccurrences(of: "Error: ", with: "error: ")
+        FileHandle.standardError.write(Data((Output.painted(message) + "\n").utf8))
         Foundation.exit(2)
       }
       exit(withError: error)
     }
   }
+
+  static var commandNames: [String] {
+    configuration.subcommands.filter { $0.configuration.shouldDisplay }.map { $0._commandName }
+  }
+
+  /// A first argument that is neither an option nor a command (the REPL takes no arguments of its own).
+  static func unknownCommand(_ arguments: ArraySlice<String>) -> String? {
+    guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
+    let all = configuration.subcommands.map { $0._commandName } + ["help"]
+    return all.contains(first) ? nil : first
+  }
+
+  static func suggestion(for word: String) -> String {
+    let near = commandNames.min { editDistance(word, $0) < editDistance(word, $1) }
+    guard let near, editDistance(word, near) <= max(2, word.count / 2) else { return "" }
+    return "; did you mean '\(near)'?"
+  }
+
+  static func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a)
+    let b = Array(b)
+    var previous = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+      var current = [i] + [Int](repeating: 0, count: b.count)
+      for j in 1...max(b.count, 1) where !b.isEmpty {
+        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+      }
+      previous = current
+    }
+    return previous[b.count]
+  }
 }
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-  @Option(help: ArgumentHelp("Model registry folder (default ./registry, or $LABBOOK_REGISTRY).", valueName: "dir"))
+  @Option(
+    help: ArgumentHelp("Model registry folder (default ./registry, or $LABBOOK_REGISTRY).", valueName: "dir"),
+    completion: .directory)
   var registry: String?
 
   @Option(
@@ -97,4 +140,29 @@ func parseParams(_ items: [String]) throws -> [String: String] {
     params[name] = String(item[item.index(after: equals)...])
   }
   return params
+}
+
+/// Help text written with line breaks for the source's sake, as paragraphs that the argument parser
+/// wraps to the terminal's width: lines of a paragraph are joined; blank lines and indented lines
+/// (examples, lists) keep their breaks.
+func reflowed(_ text: String) -> String {
+  var out: [String] = []
+  var paragraph: [String] = []
+  func flush() {
+    if !paragraph.isEmpty { out.append(paragraph.joined(separator: " ")) }
+    paragraph = []
+  }
+  for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+    if line.trimmingCharacters(in: .whitespaces).isEmpty {
+      flush()
+      out.append("")
+    } else if line.hasPrefix(" ") {
+      flush()
+      out.append(line)
+    } else {
+      paragraph.append(line)
+    }
+  }
+  flush()
+  return out.joined(separator: "\n")
 }

@@ -19,6 +19,7 @@ final class LineReader {
     interactive = isatty(0) == 1 && isatty(1) == 1
     historyPath = (ProcessInfo.processInfo.environment["HOME"] ?? ".") + "/.labbook_history"
     if interactive {
+      lb_use_utf8_characters()
       lb_set_catch_signals(0)
       lb_install_sigint_handler()
       lb_set_word_break_characters(" \t\n,[]()=+*^<>")

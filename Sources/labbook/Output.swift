@@ -8,11 +8,12 @@ struct Output {
   /// Where the prompt writes plots (the notebook keeps them as images; a terminal shows their path).
   var plots: PlotFiles?
 
-  func result(_ value: Value) {
+  func result(_ value: Value, warnings: [String] = []) {
+    for warning in warnings { standardError("warning: \(warning)") }
     if json {
       print(value.json.compactString)
     } else {
-      print(value.text)
+      print(value.text(width: Terminal.width, header: Terminal.header))
       if let plots {
         for plot in value.plots {
           if let path = plots.write(plot) { print("plot: \(plot.title) → \(path)") }
@@ -24,7 +25,7 @@ struct Output {
   }
 
   func error(_ error: LabError, sourceName: String, source: String) {
-    standardError(ErrorReport.text(error, sourceName: sourceName, source: source))
+    standardError(Self.painted(ErrorReport.text(error, sourceName: sourceName, source: source)))
     if json {
       print(ErrorReport.json(error).compactString)
       fflush(nil)
@@ -33,7 +34,24 @@ struct Output {
 }
 
 func standardError(_ text: String) {
-  FileHandle.standardError.write(Data((text + "\n").utf8))
+  FileHandle.standardError.write(Data((Output.painted(text) + "\n").utf8))
+}
+
+extension Output {
+  /// An error report with `error:` in bold red, `warning:` in bold yellow and the caret line in red,
+  /// when stderr is a colour terminal.
+  static func painted(_ report: String) -> String {
+    guard Terminal.colors(2) else { return report }
+    return report.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+      if line.hasPrefix("error:") { return Terminal.paint("error:", "1;31", on: 2) + line.dropFirst(6) }
+      if line.hasPrefix("warning:") { return Terminal.paint("warning:", "1;33", on: 2) + line.dropFirst(8) }
+      if line.hasSuffix("^"), let bar = line.firstIndex(of: "|") {
+        let gutter = line[...bar]
+        return String(gutter) + Terminal.paint(String(line[line.index(after: bar)...]), "1;31", on: 2)
+      }
+      return String(line)
+    }.joined(separator: "\n")
+  }
 }
 
 /// A progress line on stderr, redrawn in place, when stderr is a terminal (SPEC §1); nil otherwise, so

@@ -10,7 +10,8 @@ struct RegistryShell: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "registry",
     abstract: "List, inspect, export and import registered models.",
-    discussion: """
+    discussion: reflowed(
+      """
       The registry is a folder (--registry DIR, else $LABBOOK_REGISTRY, else ./registry) holding registry.sqlite
       and one immutable folder per version, models/NAME/N/ with model.h5 (plain HDF5 data, readable with h5py)
       and card.json (the model card). Models get there with `register` in a Labbook session.
@@ -20,10 +21,11 @@ struct RegistryShell: ParsableCommand {
         labbook registry show credit-risk@champion
         labbook registry export credit-risk credit-risk-export     # every version, with lineage and history
         labbook registry import credit-risk-export --registry other/registry
-      """,
+      """),
     subcommands: [List.self, Show.self, Export.self, Import.self])
 
-  static func open(_ global: GlobalOptions, create: Bool = false) throws -> Registry {
+  static func open(_ global: RegistryOption, create: Bool = false) throws -> Registry {
+    global.display.apply()
     do {
       return try Registry(folder: Registry.defaultFolder(global.registry), create: create)
     } catch let error as RegistryError {
@@ -43,7 +45,7 @@ struct RegistryShell: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Every version of every model, with aliases.")
     @Flag(help: "Print the records as JSON (one object with a `versions` list).")
     var json = false
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: RegistryOption
 
     func run() throws {
       let registry = try RegistryShell.open(global)
@@ -64,7 +66,7 @@ struct RegistryShell: ParsableCommand {
     var model: String
     @Flag(help: "Print the record (and the event log, as `events`) as JSON.")
     var json = false
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: RegistryOption
 
     func run() throws {
       let registry = try RegistryShell.open(global)
@@ -114,9 +116,10 @@ struct RegistryShell: ParsableCommand {
       abstract: "Write NAME (every version) or NAME@VERSION, with lineage and history, to a new folder.")
     @Argument(help: ArgumentHelp("NAME or NAME@VERSION.", valueName: "model"))
     var model: String
-    @Argument(help: ArgumentHelp("The folder to create (it must not exist).", valueName: "path"))
+    @Argument(
+      help: ArgumentHelp("The folder to create (it must not exist).", valueName: "path"), completion: .directory)
     var path: String
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: RegistryOption
 
     func run() throws {
       let registry = try RegistryShell.open(global)
@@ -128,9 +131,10 @@ struct RegistryShell: ParsableCommand {
   struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Add the versions of an export folder to this registry (created if missing), with their lineage.")
-    @Argument(help: ArgumentHelp("A folder made by `labbook registry export`.", valueName: "path"))
+    @Argument(
+      help: ArgumentHelp("A folder made by `labbook registry export`.", valueName: "path"), completion: .directory)
     var path: String
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: RegistryOption
 
     func run() throws {
       let registry = try RegistryShell.open(global, create: true)
@@ -151,4 +155,15 @@ struct RegistryShell: ParsableCommand {
 struct ShellError: Error, CustomStringConvertible {
   let description: String
   init(_ message: String) { description = message }
+}
+
+/// The registry folder and display options, all the registry subcommands take (no threads or seed:
+/// they compute nothing).
+struct RegistryOption: ParsableArguments {
+  @Option(
+    help: ArgumentHelp("Model registry folder (default ./registry, or $LABBOOK_REGISTRY).", valueName: "dir"),
+    completion: .directory)
+  var registry: String?
+
+  @OptionGroup var display: DisplayOptions
 }

@@ -9,22 +9,27 @@ struct Repl: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "repl",
     abstract: "The interactive prompt (the default when no command is given).",
-    discussion: """
+    discussion: reflowed(
+      """
       Line editing, persistent history (~/.labbook_history) and tab completion of statements, variables, column
       names and file paths. A trailing \\ or an open bracket continues a statement on the next line; Ctrl-C drops
       the line being typed, or stops the statement that is running (nothing is assigned or recorded); Ctrl-D
       leaves. Every statement is recorded to notebooks/session-YYYYMMDD-HHMMSS.ipynb
       unless --notebook or --no-record says otherwise. Without a terminal, statements are read from stdin with no
       prompt (exit 1 if any failed).
-      """)
+      """))
 
-  @Option(help: ArgumentHelp("Record the session to this notebook.", valueName: "path.ipynb"))
+  @Option(
+    help: ArgumentHelp("Record the session to this notebook.", valueName: "path.ipynb"),
+    completion: .file(extensions: ["ipynb"]))
   var notebook: String?
 
   @Flag(name: .customLong("no-record"), help: "Do not record a notebook.")
   var noRecord = false
 
-  @Option(help: ArgumentHelp("Sign the notebook's chain head with this private key.", valueName: "key"))
+  @Option(
+    help: ArgumentHelp("Sign the notebook's chain head with this private key.", valueName: "key"),
+    completion: .file(extensions: ["key"]))
   var sign: String?
 
   @Option(
@@ -35,12 +40,14 @@ struct Repl: ParsableCommand {
   var json = false
 
   @OptionGroup var global: GlobalOptions
+  @OptionGroup var display: DisplayOptions
 
   func validate() throws {
     _ = try parseParams(params)
   }
 
   func run() throws {
+    display.apply()
     let reader = LineReader()
     let overrides = try parseParams(params)
     var metadata = NotebookMetadata(created: isoTimestampNow(), seed: global.seed, source: nil)
@@ -57,7 +64,7 @@ struct Repl: ParsableCommand {
     if reader.interactive {
       let recording = path.map { "recording to \($0)" } ?? "not recording"
       print("Labbook \(Labbook.toolVersion) — \(recording). Type `help` for statements, Ctrl-D to leave.")
-      CompletionWords.shared.update(from: session)
+      CompletionState.shared.session = session
     }
     var failed = false
     var pending = ""
@@ -81,7 +88,6 @@ struct Repl: ParsableCommand {
         reader.remember(pending)
         failed = !runEntry(pending, entry: entry, interpreter: interpreter, output: output, reader: reader) || failed
         pending = ""
-        if reader.interactive { CompletionWords.shared.update(from: session) }
       }
     }
   }
@@ -109,7 +115,7 @@ struct Repl: ParsableCommand {
     for statement in statements {
       let (outcome, _, recordingError) = interpreter.run(statement)
       switch outcome {
-      case .success(let value): output.result(value)
+      case .success(let value): output.result(value, warnings: interpreter.session.statementWarnings)
       case .failure(let error): output.error(error, sourceName: name, source: text)
       }
       if let recordingError { standardError("error: \(recordingError)") }

@@ -9,7 +9,8 @@ import LabbookRegistry
 struct Replay: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Re-execute a notebook headlessly; with --check, prove it reproduces its recorded outputs.",
-    discussion: """
+    discussion: reflowed(
+      """
       Every cell runs again from its recorded source, in order, in a fresh session with the notebook's seed and
       parameters. An input file whose sha256 differs from the recorded one is named on stderr with both hashes
       (unless a --param redirected it); with --check that stops the replay before the cell runs, unless
@@ -23,9 +24,11 @@ struct Replay: ParsableCommand {
       differs or fails or the notebook cannot be read, 2 for usage errors.
 
       Retrain on new data:  labbook replay notebooks/train.ipynb --param data="datasets/new.h5" --output new.ipynb
-      """)
+      """))
 
-  @Argument(help: ArgumentHelp("The notebook to replay.", valueName: "notebook.ipynb"))
+  @Argument(
+    help: ArgumentHelp("The notebook to replay.", valueName: "notebook.ipynb"), completion: .file(extensions: ["ipynb"])
+  )
   var notebook: String
 
   @Flag(help: "Compare every cell's outputs with the recorded ones; exit 1 on any difference.")
@@ -43,23 +46,26 @@ struct Replay: ParsableCommand {
   @Flag(
     help: ArgumentHelp(
       "Let register, promote and rollback cells change the registry.",
-      discussion: """
+      discussion: reflowed(
+        """
         A register cell first checks that its model has the recorded sha256. Without this flag they change \
         nothing: register checks the sha256 and keeps the model in memory for later cells, promote and rollback \
         report what they would do.
-        """))
+        """)))
   var writeRegistry = false
 
   @Flag(help: "Print each statement's structured result as one JSON object per line.")
   var json = false
 
   @OptionGroup var global: GlobalOptions
+  @OptionGroup var display: DisplayOptions
 
   func validate() throws {
     _ = try parseParams(params)
   }
 
   func run() throws {
+    display.apply()
     let recorded = try readNotebook(notebook)
     var options = Replayer.Options()
     options.check = check
@@ -124,7 +130,8 @@ struct Replay: ParsableCommand {
 struct Verify: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Check a notebook's hash chain, signature and recorded input hashes without executing anything.",
-    discussion: """
+    discussion: reflowed(
+      """
       Each cell's hash must follow from the one before it and the cell as nbformat loads it (source, outputs,
       execution count and Labbook's cell metadata), starting from the notebook's header (seed, parameter
       overrides, revision); the chain head must name the last cell, and the inputs listed in the metadata must
@@ -135,20 +142,28 @@ struct Verify: ParsableCommand {
       The input files on disk are compared with their recorded hashes too (reported, not counted as tampering).
 
       Exit status: 0 intact, 1 tampered (naming the first bad cell) or unreadable, 2 for usage errors.
-      """)
+      """))
 
-  @Argument(help: ArgumentHelp("The notebook to verify.", valueName: "notebook.ipynb"))
+  @Argument(
+    help: ArgumentHelp("The notebook to verify.", valueName: "notebook.ipynb"), completion: .file(extensions: ["ipynb"])
+  )
   var notebook: String
 
-  @Option(help: ArgumentHelp("Require a signature by this public key (from `labbook keygen`).", valueName: "key.pub"))
+  @Option(
+    help: ArgumentHelp("Require a signature by this public key (from `labbook keygen`).", valueName: "key.pub"),
+    completion: .file(extensions: ["pub"]))
   var key: String?
 
   @Option(
     help: ArgumentHelp(
-      "Also check the versions this notebook registered against this registry's lineage.", valueName: "dir"))
+      "Also check the versions this notebook registered against this registry's lineage.", valueName: "dir"),
+    completion: .directory)
   var registry: String?
 
+  @OptionGroup var display: DisplayOptions
+
   func run() throws {
+    display.apply()
     let recorded = try readNotebook(notebook)
     var trusted: Data?
     if let key {

@@ -8,25 +8,30 @@ import LabbookNotebook
 struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run a .lab script headlessly and record its notebook.",
-    discussion: """
+    discussion: reflowed(
+      """
       The whole script is parsed first: a syntax error anywhere is reported with its location and nothing runs.
       Statements then run in order; the first failure stops the run. The notebook (default: the script's path
       with .ipynb) is rewritten after every statement and holds every cell run, including the failing one.
 
       Exit status: 0 when every statement succeeded, 1 when one failed or the script has a syntax error,
       2 for command-line usage errors.
-      """)
+      """))
 
-  @Argument(help: ArgumentHelp("The script to run.", valueName: "script.lab"))
+  @Argument(help: ArgumentHelp("The script to run.", valueName: "script.lab"), completion: .file(extensions: ["lab"]))
   var script: String
 
-  @Option(help: ArgumentHelp("Where to record the notebook.", valueName: "out.ipynb"))
+  @Option(
+    help: ArgumentHelp("Where to record the notebook.", valueName: "out.ipynb"),
+    completion: .file(extensions: ["ipynb"]))
   var notebook: String?
 
   @Flag(name: .customLong("no-record"), help: "Do not record a notebook.")
   var noRecord = false
 
-  @Option(help: ArgumentHelp("Sign the notebook's chain head with this private key.", valueName: "key"))
+  @Option(
+    help: ArgumentHelp("Sign the notebook's chain head with this private key.", valueName: "key"),
+    completion: .file(extensions: ["key"]))
   var sign: String?
 
   @Option(
@@ -38,6 +43,7 @@ struct Run: ParsableCommand {
   var json = false
 
   @OptionGroup var global: GlobalOptions
+  @OptionGroup var display: DisplayOptions
 
   func validate() throws {
     _ = try parseParams(params)
@@ -45,6 +51,7 @@ struct Run: ParsableCommand {
   }
 
   func run() throws {
+    display.apply()
     guard let data = FileManager.default.contents(atPath: script) else {
       throw ValidationError("cannot read the script '\(script)'")
     }
@@ -77,7 +84,7 @@ struct Run: ParsableCommand {
       let (outcome, _, recordingError) = interpreter.run(statement)
       if let recordingError { standardError("error: \(recordingError)") }
       switch outcome {
-      case .success(let value): output.result(value)
+      case .success(let value): output.result(value, warnings: interpreter.session.statementWarnings)
       case .failure(let error):
         output.error(error, sourceName: script, source: source)
         throw ExitCode(1)

@@ -194,6 +194,7 @@ struct TrainCommand: Command {
         learner, on: data, target: target.value, task: requestedTask, pipeline: unfitted,
         parameters: parameters.map { ($0.0.value, $0.1.value) }, seed: session.seed, threads: session.threads)
     }
+    for warning in model.warnings { session.warn(warning) }
     return .model(name: "model", model)
   }
 }
@@ -345,11 +346,7 @@ func resolveModel(_ expression: ValueExpression, in session: Session) throws -> 
   guard case .model(let name, let trained) = value else {
     throw LabError("expected a model (M = train ...), but this is a \(value.typeName)", at: expression.span)
   }
-  switch expression {
-  case .variable(let variable, _): return (variable, trained)
-  case .field(_, let field, _): return (field, trained)
-  default: return (name, trained)
-  }
+  return (expression.dottedName ?? name, trained)
 }
 
 /// The learner a name means, or an error listing them (with the nearest name).

@@ -28,7 +28,7 @@ struct LoadCommand: Command {
   }
 
   func execute(in session: Session) throws -> Value {
-    let path = try session.string(file, "the file")
+    let path = try session.path(file, "the file")
     let inside = try objectPath.map { try session.string($0, "`path`") }
     let table = try located(objectPath?.span ?? file.span) {
       if let reader = session.isolatedReader {
@@ -59,7 +59,7 @@ struct ImportCommand: Command {
   }
 
   func execute(in session: Session) throws -> Value {
-    let path = try session.string(file, "the file")
+    let path = try session.path(file, "the file")
     let table = try located(file.span) { try CSVImport.read(path: path, name: stem(path), threads: session.threads) }
     return .loaded(table, source: try session.recordInput(path))
   }
@@ -93,7 +93,7 @@ struct SaveCommand: Command {
 
   func execute(in session: Session) throws -> Value {
     var data = try session.table(table)
-    let path = try session.string(file, "the file")
+    let path = try session.path(file, "the file")
     let group = try options["path"]?.valueExpression.map { try session.string($0, "`path`") } ?? "/\(data.name)"
     if let target = options["target"]?.nameValue {
       data.target = try session.requireColumn(target, in: data).name

@@ -16,7 +16,13 @@ struct TableColumns: Sendable {
   /// The table and the column names, each checked (with a "did you mean" at its location).
   func resolve(in session: Session) throws -> (Table, [String]) {
     let data = try session.table(table)
-    for column in columns { _ = try session.requireColumn(column, in: data) }
+    var seen = Set<String>()
+    for column in columns {
+      _ = try session.requireColumn(column, in: data)
+      if !seen.insert(column.value).inserted {
+        throw LabError("column '\(column.value)' is listed twice", at: column.span)
+      }
+    }
     return (data, columns.map(\.value))
   }
 }
@@ -155,6 +161,10 @@ struct SplitCommand: Command {
     let (first, second) = try located(ratioExpression.span) {
       try RandomSplit.split(data, ratio: ratio, seed: seed, stratify: stratify?.value)
     }
-    return .tuple([.table(first), .table(second)])
+    // Unassigned, the parts are told apart by their place (assigned, they take the names given).
+    var parts = [first, second]
+    parts[0].name = "part 1"
+    parts[1].name = "part 2"
+    return .tuple(parts.map(Value.table))
   }
 }

@@ -31,6 +31,8 @@ public struct TrainedModel: Sendable {
   public var groupThresholds: GroupThresholds? = nil
   /// The training data's profile (inputs and target), for `drift M on CUR`.
   public var trainingProfile: DataProfile? = nil
+  /// What training noticed but went on with (not stored in model files).
+  public var warnings: [String] = []
 
   /// How the pipeline reads (`impute median, scale standard`), when there is one.
   public var pipelineDescription: String? { pipelineSteps?.description }
@@ -152,7 +154,8 @@ public enum Trainer {
     let inputKinds = prepared.columns.map(InputKind.observed(in:))
     var noUnseen = UnseenLevels.Tally(rows: 0)
     prepared = try TrainedModel.encodeInputs(prepared, kinds: inputKinds, from: table.name, unseen: &noUnseen)
-    let fittedPipeline = try pipeline.map { try $0.fit(prepared, target: nil) }
+    var warnings: [String] = []
+    let fittedPipeline = try pipeline.map { try $0.fit(prepared, target: nil, warnings: &warnings) }
     if let fittedPipeline { prepared = try fittedPipeline.apply(prepared) }
     var autoEncoding: FittedStep?
     if kind.needsNumericFeatures, prepared.columns.contains(where: { !$0.isNumeric }) {
@@ -166,8 +169,13 @@ public enum Trainer {
     if x.width == 0 { throw MLError("no features are left after the pipeline") }
     if !kind.acceptsMissingValues { try x.requireNumericComplete(for: kind.rawValue) }
     let data = TrainingData(x: x, y: y, weights: weights, seed: seed, threads: threads)
+    if kind == .knn, let k = parameters["k"]?.number, Int(k) > table.rowCount {
+      warnings.append(
+        "`k \(formatNumber(k))` is more than the \(table.rowCount) training rows: knn uses all \(table.rowCount) as neighbours"
+      )
+    }
     let learner = try fit(kind, parameters, data)
-    return TrainedModel(
+    var model = TrainedModel(
       kind: kind, task: y.task, target: target, classes: y.classes, parameters: parameters, inputColumns: inputColumns,
       pipeline: fittedPipeline, pipelineSteps: pipeline,
       autoEncoding: autoEncoding,
@@ -177,6 +185,8 @@ public enum Trainer {
         ? DataProfile.make(
           table, columns: inputColumns + [target], sampleLimit: DataProfile.modelSampleLimit,
           seed: derivedSeed(seed, Self.profileStream)) : nil)
+    model.warnings = warnings
+    return model
   }
 
   /// The generator stream that samples the stored training profile.

@@ -71,10 +71,24 @@ public struct Pipeline: Sendable, Equatable {
 
   /// Fits every step on `table` (each on the output of the one before), never touching `target`.
   public func fit(_ table: Table, target: String?) throws -> FittedPipeline {
+    var ignored: [String] = []
+    return try fit(table, target: target, warnings: &ignored)
+  }
+
+  /// Fits the steps; what a step can only guess at (a column with no values to learn from) is a warning.
+  public func fit(_ table: Table, target: String?, warnings: inout [String]) throws -> FittedPipeline {
     var current = table
     var fitted: [FittedStep] = []
     for step in steps {
       let columns = try columnsFor(step, in: current, target: target)
+      if step.needsNumeric {
+        for name in columns where (try? current.column(name))?.missingCount == current.rowCount {
+          let outcome: String
+          if case .impute = step { outcome = "every row gets 0" } else { outcome = "it is left as it is" }
+          warnings.append(
+            "`\(step.description)`: column '\(name)' has no values in the training rows to learn from; \(outcome)")
+        }
+      }
       let fittedStep = try FittedStep.fit(step, columns: columns, on: current)
       current = try fittedStep.apply(current)
       fitted.append(fittedStep)

@@ -1,4 +1,5 @@
-/// What a result looks like, before it is text or HTML: lines, tables and preformatted text, in order.
+/// What a result looks like, before it is text or HTML: lines, tables and preformatted text, in order (plain
+/// data, so help pages can be written as layouts too).
 /// Each kind of result has one layout (`*Layouts.swift`); `TextWriter` and `HTMLWriter` turn any layout
 /// into their format, so the prompt, the notebook's text/plain and its text/html never disagree.
 public enum Block: Sendable, Equatable {
