@@ -56,7 +56,8 @@ public final class Replayer {
   }
 
   /// Replays every cell, calling `report` after each one.
-  public func run(report: (CellReport) -> Void) -> Summary {
+  /// Replays every cell, calling `starting` before each code cell runs (its position) and `report` after.
+  public func run(starting: (Int) -> Void = { _ in }, report: (CellReport) -> Void) -> Summary {
     var overrides = notebook.overrides
     for (name, value) in options.params { overrides[name] = value }
     // A file named by a recorded parameter that replay's --param changes was redirected on purpose.
@@ -122,6 +123,7 @@ public final class Replayer {
         return summary
       }
       registry.recordedCell = cell.labbook
+      starting(cell.position)
       let (outcome, newCell, _) = interpreter.run(statement)
       summary.cellsRun += 1
       let replayed = newCell.outputs.map(\.json)

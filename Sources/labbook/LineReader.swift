@@ -57,12 +57,15 @@ final class LineReader {
     _ = lb_take_interrupt()
     let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
     let announced = Announcement()
+    let working = WorkingLine()
     timer.schedule(deadline: .now(), repeating: .milliseconds(50))
     timer.setEventHandler {
+      working.tick()
       guard lb_take_interrupt() != 0 else { return }
       Interrupt.request()
       if announced.first() { FileHandle.standardError.write(Data("\nstopping…\n".utf8)) }
     }
+    timer.setCancelHandler { working.clear() }
     timer.resume()
     return timer
   }
@@ -84,5 +87,29 @@ private final class Announcement: @unchecked Sendable {
       defer { done = true }
       return !done
     }
+  }
+}
+
+/// "working… 3 s" on stderr for a statement that runs longer than a second without counted progress of
+/// its own (a large load or import), redrawn each second and cleared when it ends.
+private final class WorkingLine: @unchecked Sendable {
+  private let started = DispatchTime.now().uptimeNanoseconds
+  private var shownSeconds = 0
+  private let lock = NSLock()
+  private let terminal = isatty(STDERR_FILENO) == 1
+
+  func tick() {
+    guard terminal, !WorkProgress.isShowing else { return }
+    let seconds = Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000_000)
+    let draw = lock.withLock { () -> Bool in
+      guard seconds >= 1, seconds != shownSeconds else { return false }
+      shownSeconds = seconds
+      return true
+    }
+    if draw { FileHandle.standardError.write(Data("\r\u{1B}[Kworking… \(seconds) s".utf8)) }
+  }
+
+  func clear() {
+    if lock.withLock({ shownSeconds > 0 }) { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
   }
 }

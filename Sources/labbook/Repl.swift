@@ -58,6 +58,7 @@ struct Repl: ParsableCommand {
     let recorder = NotebookRecorder(path: path, metadata: metadata)
     recorder.signer = try notebookSigner(sign)
     session.progress = terminalProgress()
+    WorkProgress.setDisplay(terminalProgress())
     session.isolatedReader = IsolatedReader.ownExecutable
     let interpreter = Interpreter(session: session, recorder: recorder)
     let output = Output(json: json, plots: PlotFiles(notebook: path))

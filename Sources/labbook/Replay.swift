@@ -77,7 +77,12 @@ struct Replay: ParsableCommand {
     options.registryFolder = Registry.defaultFolder(global.registry)
     options.writeRegistry = writeRegistry
     let output = Output(json: json)
-    let summary = Replayer(notebook: recorded, options: options).run { cell in
+    let progress = terminalProgress()
+    WorkProgress.setDisplay(progress)
+    let total = recorded.cells.count
+    let starting: (Int) -> Void = { position in progress?("replaying cell \(position) of \(total)") }
+    let summary = Replayer(notebook: recorded, options: options).run(starting: starting) { cell in
+      progress?("")
       for (input, now) in cell.changedInputs {
         standardError(
           "warning: cell \(cell.position): input '\(input.path)' changed since it was recorded\n  recorded sha256 \(input.sha256)\n  now      sha256 \(now)"

@@ -78,6 +78,7 @@ struct Run: ParsableCommand {
       seed: global.seed, threads: global.threadCount, paramOverrides: overrides,
       registry: global.sessionRegistry(notebookPath))
     session.progress = terminalProgress()
+    WorkProgress.setDisplay(terminalProgress())
     session.isolatedReader = IsolatedReader.ownExecutable
     let interpreter = Interpreter(session: session, recorder: recorder)
     for statement in statements {

@@ -109,6 +109,9 @@ public enum AutoML {
   public static func run(
     _ table: Table, settings: Settings, progress: (@Sendable (AutoMLProgress) -> Void)? = nil
   ) throws -> AutoMLResult {
+    // The search draws its own bar; its trials' training holds still under it.
+    let quiet = WorkProgress.begin("automl", total: 0)
+    defer { WorkProgress.end(quiet) }
     let started = Date()
     guard (settings.budget > 0 && settings.budget <= maximumBudget) || settings.recorded != nil else {
       throw MLError("the budget must be positive, such as budget 30s")

@@ -48,8 +48,11 @@ public struct CrossValidation: Sendable {
     let target = try Target.read(table, column: model.target, task: model.task)
     let assignment = foldAssignment(target: target, folds: k, seed: seed)
     var results: [Metrics] = []
+    let progress = WorkProgress.begin("fold", total: k)
+    defer { WorkProgress.end(progress) }
     for fold in 0..<k {
       try Interrupt.check()
+      WorkProgress.advance(progress)
       let trainRows = (0..<table.rowCount).filter { assignment[$0] != fold }
       let testRows = (0..<table.rowCount).filter { assignment[$0] == fold }
       let trained = try Trainer.train(
@@ -88,10 +91,13 @@ public struct PermutationImportance: Sendable {
     let metric = model.task == .classification ? "accuracy" : "r2"
     let baseline = try model.evaluate(on: table).value(metric) ?? 0
     var results: [(String, Double, Double)] = []
+    let progress = WorkProgress.begin("shuffle", total: model.inputColumns.count * repeats)
+    defer { WorkProgress.end(progress) }
     for (index, name) in model.inputColumns.enumerated() {
       var drops: [Double] = []
       for repeat_ in 0..<repeats {
         try Interrupt.check()
+        WorkProgress.advance(progress)
         var generator = SeededGenerator(seed: derivedSeed(seed, UInt64(index * 1000 + repeat_)))
         var order = Array(0..<table.rowCount)
         generator.shuffle(&order)

@@ -341,8 +341,11 @@ struct RandomForest {
     let results = Slots<BinnedTree>(count: trees)
     let frozenSettings = settings
     let raw = data.x.features.map(\.values)
+    let progress = WorkProgress.begin("tree", total: trees)
+    defer { WorkProgress.end(progress) }
     parallelFor(count: trees, threads: data.threads) { t in
       if Interrupt.isRequested { return }
+      defer { WorkProgress.advance(progress) }
       var generator = SeededGenerator(seed: derivedSeed(data.seed, UInt64(t)))
       var weights = [Double](repeating: 0, count: n)
       for _ in 0..<n { weights[generator.uniform(below: n)] += 1 }

@@ -52,8 +52,11 @@ struct GradientBoosting {
     let grower = LeafWiseGrower(
       binned: binned, rows: trainRows, leaves: leaves, maximumDepth: maximumDepth, minimumLeaf: minimumLeaf, l2: l2,
       rate: rate, threads: data.threads)
+    let progress = WorkProgress.begin("boosting round", total: trees)
+    defer { WorkProgress.end(progress) }
     for round in 0..<trees {
       try Interrupt.check()
+      WorkProgress.advance(progress)
       computeGradients(
         data, rows: trainRows, scores: scores, outputs: outputs, weights: weights, gradients: &gradients,
         hessians: &hessians)
