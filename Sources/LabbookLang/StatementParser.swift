@@ -166,6 +166,7 @@ public struct StatementParser {
       case .value: found[token.text] = .value(try value("a value after `\(token.text)`"), token.span)
       case .name: found[token.text] = .name(try name("a column name after `\(token.text)`"), token.span)
       case .columns: found[token.text] = .columns(try columnList(), token.span)
+      case .flag: found[token.text] = .flag(token.span)
       }
     }
     return found
@@ -325,12 +326,17 @@ public struct StatementParser {
   }
 }
 
-public enum OptionKind: Sendable { case value, name, columns }
+public enum OptionKind: Sendable {
+  case value, name, columns
+  /// A word that stands alone (`budget 20 trials`).
+  case flag
+}
 
 public enum OptionValue: Sendable {
   case value(ValueExpression, SourceSpan)
   case name(Located<String>, SourceSpan)
   case columns([Located<String>], SourceSpan)
+  case flag(SourceSpan)
 
   public var valueExpression: ValueExpression? {
     if case .value(let v, _) = self { return v }

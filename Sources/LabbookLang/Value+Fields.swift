@@ -35,7 +35,7 @@ extension Value {
       switch name {
       case "task": return .string(model.task.rawValue)
       case "target": return .string(model.target)
-      case "learner": return .string(model.kind.rawValue)
+      case "learner": return .string(model.learnerName)
       case "classes": return .list(model.classes.map { .string($0) })
       case "features": return .list(model.featureNames.map { .string($0) })
       default: return nil
@@ -51,7 +51,7 @@ extension Value {
       case "best": return .model(name: "best", result.model)
       case "trials": return .table(AutoMLLayouts.trialTable(result))
       case "score": return .number(result.best.score ?? .nan)
-      case "evaluated": return .number(Double(result.trials.count))
+      case "evaluated": return .number(Double(result.evaluated.count))
       default: return nil
       }
     case .drift(let report):

@@ -14,7 +14,7 @@ enum ModelCard {
       (
         "details",
         .object([
-          ("learner", .string(model.kind.rawValue)), ("task", .string(model.task.rawValue)),
+          ("learner", .string(model.learnerName)), ("task", .string(model.task.rawValue)),
           ("target", .string(model.target)), ("classes", .array(model.classes.map { .string($0) })),
           ("input_columns", .array(model.inputColumns.map { .string($0) })),
           ("features", .num(model.featureNames.count)), ("pipeline", .optional(model.pipelineDescription)),
@@ -42,7 +42,7 @@ enum ModelCard {
 
   static func summary(_ record: VersionRecord, _ model: TrainedModel) -> String {
     var text =
-      "\(record.reference): a \(model.kind.rawValue) \(model.task.rawValue) model of '\(model.target)' trained on \(model.trainingRows) rows"
+      "\(record.reference): a \(model.learnerName) \(model.task.rawValue) model of '\(model.target)' trained on \(model.trainingRows) rows"
     if let table = record.metrics["table"]?.stringValue {
       let name = model.task == .classification ? "accuracy" : "r2"
       if let value = record.metrics[name]?.doubleValue { text += "; \(name) \(formatScore(value)) on '\(table)'" }

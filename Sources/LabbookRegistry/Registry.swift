@@ -123,7 +123,7 @@ public final class Registry {
     for alias in details.aliases { try ModelReference.validateAlias(alias) }
     let candidate = NewVersion(
       name: name, sha256: sha256, aliases: details.aliases, tags: details.tags, description: details.description,
-      learner: model.kind.rawValue, task: model.task.rawValue, target: model.target, metrics: details.metrics,
+      learner: model.learnerName, task: model.task.rawValue, target: model.target, metrics: details.metrics,
       fairness: details.fairness, params: Self.params(model), lineage: details.lineage, creator: Self.actor,
       created: isoTimestampNow(), toolVersion: Labbook.version)
     var placed: String?

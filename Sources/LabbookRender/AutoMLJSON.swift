@@ -17,10 +17,24 @@ public enum AutoMLJSON {
   public static func render(_ value: Value) -> JSONValue {
     switch value {
     case .automl(let result), .leaderboard(let result):
+      // `ensemble` only when there is one, so searches recorded before ensembles existed replay identically.
+      let ensemble: [(String, JSONValue)] =
+        result.ensemble.map { members in
+          [
+            (
+              "ensemble",
+              .object([
+                ("members", .array(members.map { .object([("id", .num($0.trial)), ("weight", .num($0.weight))]) })),
+                ("score", .num(result.ensembleScore ?? .nan)),
+              ])
+            )
+          ]
+        } ?? []
       return .object([
         ("kind", .string("automl")), ("metric", .string(result.metric)), ("budget_s", .num(result.budget)),
-        ("evaluation", .string(result.evaluation)), ("trials", .array(result.trials.map(trial))),
-        ("best", trial(result.best)), ("evaluated", .num(result.trials.count)),
+        ("evaluation", .string(result.evaluation)), ("trials", .array(result.evaluated.map(trial))),
+        ("best", trial(result.best)), ("evaluated", .num(result.evaluated.count)),
+
       ])
     default: return .null
     }

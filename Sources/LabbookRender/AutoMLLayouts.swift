@@ -26,27 +26,48 @@ public enum AutoMLLayouts {
     }
     var blocks: [Block] = [
       .line(
-        "automl: \(result.trials.count) trials in a budget of \(formatNumber(result.budget)) s, \(result.metric) by \(result.evaluation)"
+        "automl: \(result.evaluated.count) trials in \(budgetText(result)), \(result.metric) by \(result.evaluation)"
       ),
       .table(
         GridTable(
           header: ["rank", "trial", "learner", result.metric, "params"], rows: rows, numericColumns: [0, 1, 3])),
     ]
-    let failed = result.trials.count - ranked.count
+    let failed = result.evaluated.count - ranked.count
     if failed > 0 { blocks.append(.line("\(failed) trial\(failed == 1 ? "" : "s") failed")) }
+    let skipped = result.trials.count - result.evaluated.count
+    if skipped > 0 {
+      blocks.append(
+        .line(
+          "\(skipped) proposed trial\(skipped == 1 ? " was" : "s were") skipped: not expected to finish in the time left"
+        ))
+    }
     if let limit, ranked.count > limit {
       blocks.append(.line("… \(ranked.count - limit) more (show the search to list all)"))
     }
-    blocks.append(
-      .line(
-        "best: trial \(result.best.id), \(result.best.learner.rawValue) (\(result.best.parameterText)), refitted on every row"
-      ))
+    if let ensemble = result.ensemble, let score = result.ensembleScore {
+      let members = ensemble.map { "\($0.trial) (\(formatNumber($0.weight, significant: 3)))" }.joined(separator: ", ")
+      blocks.append(
+        .line(
+          "best: an ensemble of trials \(members) (weights), \(result.metric) \(formatNumber(score)) out of fold against \(formatNumber(result.best.score ?? .nan)) for trial \(result.best.id) alone; each member refitted on every row"
+        ))
+    } else {
+      blocks.append(
+        .line(
+          "best: trial \(result.best.id), \(result.best.learner.rawValue) (\(result.best.parameterText)), refitted on every row"
+        ))
+    }
     return blocks
   }
 
-  /// `S.trials`: one row per trial.
+  /// "a budget of 30 s", or "a budget of 20 trials".
+  static func budgetText(_ result: AutoMLResult) -> String {
+    if let trials = result.trialBudget { return "a budget of \(trials) trials" }
+    return "a budget of \(formatNumber(result.budget)) s"
+  }
+
+  /// `S.trials`: one row per trial that ran.
   public static func trialTable(_ result: AutoMLResult) -> Table {
-    let trials = result.trials
+    let trials = result.evaluated
     return
       (try? Table(
         name: "trials",

@@ -62,7 +62,7 @@ public enum LearningJSON {
 
   public static func model(_ name: String, _ model: TrainedModel) -> JSONValue {
     .object([
-      ("kind", .string("model")), ("name", .string(name)), ("learner", .string(model.kind.rawValue)),
+      ("kind", .string("model")), ("name", .string(name)), ("learner", .string(model.learnerName)),
       ("task", .string(model.task.rawValue)), ("target", .string(model.target)),
       ("classes", .array(model.classes.map { .string($0) })),
       ("params", .object(model.parameters.keys.sorted().map { ($0, parameterJSON(model.parameters[$0]!)) })),

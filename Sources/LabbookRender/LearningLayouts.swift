@@ -7,14 +7,17 @@ import LabbookValues
 public enum LearningLayouts {
   public static func model(_ name: String, _ model: TrainedModel) -> [Block] {
     var lines = [
-      "\(name): \(model.kind.rawValue) \(model.task.rawValue) of '\(model.target)' on \(model.trainingRows) rows, \(model.featureNames.count) features"
+      "\(name): \(model.learnerName) \(model.task.rawValue) of '\(model.target)' on \(model.trainingRows) rows, \(model.featureNames.count) features"
     ]
     if model.task == .classification { lines.append("classes: " + model.classes.joined(separator: ", ")) }
-    if !model.parameters.isEmpty {
+    if !model.parameters.isEmpty, model.ensemble == nil {
       lines.append(
         "params: " + model.parameters.keys.sorted().map { "\($0) \(model.parameters[$0]!)" }.joined(separator: ", "))
     }
-    if let pipeline = model.pipelineDescription { lines.append("pipeline: " + pipeline) }
+    if let pipeline = model.pipelineDescription, model.ensemble == nil { lines.append("pipeline: " + pipeline) }
+    if let ensemble = model.ensemble {
+      lines.append("members (weight): " + ensemble.summary)
+    }
     return lines.map(Block.line)
   }
 

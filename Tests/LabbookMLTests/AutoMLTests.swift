@@ -15,6 +15,7 @@ import Testing
   static func settings(threads: Int, trials: Int) -> AutoML.Settings {
     var settings = AutoML.Settings(target: "target", budget: 1000, seed: 11, threads: threads)
     settings.maximumTrials = trials
+    settings.timeGate = false
     return settings
   }
 
@@ -43,7 +44,10 @@ import Testing
     timed.metric = "rmse"
     let original = try AutoML.run(Self.diabetes, settings: timed)
     var replay = timed
-    replay.recorded = original.trials.map { (learner: $0.learner.rawValue, parameters: $0.parameterText) }
+    replay.recorded = original.trials.map {
+      AutoML.RecordedTrial(learner: $0.learner.rawValue, parameters: $0.parameterText, skipped: $0.skipped)
+    }
+    replay.recordedEnsemble = original.ensemble != nil
     replay.budget = 0
     let again = try AutoML.run(Self.diabetes, settings: replay)
     #expect(again.trials.map { $0.score?.bitPattern } == original.trials.map { $0.score?.bitPattern })
@@ -51,6 +55,7 @@ import Testing
     #expect(try Self.bits(again.model, Self.diabetes) == Self.bits(original.model, Self.diabetes))
     // rmse: lower is better, so the best has the smallest score.
     #expect(original.best.score == original.trials.compactMap(\.score).min())
+    #expect(again.ensemble?.map(\.trial) == original.ensemble?.map(\.trial))
     // A recording the search would not propose is refused.
     var tampered = replay
     tampered.recorded![0].parameters = "trees 999"

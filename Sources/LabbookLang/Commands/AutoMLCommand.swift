@@ -36,7 +36,8 @@ struct AutoMLCommand: Command {
     try parser.expect("target")
     target = try parser.name("the target column")
     options = try parser.options([
-      "metric": .name, "budget": .value, "models": .columns, "folds": .value, "holdout": .value, "seed": .value,
+      "metric": .name, "budget": .value, "trials": .flag, "models": .columns, "folds": .value, "holdout": .value,
+      "seed": .value,
       "with": .value,
     ])
   }
@@ -45,7 +46,14 @@ struct AutoMLCommand: Command {
     let data = try session.table(table)
     _ = try session.requireColumn(target, in: data)
     var budget = 30.0
-    if let expression = options["budget"]?.valueExpression {
+    var trialBudget: Int?
+    if case .flag(let span)? = options["trials"] {
+      guard let expression = options["budget"]?.valueExpression else {
+        throw LabError("`trials` counts the budget in trials: `budget 20 trials`", at: span)
+      }
+      trialBudget = try session.integer(expression, "a budget in trials", minimum: 1, maximum: 100_000)
+      budget = AutoML.maximumBudget
+    } else if let expression = options["budget"]?.valueExpression {
       switch try session.evaluate(expression) {
       case .duration(let seconds), .number(let seconds):
         guard seconds > 0, seconds <= AutoML.maximumBudget else {
@@ -58,6 +66,8 @@ struct AutoMLCommand: Command {
       }
     }
     var settings = AutoML.Settings(target: target.value, budget: budget, seed: session.seed, threads: session.threads)
+    settings.maximumTrials = trialBudget
+    settings.timeGate = trialBudget == nil
     if let expression = options["seed"]?.valueExpression {
       settings.seed = UInt64(try session.integer(expression, "`seed`", minimum: 0, maximum: Session.maximumSeed))
     }
@@ -92,8 +102,12 @@ struct AutoMLCommand: Command {
     // Replaying as recorded: run exactly the trials the notebook recorded (with --param, new data: search anew).
     if session.registry.reproducing, let recorded = session.recordedCell?["automl"]?["trials"]?.arrayValue {
       settings.recorded = recorded.map {
-        (learner: $0["model"]?.stringValue ?? "", parameters: $0["parameters"]?.stringValue ?? "")
+        AutoML.RecordedTrial(
+          learner: $0["model"]?.stringValue ?? "", parameters: $0["parameters"]?.stringValue ?? "",
+          skipped: $0["skipped"] == .bool(true))
       }
+      // Recordings made before ensembles existed ended in a single trial.
+      settings.recordedEnsemble = session.recordedCell?["automl"]?["ensemble"] == .bool(true)
     }
     var progress: (@Sendable (AutoMLProgress) -> Void)?
     if let emit = session.progress {
@@ -104,14 +118,16 @@ struct AutoMLCommand: Command {
       return try AutoML.run(data, settings: settings, progress: progress)
     }
     let trials: [JSONValue] = result.trials.map { trial in
-      .object([
-        ("id", .num(trial.id)), ("model", .string(trial.learner.rawValue)),
-        ("parameters", .string(trial.parameterText)), ("score", trial.score.map { .num($0) } ?? .null),
-        ("seconds", .num(trial.seconds)), ("error", .optional(trial.error)),
-      ])
+      .object(
+        [
+          ("id", .num(trial.id)), ("model", .string(trial.learner.rawValue)),
+          ("parameters", .string(trial.parameterText)), ("score", trial.score.map { .num($0) } ?? .null),
+          ("seconds", .num(trial.seconds)), ("error", .optional(trial.error)),
+        ] + (trial.skipped ? [("skipped", .bool(true))] : []))
     }
     let record: JSONValue = .object([
       ("evaluation", .string(result.evaluation)), ("seconds", .num(result.seconds)), ("trials", .array(trials)),
+      ("ensemble", .bool(result.ensemble != nil)),
     ])
     session.statementReplay.append(("automl", record))
     return .automl(result)

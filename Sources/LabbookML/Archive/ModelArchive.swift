@@ -24,7 +24,12 @@ public enum ModelArchive {
 
   public static func write(_ model: TrainedModel, to path: String) throws {
     let file = try HDF5File.create(path)
-    let root = ArchiveGroup(group: try file.root)
+    try write(model, into: ArchiveGroup(group: try file.root))
+    try file.flush()
+  }
+
+  /// A model into a group (the file's root; an ensemble's members each into a group of their own).
+  static func write(_ model: TrainedModel, into root: ArchiveGroup) throws {
     try root.set("labbook_model_format", format)
     try root.set("tool_version", Labbook.version)
     try root.set("learner", model.kind.rawValue)
@@ -107,13 +112,21 @@ public enum ModelArchive {
         }
       }
     }
-    try file.flush()
+    if let ensemble = model.ensemble {
+      let group = try root.child("ensemble")
+      try group.set("weights", doubles: ensemble.weights)
+      let members = try group.child("members")
+      for (i, member) in ensemble.members.enumerated() { try write(member, into: try members.child(String(i))) }
+    }
   }
 
   public static func read(from path: String) throws -> TrainedModel {
     guard HDF5File.isHDF5(path) else { throw MLError("'\(path)' is not an HDF5 model file") }
     let file = try HDF5File.open(path)
-    let root = ArchiveGroup(group: try file.root)
+    return try read(from: ArchiveGroup(group: try file.root), path: path, allowEnsemble: true)
+  }
+
+  static func read(from root: ArchiveGroup, path: String, allowEnsemble: Bool) throws -> TrainedModel {
     guard root.has("labbook_model_format") else { throw MLError("'\(path)' is not a Labbook model file") }
     let fileFormat = try root.int("labbook_model_format")
     guard fileFormat == 1 || fileFormat == format else {
@@ -213,6 +226,19 @@ public enum ModelArchive {
       model.trainingProfile = DataProfile(
         name: try group.string("name"), rows: try group.int("rows"), columns: columns,
         sampled: try group.bool("sampled"))
+    }
+    if root.has("ensemble") {
+      // Members are whole models; an ensemble of ensembles is not something Labbook writes.
+      guard allowEnsemble else { throw root.malformed("ensemble", "is nested inside an ensemble member") }
+      let group = try root.open("ensemble")
+      let members = try group.open("members").indexedChildren().map {
+        try read(from: $0, path: path, allowEnsemble: false)
+      }
+      let weights = try group.doubles("weights", count: members.count)
+      guard !members.isEmpty, weights.allSatisfy({ $0.isFinite && $0 >= 0 }),
+        members.allSatisfy({ $0.task == model.task && $0.classes == model.classes })
+      else { throw group.malformed("members", "do not make an ensemble of this model's task and classes") }
+      model.ensemble = Ensemble(members: members, weights: weights)
     }
     return model
   }

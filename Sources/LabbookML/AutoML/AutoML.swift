@@ -18,6 +18,8 @@ public struct Trial: Sendable {
   public var units = 0.0
   public var error: String?
   public var seconds: Double
+  /// Not run: it was not expected to finish in the time left (the search went on with cheaper ones).
+  public var skipped = false
 
   /// `trees 40, leaves 8, ...` as recorded and compared on replay.
   public var parameterText: String {
@@ -51,11 +53,19 @@ public struct AutoMLProgress: Sendable {
 public struct AutoMLResult: Sendable {
   public var metric: String
   public var budget: Double
+  /// The budget in trials (`budget N trials`), else nil.
+  public var trialBudget: Int? = nil
   public var evaluation: String
   public var trials: [Trial]
   public var best: Trial
   public var model: TrainedModel
   public var seconds: Double
+
+  /// The trials that ran (not those skipped for lack of time).
+  public var evaluated: [Trial] { trials.filter { !$0.skipped } }
+  /// When the model is an ensemble: its trials and weights, and its out-of-fold score.
+  public var ensemble: [(trial: Int, weight: Double)]? = nil
+  public var ensembleScore: Double? = nil
 }
 
 /// A time-budgeted search over learners, their hyper-parameters and scaling, after FLAML (Wang, Wu,
@@ -91,14 +101,30 @@ public enum AutoML {
     public var pipeline: Pipeline?
     public var threads: Int
     /// Replaying: the trials to run, as recorded (learner and parameter text), instead of the budget.
-    public var recorded: [(learner: String, parameters: String)]?
-    /// Stop after this many trials even if time is left.
+    public var recorded: [RecordedTrial]?
+    /// Stop after this many trials even if time is left (`budget N trials`).
     public var maximumTrials: Int?
+    /// Whether the clock may refuse trials (off for a budget in trials: every proposal runs).
+    public var timeGate = true
+    /// Replaying: whether the recorded search ended in an ensemble (the clock decided whether its refit fit).
+    public var recordedEnsemble: Bool?
     public init(target: String, budget: Double, seed: UInt64, threads: Int) {
       self.target = target
       self.budget = budget
       self.seed = seed
       self.threads = threads
+    }
+  }
+
+  /// A trial as a notebook recorded it.
+  public struct RecordedTrial: Sendable {
+    public var learner: String
+    public var parameters: String
+    public var skipped: Bool
+    public init(learner: String, parameters: String, skipped: Bool) {
+      self.learner = learner
+      self.parameters = parameters
+      self.skipped = skipped
     }
   }
 
@@ -152,6 +178,8 @@ public enum AutoML {
     var trials: [Trial] = []
     var scored: [String: Trial] = [:]
     var timing = Timing()
+    // Out-of-fold predictions of the best trials so far (distinct configurations), for ensemble selection.
+    var pool: [(id: Int, loss: Double, predictions: [Double])] = []
     searching: while true {
       try Interrupt.check()
       var proposals = search.proposeRound(size: roundSize, firstID: trials.count + 1)
@@ -182,22 +210,39 @@ public enum AutoML {
         earlier.seconds = 0
         cached[index] = earlier
       }
-      let outcomes = runRound(
+      // Replaying, the trials the recording skipped are skipped again; searching, the clock skips a trial
+      // not expected to finish in the time left, and the search goes on with the rest.
+      let recordedSkips = Set(
+        proposals.indices.filter { settings.recorded?[proposals[$0].id - 1].skipped ?? false })
+      let gate: ((Int, Trial, Double) -> Bool)?
+      if settings.recorded != nil {
+        gate = { index, _, _ in !recordedSkips.contains(index) }
+      } else if settings.timeGate {
+        gate = { [timing] _, trial, units in
+          timing.fits(
+            units, splits: evaluation.splits.count, learner: trial.learner, deadline: deadline,
+            reserve: settings.budget * refitReserve)
+        }
+      } else {
+        gate = nil
+      }
+      let (outcomes, predictions) = runRound(
         proposals, cached: cached, evaluation: evaluation, pipeline: settings.pipeline, seed: settings.seed,
-        threads: settings.threads,
-        gate: settings.recorded == nil
-          ? { [timing] trial, units in
-            timing.fits(
-              units, splits: evaluation.splits.count, learner: trial.learner, deadline: deadline,
-              reserve: settings.budget * refitReserve)
-          } : nil)
+        threads: settings.threads, gate: gate)
       try Interrupt.check()  // trials cut short by Ctrl-C are not results
       for (proposal, outcome) in zip(proposals, outcomes) {
         guard let trial = outcome else { break searching }
-        timing.record(trial, units: trial.units * Double(evaluation.splits.count))
+        if !trial.skipped { timing.record(trial, units: trial.units * Double(evaluation.splits.count)) }
         search.observe(proposal, loss: evaluation.loss(trial))
         trials.append(trial)
-        if scored[trial.configuration] == nil { scored[trial.configuration] = trial }
+        if scored[trial.configuration] == nil, !trial.skipped { scored[trial.configuration] = trial }
+        if let index = proposals.firstIndex(where: { $0.id == trial.id }), let predicted = predictions[index],
+          let loss = evaluation.loss(trial), loss.isFinite
+        {
+          pool.append((trial.id, loss, predicted))
+          pool.sort { ($0.loss, $0.id) < ($1.loss, $1.id) }
+          if pool.count > EnsembleSelection.candidates { pool.removeLast() }
+        }
         if let progress {
           let best = trials.filter { $0.score != nil }.min { evaluation.loss($0)! < evaluation.loss($1)! }
           progress(
@@ -206,7 +251,9 @@ public enum AutoML {
               secondsLeft: max(0, deadline.timeIntervalSinceNow), budget: settings.budget))
         }
       }
-      if outcomes.contains(where: { $0 == nil }) { break }
+      // Nothing in a whole round fits the time left: the search is over.
+      if outcomes.allSatisfy({ $0?.skipped ?? true }), settings.recorded == nil { break }
+      if settings.recorded != nil, trials.count >= settings.recorded!.count { break }
     }
     // The best finished trial; exact ties go to the earlier one.
     var bestIndex: Int?
@@ -235,13 +282,46 @@ public enum AutoML {
         trial.learner == top.learner && (evaluation.loss(trial).map { $0 <= threshold } ?? false)
       }.min { ($0.units, evaluation.loss($0)!, $0.id) < ($1.units, evaluation.loss($1)!, $1.id) }!
     }
-    let model = try Trainer.train(
-      best.learner, on: table, target: settings.target, task: target.task,
-      pipeline: pipeline(for: best, given: settings.pipeline), parameters: learnerParameters(best),
-      seed: derivedSeed(settings.seed, UInt64(best.id)), threads: settings.threads)
-    return AutoMLResult(
-      metric: metric, budget: settings.budget, evaluation: method.description, trials: trials, best: best, model: model,
+    func refit(_ trial: Trial, profiling: Bool) throws -> TrainedModel {
+      try Trainer.train(
+        trial.learner, on: table, target: settings.target, task: target.task,
+        pipeline: pipeline(for: trial, given: settings.pipeline), parameters: learnerParameters(trial),
+        seed: derivedSeed(settings.seed, UInt64(trial.id)), threads: settings.threads, profilingTraining: profiling)
+    }
+    // Ensemble selection over the best trials' out-of-fold predictions; kept when it scores better out of
+    // fold than the best trial alone and (searching by the clock) its members' refits fit the time left.
+    var ensemble: (members: [(Int, Double)], loss: Double)?
+    if let selected = EnsembleSelection(evaluation: evaluation).select(pool.map { ($0.id, $0.predictions) }),
+      selected.loss < evaluation.loss(top)!
+    {
+      let members = selected.members.map { id in trials.first { $0.id == id.0 }! }
+      let rowsShare = Double(table.rowCount) / Double(max(1, evaluation.trainingRows))
+      let expected = members.reduce(0.0) { total, trial in
+        total + (timing.secondsPerUnit[trial.learner] ?? timing.overall ?? 0) * trial.units * rowsShare
+      }
+      let fits = !settings.timeGate || expected <= deadline.timeIntervalSinceNow + 0.5
+      if settings.recordedEnsemble ?? fits { ensemble = selected }
+    }
+    var model: TrainedModel
+    var members: [(trial: Int, weight: Double)]?
+    if let ensemble {
+      var fitted: [TrainedModel] = []
+      for (index, (id, _)) in ensemble.members.enumerated() {
+        fitted.append(try refit(trials.first { $0.id == id }!, profiling: index == 0))
+      }
+      model = fitted[0]
+      model.ensemble = Ensemble(members: fitted, weights: ensemble.members.map(\.1))
+      members = ensemble.members.map { (trial: $0.0, weight: $0.1) }
+    } else {
+      model = try refit(best, profiling: true)
+    }
+    var result = AutoMLResult(
+      metric: metric, budget: settings.budget, trialBudget: settings.timeGate ? nil : settings.maximumTrials,
+      evaluation: method.description, trials: trials, best: best, model: model,
       seconds: Date().timeIntervalSince(started))
+    result.ensemble = members
+    result.ensembleScore = ensemble.map { Metrics.lowerIsBetter(metric) ? $0.loss : -$0.loss }
+    return result
   }
 
   /// The learner's own hyper-parameters (without the pipeline's `scale`).
@@ -258,12 +338,13 @@ public enum AutoML {
     return Pipeline(steps: base + [.encode(.onehot, columns: nil), .scale(kind, columns: nil)])
   }
 
-  /// Runs a round's trials on up to `threads` workers, starting them in order; once `gate` refuses one,
-  /// no later one starts. Returns each trial, or nil for those not started.
+  /// Runs a round's trials on up to `threads` workers, starting them in order; a trial the gate refuses is
+  /// marked skipped and the next one is considered. Returns each trial (skipped ones included); nil only
+  /// for those not reached because Ctrl-C stopped the round.
   static func runRound(
     _ proposals: [SearchState.Proposal], cached: [Int: Trial], evaluation: TrialEvaluation, pipeline: Pipeline?,
-    seed: UInt64, threads: Int, gate: ((Trial, Double) -> Bool)?
-  ) -> [Trial?] {
+    seed: UInt64, threads: Int, gate: ((Int, Trial, Double) -> Bool)?
+  ) -> (trials: [Trial?], predictions: [[Double]?]) {
     let results = RoundResults(count: proposals.count)
     let gateBox = GateBox(gate: gate)
     let work: @Sendable (Int) -> Void = { index in
@@ -275,9 +356,11 @@ public enum AutoML {
       let start = Date()
       var trial = proposal.trial
       do {
-        (trial.score, trial.tieBreak, trial.standardError) = try evaluation.score(
+        let outcome = try evaluation.score(
           trial.learner, parameters: learnerParameters(trial), pipeline: AutoML.pipeline(for: trial, given: pipeline),
           seed: derivedSeed(seed, UInt64(trial.id)))
+        (trial.score, trial.tieBreak, trial.standardError) = (outcome.score, outcome.tieBreak, outcome.standardError)
+        results.store(predictions: outcome.predictions, at: index)
       } catch let error as MLError {
         trial.error = error.message
       } catch {
@@ -292,10 +375,16 @@ public enum AutoML {
     // cooperative pool (a test, say) would otherwise leave no thread for its children.
     let workers = max(1, min(threads, proposals.count))
     let next: @Sendable () -> Int? = {
-      results.nextIndex(gate: {
-        !Interrupt.isRequested
-          && gateBox.allows(proposals[$0].trial, cached[$0] == nil ? proposals[$0].trial.units : 0)
-      })
+      results.nextIndex(
+        interrupted: { Interrupt.isRequested },
+        gate: { gateBox.allows($0, proposals[$0].trial, cached[$0] == nil ? proposals[$0].trial.units : 0) },
+        skip: { index in
+          var trial = proposals[index].trial
+          trial.skipped = true
+          trial.seconds = 0
+          trial.error = "skipped: not expected to finish in the time left"
+          return trial
+        })
     }
     let finished = DispatchSemaphore(value: 0)
     let executor = TrialExecutor()
@@ -310,7 +399,7 @@ public enum AutoML {
       finished.signal()
     }
     finished.wait()
-    return results.values
+    return (results.values, results.predictions)
   }
 }
 
@@ -347,30 +436,40 @@ struct Timing {
 /// Results of a round, filled by workers; `claim` decides in index order whether a trial starts.
 final class RoundResults: @unchecked Sendable {
   private var slots: [Trial?]
+  private var predictionSlots: [[Double]?]
   private var next = 0
   private var stopped = false
   private let lock = NSLock()
 
-  init(count: Int) { slots = Array(repeating: nil, count: count) }
+  init(count: Int) {
+    slots = Array(repeating: nil, count: count)
+    predictionSlots = Array(repeating: nil, count: count)
+  }
 
-  /// The next index to run, decided under the lock in index order (nil once the gate has refused one).
-  func nextIndex(gate: (Int) -> Bool) -> Int? {
+  /// The next index to run, decided under the lock in index order: indices the gate refuses are filled
+  /// with `skip`'s trial and passed over; nil when none is left or Ctrl-C stops the round.
+  func nextIndex(interrupted: () -> Bool, gate: (Int) -> Bool, skip: (Int) -> Trial) -> Int? {
     lock.withLock {
-      guard next < slots.count, !stopped else { return nil }
-      guard gate(next) else {
-        stopped = true
-        return nil
+      while next < slots.count, !stopped {
+        if interrupted() {
+          stopped = true
+          return nil
+        }
+        defer { next += 1 }
+        if gate(next) { return next }
+        slots[next] = skip(next)
       }
-      defer { next += 1 }
-      return next
+      return nil
     }
   }
 
   func store(_ trial: Trial, at index: Int) { lock.withLock { slots[index] = trial } }
+  func store(predictions: [Double], at index: Int) { lock.withLock { predictionSlots[index] = predictions } }
   var values: [Trial?] { lock.withLock { slots } }
+  var predictions: [[Double]?] { lock.withLock { predictionSlots } }
 }
 
 struct GateBox: @unchecked Sendable {
-  let gate: ((Trial, Double) -> Bool)?
-  func allows(_ trial: Trial, _ units: Double) -> Bool { gate?(trial, units) ?? true }
+  let gate: ((Int, Trial, Double) -> Bool)?
+  func allows(_ index: Int, _ trial: Trial, _ units: Double) -> Bool { gate?(index, trial, units) ?? true }
 }

@@ -26,6 +26,14 @@ struct TrialEvaluation: Sendable {
   let method: Method
   /// (training rows, scoring rows) per fold.
   let splits: [([Int], [Int])]
+  /// The rows every trial predicts out of fold (all rows for cross-validation, the holdout otherwise), in
+  /// order, and each row's place among them.
+  let scoringRows: [Int]
+  let scoringPosition: [Int]
+  /// Numbers per prediction: the class count, or 1 for regression.
+  let outputs: Int
+  /// The truth at the scoring rows: class indices, or values.
+  let truth: Target
 
   /// Cross-validation while rows × columns stay under this (FLAML's rule of thumb is similar), else holdout.
   static let crossValidationLimit = 2_000_000
@@ -53,6 +61,12 @@ struct TrialEvaluation: Sendable {
       let fold = CrossValidation.foldAssignment(target: target, folds: k, seed: seed)
       splits = [((0..<n).filter { fold[$0] != 0 }, (0..<n).filter { fold[$0] == 0 })]
     }
+    scoringRows = Array(Set(splits.flatMap(\.1))).sorted()
+    var position = [Int](repeating: -1, count: n)
+    for (slot, row) in scoringRows.enumerated() { position[row] = slot }
+    scoringPosition = position
+    outputs = target.task == .classification ? target.classes.count : 1
+    truth = target.taking(scoringRows)
   }
 
   /// Up to this many rows, cross-validation is repeated with three different fold assignments: on tiny
@@ -72,17 +86,32 @@ struct TrialEvaluation: Sendable {
   /// The metric's mean over the splits for one configuration (models trained single-threaded: trials
   /// run in parallel instead), and for the step-like metrics (accuracy, precision, recall, f1) the mean
   /// log loss too, which breaks their frequent ties on small data in favour of the better-calibrated fit.
+  /// Also returns the trial's predictions for `scoringRows` (averaged over repeated cross-validation), for
+  /// ensemble selection.
   func score(_ kind: LearnerKind, parameters: [(String, ParameterValue)], pipeline: Pipeline?, seed: UInt64) throws
-    -> (score: Double, tieBreak: Double?, standardError: Double)
+    -> (score: Double, tieBreak: Double?, standardError: Double, predictions: [Double])
   {
     var values: [Double] = []
     var total = 0.0
     var tieBreak: Double? = Self.steppedMetrics.contains(metric) ? 0 : nil
+    var predictions = [Double](repeating: 0, count: scoringRows.count * outputs)
     for (index, (trainRows, testRows)) in splits.enumerated() {
       let model = try Trainer.train(
         kind, on: table.taking(trainRows), target: target, task: task, pipeline: pipeline, parameters: parameters,
         seed: derivedSeed(seed, UInt64(index)), threads: 1, profilingTraining: false)
-      let metrics = try model.evaluate(on: table.taking(testRows))
+      let test = table.taking(testRows)
+      let prediction = try model.predict(test)
+      let metrics = try model.evaluate(prediction, on: test)
+      let flat: [Double]
+      switch prediction {
+      case .probabilities(let p, _): flat = p
+      case .values(let v): flat = v
+      }
+      guard flat.count == testRows.count * outputs else { throw MLError("a trial predicted the wrong shape") }
+      for (position, row) in testRows.enumerated() {
+        let slot = scoringPosition[row]
+        for o in 0..<outputs { predictions[slot * outputs + o] += flat[position * outputs + o] / Double(repeats) }
+      }
       guard let value = metrics.value(metric), value.isFinite else {
         throw MLError("`\(metric)` is undefined on a fold (a single class in it?)")
       }
@@ -92,7 +121,15 @@ struct TrialEvaluation: Sendable {
     }
     let mean = total / Double(splits.count)
     let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, values.count - 1))
-    return (mean, tieBreak.map { $0 / Double(splits.count) }, (variance / Double(values.count)).squareRoot())
+    return (
+      mean, tieBreak.map { $0 / Double(splits.count) }, (variance / Double(values.count)).squareRoot(), predictions
+    )
+  }
+
+  /// How many times each scoring row is predicted (cross-validation repeats).
+  var repeats: Int {
+    if case .crossValidation(_, let r) = method { return r }
+    return 1
   }
 
   static let steppedMetrics: Set<String> = ["accuracy", "precision", "recall", "f1"]

@@ -33,6 +33,12 @@ public struct TrainedModel: Sendable {
   public var trainingProfile: DataProfile? = nil
   /// What training noticed but went on with (not stored in model files).
   public var warnings: [String] = []
+  /// Set for AutoML's ensembles: the model predicts its members' weighted mean (its own learner is the
+  /// best member's, kept for what is said about the model).
+  public var ensemble: Ensemble? = nil
+
+  /// "ensemble" for an ensemble, else the learner's name.
+  public var learnerName: String { ensemble == nil ? kind.rawValue : "ensemble" }
 
   /// How the pipeline reads (`impute median, scale standard`), when there is one.
   public var pipelineDescription: String? { pipelineSteps?.description }
@@ -101,6 +107,11 @@ public struct TrainedModel: Sendable {
 
   /// Predictions, and the rows whose categorical inputs held levels never seen in training.
   public func predictReporting(_ table: Table) throws -> (prediction: Prediction, unseen: UnseenLevels) {
+    if let ensemble {
+      let (prediction, unseen) = try ensemble.predict(table)
+      guard let groupThresholds else { return (prediction, unseen) }
+      return (try groupThresholds.apply(prediction, to: table), unseen)
+    }
     let (x, tally) = try features(for: table)
     if !kind.acceptsMissingValues, let (feature, row) = x.firstMissing() {
       if let entry = tally.report.entries.first(where: { feature == $0.column || feature.hasPrefix($0.column + "=") }),

@@ -55,11 +55,8 @@ public struct CrossValidation: Sendable {
       WorkProgress.advance(progress)
       let trainRows = (0..<table.rowCount).filter { assignment[$0] != fold }
       let testRows = (0..<table.rowCount).filter { assignment[$0] == fold }
-      let trained = try Trainer.train(
-        model.kind, on: table.taking(trainRows), target: model.target, task: model.task, pipeline: model.pipelineSteps,
-        parameters: model.parameters.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 },
-        seed: derivedSeed(model.seed, UInt64(fold)),
-        threads: threads, profilingTraining: false)
+      let trained = try model.refitted(
+        on: table.taking(trainRows), seed: derivedSeed(model.seed, UInt64(fold)), threads: threads)
       results.append(try trained.evaluate(on: table.taking(testRows)))
     }
     let names = Metrics.names(for: model.task)
@@ -112,5 +109,25 @@ public struct PermutationImportance: Sendable {
     }
     results.sort { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
     return PermutationImportance(metric: metric, baseline: baseline, repeats: repeats, columns: results)
+  }
+}
+
+extension TrainedModel {
+  /// The same configuration trained again on `table` (an ensemble: each member's, with the same weights).
+  public func refitted(on table: Table, seed: UInt64, threads: Int, weights: [Double]? = nil) throws -> TrainedModel {
+    if let ensemble {
+      var members: [TrainedModel] = []
+      for (index, member) in ensemble.members.enumerated() {
+        members.append(
+          try member.refitted(on: table, seed: derivedSeed(seed, UInt64(index)), threads: threads, weights: weights))
+      }
+      var model = members[0]
+      model.ensemble = Ensemble(members: members, weights: ensemble.weights)
+      return model
+    }
+    return try Trainer.train(
+      kind, on: table, target: target, task: task, pipeline: pipelineSteps,
+      parameters: parameters.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }, weights: weights, seed: seed,
+      threads: threads, profilingTraining: false)
   }
 }

@@ -150,7 +150,11 @@ public struct Metrics: Sendable, Equatable {
 extension TrainedModel {
   /// Scores the model on a table holding the target column; with `curves`, also what `evaluate` plots.
   public func evaluate(on table: Table, curves: Bool = false) throws -> Metrics {
-    let prediction = try predict(table)
+    try evaluate(try predict(table), on: table, curves: curves)
+  }
+
+  /// Scores a prediction this model made for `table`.
+  func evaluate(_ prediction: Prediction, on table: Table, curves: Bool = false) throws -> Metrics {
     let truth = try Target.read(table, column: target, task: task, forLearning: false)
     switch (prediction, task) {
     case (.probabilities(let p, _), .classification):

@@ -113,10 +113,14 @@ public enum Mitigation {
       weights = reweighed.table
       // Retrain the same learner, settings and pipeline on the model's own input columns.
       let training = try table.selecting(model.inputColumns + [model.target])
-      mitigated = try Trainer.train(
-        model.kind, on: training, target: model.target, task: model.task, pipeline: model.pipelineSteps,
-        parameters: model.parameters.keys.sorted().map { ($0, model.parameters[$0]!) }, weights: reweighed.rowWeights,
-        seed: seed, threads: threads)
+      if model.ensemble != nil {
+        mitigated = try model.refitted(on: training, seed: seed, threads: threads, weights: reweighed.rowWeights)
+      } else {
+        mitigated = try Trainer.train(
+          model.kind, on: training, target: model.target, task: model.task, pipeline: model.pipelineSteps,
+          parameters: model.parameters.keys.sorted().map { ($0, model.parameters[$0]!) },
+          weights: reweighed.rowWeights, seed: seed, threads: threads)
+      }
     }
     let after = try mitigated.fairness(on: table, protect: columns, bins: bins, positive: positive)
     let report = MitigationReport(

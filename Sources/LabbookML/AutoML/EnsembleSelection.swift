@@ -1,0 +1,67 @@
+import Foundation
+
+/// Ensemble selection (Caruana, Niculescu-Mizil, Crew & Ksikes, "Ensemble selection from libraries of
+/// models", ICML 2004), as auto-sklearn and AutoGluon use it: starting from nothing, repeatedly add (with
+/// replacement) the trial whose out-of-fold predictions most improve the average's score, for a fixed
+/// number of rounds; keep the best prefix. The weights are how often each trial was picked. Everything
+/// is computed on the predictions the search already made, in a fixed order, so it is deterministic.
+struct EnsembleSelection {
+  /// Trials considered: the best by their own score.
+  static let candidates = 16
+  static let rounds = 30
+
+  let evaluation: TrialEvaluation
+
+  /// Picks among `pool` (trial id → out-of-fold predictions); returns (trial id, weight) pairs, best first,
+  /// and the ensemble's loss, or nil when fewer than two trials would be in it.
+  func select(_ pool: [(id: Int, predictions: [Double])]) -> (members: [(Int, Double)], loss: Double)? {
+    guard pool.count >= 2 else { return nil }
+    let width = evaluation.scoringRows.count * evaluation.outputs
+    var sum = [Double](repeating: 0, count: width)
+    var picks: [Int] = []
+    var bestLoss = Double.infinity
+    var bestCount = 0
+    for _ in 0..<Self.rounds {
+      var chosen: Int?
+      var chosenLoss = Double.infinity
+      for (index, candidate) in pool.enumerated() {
+        let count = Double(picks.count + 1)
+        let averaged = (0..<width).map { (sum[$0] + candidate.predictions[$0]) / count }
+        let loss = self.loss(averaged)
+        if loss < chosenLoss {
+          chosenLoss = loss
+          chosen = index
+        }
+      }
+      guard let chosen else { break }
+      picks.append(chosen)
+      for i in 0..<width { sum[i] += pool[chosen].predictions[i] }
+      if chosenLoss < bestLoss {
+        bestLoss = chosenLoss
+        bestCount = picks.count
+      }
+    }
+    let kept = picks.prefix(bestCount)
+    var counts: [Int: Int] = [:]
+    for pick in kept { counts[pick, default: 0] += 1 }
+    guard counts.count >= 2 else { return nil }
+    let members = counts.keys.sorted { (counts[$0]!, pool[$1].id) > (counts[$1]!, pool[$0].id) }.map {
+      (pool[$0].id, Double(counts[$0]!) / Double(kept.count))
+    }
+    return (members, bestLoss)
+  }
+
+  /// The search's loss of predictions at the scoring rows (the metric oriented lower-is-better, with the
+  /// log-loss tie-break for stepped metrics), computed as `Metrics` does.
+  func loss(_ predictions: [Double]) -> Double {
+    let truth = evaluation.truth
+    if truth.task == .regression {
+      let metrics = Metrics.regression(truth: truth.values, predicted: predictions)
+      return evaluation.loss(metrics.value(evaluation.metric) ?? .infinity)
+    }
+    let metrics = Metrics.classification(truth: truth.codes, probabilities: predictions, labels: truth.classes)
+    let score = metrics.value(evaluation.metric) ?? (Metrics.lowerIsBetter(evaluation.metric) ? .infinity : -.infinity)
+    return evaluation.loss(
+      score, tieBreak: TrialEvaluation.steppedMetrics.contains(evaluation.metric) ? metrics.logLoss : nil)
+  }
+}
