@@ -11,6 +11,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
     .systemLibrary(
@@ -34,25 +35,34 @@ let package = Package(
     .target(
       name: "LabbookRegistry",
       dependencies: ["LabbookML", "LabbookData", "LabbookCore", .product(name: "GRDB", package: "GRDB.swift")]),
+    // Trained models as ONNX files; onnx-ml.pb.swift is generated from onnx-ml.proto (see its header).
+    .target(
+      name: "LabbookONNX",
+      dependencies: [
+        "LabbookML", "LabbookData", "LabbookCore", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      exclude: ["Generated/onnx-ml.proto"]),
     // Every result a statement can give, as plain values.
     .target(
       name: "LabbookValues",
-      dependencies: ["LabbookData", "LabbookML", "LabbookNotebook", "LabbookCore", "LabbookRegistry"]),
+      dependencies: ["LabbookData", "LabbookML", "LabbookNotebook", "LabbookCore", "LabbookRegistry", "LabbookONNX"]),
     // Values in; text, HTML, SVG and JSON out. No interpreter, no terminal.
     .target(
       name: "LabbookRender",
-      dependencies: ["LabbookValues", "LabbookData", "LabbookML", "LabbookNotebook", "LabbookCore", "LabbookRegistry"]),
+      dependencies: [
+        "LabbookValues", "LabbookONNX", "LabbookData", "LabbookML", "LabbookNotebook", "LabbookCore", "LabbookRegistry",
+      ]),
     .target(
       name: "LabbookLang",
       dependencies: [
         "LabbookData", "LabbookML", "LabbookNotebook", "LabbookCore", "LabbookRegistry", "LabbookValues",
-        "LabbookRender",
+        "LabbookRender", "LabbookONNX",
       ]),
     .executableTarget(
       name: "labbook",
       dependencies: [
         "LabbookLang", "LabbookNotebook", "LabbookCore", "LabbookRegistry", "LabbookData", "LabbookML", "HDF5Kit",
-        "CEditLine",
+        "LabbookONNX", "LabbookRender", "CEditLine",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // libFuzzer targets (fuzz/README.md); without `-sanitize=fuzzer` the binary only explains itself.

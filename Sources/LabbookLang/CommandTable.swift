@@ -2,7 +2,7 @@
 /// `Command` type and one entry here.
 public enum CommandTable {
   public static let all: [any Command.Type] = [
-    LoadCommand.self, ImportCommand.self, SaveCommand.self, ShowCommand.self, DescribeCommand.self,
+    LoadCommand.self, ImportCommand.self, SaveCommand.self, ExportCommand.self, ShowCommand.self, DescribeCommand.self,
     CheckCommand.self, SelectCommand.self, DropCommand.self, FilterCommand.self, DeriveCommand.self,
     SplitCommand.self, PipelineCommand.self, TrainCommand.self, EvaluateCommand.self, CrossValidateCommand.self,
     PredictCommand.self, ImportanceCommand.self, FairnessCommand.self, MitigateCommand.self, DriftCommand.self,

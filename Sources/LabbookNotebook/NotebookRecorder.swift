@@ -137,7 +137,9 @@ final class AppendableFile {
 /// Replaces a file atomically (see `lb_atomic_write`): a reader, or a process killed mid-write,
 /// sees the old file or the new one, and no temporary file is left behind.
 public enum AtomicFile {
-  public static func write(_ text: String, to path: String) throws {
+  public static func write(_ text: String, to path: String) throws { try write(Data(text.utf8), to: path) }
+
+  public static func write(_ data: Data, to path: String) throws {
     let directory = (path as NSString).deletingLastPathComponent
     if !directory.isEmpty {
       do {
@@ -147,7 +149,7 @@ public enum AtomicFile {
       }
     }
     let target = directory.isEmpty ? "./" + path : path
-    var bytes = Array(text.utf8)
+    var bytes = [UInt8](data)
     let status = bytes.withUnsafeMutableBufferPointer { buffer in
       buffer.withMemoryRebound(to: CChar.self) { lb_atomic_write(target, $0.baseAddress, $0.count) }
     }

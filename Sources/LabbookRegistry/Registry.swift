@@ -66,6 +66,9 @@ public final class Registry {
 
   func versionFolder(_ name: String, _ version: Int) -> String { "\(folder)/models/\(name)/\(version)" }
 
+  /// Where a version's model file is.
+  public func modelFile(of record: VersionRecord) -> String { versionFolder(record.name, record.version) + "/model.h5" }
+
   /// Work folders of processes that are gone (killed mid-registration) are deleted.
   private func removeAbandonedWork() {
     let tmp = folder + "/tmp"

@@ -30,12 +30,12 @@ public enum AutoMLJSON {
             )
           ]
         } ?? []
-      return .object([
-        ("kind", .string("automl")), ("metric", .string(result.metric)), ("budget_s", .num(result.budget)),
-        ("evaluation", .string(result.evaluation)), ("trials", .array(result.evaluated.map(trial))),
-        ("best", trial(result.best)), ("evaluated", .num(result.evaluated.count)),
-
-      ])
+      return .object(
+        [
+          ("kind", .string("automl")), ("metric", .string(result.metric)), ("budget_s", .num(result.budget)),
+          ("evaluation", .string(result.evaluation)), ("trials", .array(result.evaluated.map(trial))),
+          ("best", trial(result.best)), ("evaluated", .num(result.evaluated.count)),
+        ] + ensemble)
     default: return .null
     }
   }

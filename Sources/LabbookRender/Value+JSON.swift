@@ -53,6 +53,7 @@ extension Value {
         ("kind", .string("saved")), ("path", .string(path)), ("group", .string(group)),
         ("table", ResultJSON.table(table)),
       ])
+    case .exported(let summary): return ExportLayouts.json(summary)
     case .variables(let summaries):
       return .object([
         ("kind", .string("vars")),

@@ -25,6 +25,7 @@ extension Value {
     case .rows(let table, let limit): return TableLayouts.rows(table, limit: limit)
     case .saved(let path, let group, let table):
       return [.line("saved \(table.name) (\(TableLayouts.shape(table))) to \(path) at \(group)")]
+    case .exported(let summary): return ExportLayouts.text(summary)
     case .variables(let summaries): return TableLayouts.variables(summaries)
     case .model(let name, let model): return LearningLayouts.model(name, model)
     case .metrics(let model, let table, let metrics): return LearningLayouts.metrics(model, table, metrics)

@@ -2,6 +2,7 @@ import LabbookCore
 import LabbookData
 import LabbookML
 import LabbookNotebook
+import LabbookONNX
 import LabbookRegistry
 
 /// Everything a statement can produce or a variable can hold. Rendering as text or JSON is separate
@@ -22,6 +23,8 @@ public indirect enum Value: Sendable {
   /// `predict`'s table, with the rows whose inputs held levels never seen in training.
   case predicted(Table, unseen: UnseenLevels)
   case saved(path: String, group: String, table: Table)
+  /// `export M to "f.onnx"`: what the ONNX file holds.
+  case exported(ONNXExport.Summary)
   case variables([VariableSummary])
   /// A help page, laid out so it wraps to whatever width shows it.
   case help(topic: String, page: [Block])
@@ -61,6 +64,7 @@ public indirect enum Value: Sendable {
     case .findings: return "check report"
     case .rows: return "rows"
     case .saved: return "saved table"
+    case .exported: return "ONNX export"
     case .variables: return "variables"
     case .help: return "help"
     case .history: return "history"

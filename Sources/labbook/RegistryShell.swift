@@ -3,7 +3,10 @@ import Foundation
 import LabbookCore
 import LabbookData
 import LabbookLang
+import LabbookNotebook
+import LabbookONNX
 import LabbookRegistry
+import LabbookRender
 
 /// `labbook registry list | show | export | import`: the registry from the shell.
 struct RegistryShell: ParsableCommand {
@@ -113,18 +116,78 @@ struct RegistryShell: ParsableCommand {
 
   struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Write NAME (every version) or NAME@VERSION, with lineage and history, to a new folder.")
-    @Argument(help: ArgumentHelp("NAME or NAME@VERSION.", valueName: "model"))
+      abstract:
+        "Write NAME (every version) or NAME@VERSION, with lineage and history, to a new folder; or one version as ONNX.",
+      discussion: reflowed(
+        """
+        With --onnx FILE, the version NAME@VERSION, NAME@ALIAS or NAME (its champion, else its latest) is written as an
+        ONNX model of the whole fitted model, pipeline and learner, as `export M to FILE` does in a session (`labbook
+        help export` describes the inputs and outputs). The file's metadata carries NAME@VERSION, the sha256 of the
+        registered model file, the recorded training inputs with their sha256, and the Labbook version.
+
+        Examples:
+          labbook registry export credit-risk credit-risk-export
+          labbook registry export credit-risk@champion --onnx credit-risk.onnx
+        """))
+    @Argument(help: ArgumentHelp("NAME or NAME@VERSION (with --onnx, also NAME@ALIAS).", valueName: "model"))
     var model: String
     @Argument(
-      help: ArgumentHelp("The folder to create (it must not exist).", valueName: "path"), completion: .directory)
-    var path: String
+      help: ArgumentHelp("The folder to create (it must not exist); not with --onnx.", valueName: "path"),
+      completion: .directory)
+    var path: String?
+    @Option(
+      help: ArgumentHelp("Write this one version as an ONNX file instead.", valueName: "file"),
+      completion: .file(extensions: ["onnx"]))
+    var onnx: String?
     @OptionGroup var global: RegistryOption
+
+    func validate() throws {
+      switch (path, onnx) {
+      case (nil, nil): throw ValidationError("give a folder to export to, or --onnx FILE")
+      case (.some, .some): throw ValidationError("give a folder or --onnx FILE, not both")
+      default: break
+      }
+    }
 
     func run() throws {
       let registry = try RegistryShell.open(global)
+      if let onnx {
+        let summary = try RegistryShell.run { try Self.exportONNX(model, registry: registry, to: onnx) }
+        print(Value.exported(summary).text)
+        return
+      }
+      guard let path else { return }
       let records = try RegistryShell.run { try registry.export(try ModelReference.parse(model), to: path) }
       print("exported \(records.map(\.reference).joined(separator: ", ")) to \(path)")
+    }
+
+    static func exportONNX(_ model: String, registry: Registry, to file: String) throws -> ONNXExport.Summary {
+      let record = try registry.resolve(try ModelReference.parse(model))
+      // The model file is read in a child process first: a damaged file fails there, not here.
+      if let reader = IsolatedReader.ownExecutable {
+        do {
+          try reader.check("model", path: registry.modelFile(of: record))
+        } catch {
+          throw ShellError("\(record.reference): \(error)")
+        }
+      }
+      let (trained, _) = try registry.load(ModelReference(name: record.name, selector: .version(record.version)))
+      let provenance = ONNXExport.Provenance(
+        name: record.name, version: record.version, modelSHA256: record.sha256,
+        trainingData: record.lineage.inputs.map { (path: $0.path, sha256: $0.sha256) })
+      var (data, summary): (Data, ONNXExport.Summary)
+      do {
+        (data, summary) = try ONNXExport.serialize(trained, provenance: provenance)
+      } catch let error as ExportError {
+        throw ShellError("cannot export \(record.reference) to ONNX: \(error.message)")
+      }
+      do {
+        try AtomicFile.write(data, to: file)
+      } catch let error as FileWriteError {
+        throw ShellError(error.localizedDescription)
+      }
+      summary.path = file
+      return summary
     }
   }
 

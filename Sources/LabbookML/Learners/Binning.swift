@@ -4,11 +4,11 @@ import LabbookCore
 /// Features reduced once to at most 255 bins each (LightGBM's first step): a numeric feature with few
 /// distinct values gets one bin per value (so splits are exact), otherwise bins of about equal counts;
 /// a categorical feature gets one bin per level. Missing values have their own code.
-struct FeatureBins: Sendable, Equatable {
+package struct FeatureBins: Sendable, Equatable {
   /// Numeric: bin b holds values ≤ upperBounds[b] (the last bound is +∞).
-  var upperBounds: [Double]
-  var isCategorical: Bool
-  var count: Int { upperBounds.count }
+  package var upperBounds: [Double]
+  package var isCategorical: Bool
+  package var count: Int { upperBounds.count }
 
   static let missing: UInt8 = 255
 
@@ -95,15 +95,15 @@ struct BinnedMatrix: Sendable {
 /// split found on bins, the bin's upper bound, so code ≤ `threshold` is the same test), or, for
 /// categorical splits, when its level is in `leftCategories`; missing values follow `missingLeft`.
 /// Children ≥ 0 are nodes, children < 0 are leaves (~child is the leaf's index).
-struct BinnedTree: Sendable, Equatable {
-  struct Node: Sendable, Equatable {
-    var feature: Int
-    var threshold: Int
-    var rawThreshold: Double
-    var missingLeft: Bool
-    var leftCategories: [UInt64]?
-    var left: Int
-    var right: Int
+package struct BinnedTree: Sendable, Equatable {
+  package struct Node: Sendable, Equatable {
+    package var feature: Int
+    package var threshold: Int
+    package var rawThreshold: Double
+    package var missingLeft: Bool
+    package var leftCategories: [UInt64]?
+    package var left: Int
+    package var right: Int
 
     /// The same test on a raw value (a level code for categorical features).
     @inline(__always) func goesLeft(value: Double) -> Bool {
@@ -124,10 +124,10 @@ struct BinnedTree: Sendable, Equatable {
     }
   }
 
-  var nodes: [Node] = []
+  package var nodes: [Node] = []
   /// Leaf values, `stride` per leaf (class probabilities, or one value).
-  var leafValues: [Double] = []
-  var stride = 1
+  package var leafValues: [Double] = []
+  package var stride = 1
 
   /// The leaf a row reaches.
   @inline(__always) func leaf(_ codes: [[UInt8]], row: Int) -> Int {
@@ -154,5 +154,5 @@ struct BinnedTree: Sendable, Equatable {
     }
   }
 
-  var leafCount: Int { leafValues.count / max(stride, 1) }
+  package var leafCount: Int { leafValues.count / max(stride, 1) }
 }

@@ -291,13 +291,13 @@ extension DecisionTreeBuilder {
 }
 
 /// A fitted tree (or the average of several, for a forest) predicting from raw feature values.
-struct FittedTrees: FittedLearner {
-  var trees: [BinnedTree]
-  var bins: [FeatureBins]
-  var task: Task
-  var classCount: Int
+package struct FittedTrees: FittedLearner {
+  package var trees: [BinnedTree]
+  package var bins: [FeatureBins]
+  package var task: Task
+  package var classCount: Int
 
-  func predict(_ x: FeatureMatrix) -> Prediction {
+  package func predict(_ x: FeatureMatrix) -> Prediction {
     let n = x.rowCount
     let stride = task == .classification ? classCount : 1
     var result = [Double](repeating: 0, count: n * stride)

@@ -196,16 +196,16 @@ struct GradientBoosting {
   }
 }
 
-struct FittedBoosting: FittedLearner {
-  var bins: [FeatureBins]
-  var base: [Double]
+package struct FittedBoosting: FittedLearner {
+  package var bins: [FeatureBins]
+  package var base: [Double]
   /// Round-major: the trees of round r are at r·outputs ..< (r+1)·outputs.
-  var trees: [BinnedTree]
-  var outputs: Int
-  var task: Task
-  var classCount: Int
+  package var trees: [BinnedTree]
+  package var outputs: Int
+  package var task: Task
+  package var classCount: Int
 
-  func predict(_ x: FeatureMatrix) -> Prediction {
+  package func predict(_ x: FeatureMatrix) -> Prediction {
     let n = x.rowCount
     var scores = [Double](repeating: 0, count: n * outputs)
     for i in 0..<n { for k in 0..<outputs { scores[i * outputs + k] = base[k] } }

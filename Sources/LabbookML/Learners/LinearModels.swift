@@ -45,11 +45,11 @@ struct RidgeRegression {
   }
 }
 
-struct FittedLinear: FittedLearner {
-  var coefficients: [Double]
-  var intercept: Double
+package struct FittedLinear: FittedLearner {
+  package var coefficients: [Double]
+  package var intercept: Double
 
-  func predict(_ x: FeatureMatrix) -> Prediction {
+  package func predict(_ x: FeatureMatrix) -> Prediction {
     var values = [Double](repeating: intercept, count: x.rowCount)
     for (j, feature) in x.features.enumerated() {
       let c = coefficients[j]
@@ -151,13 +151,13 @@ struct LogisticRegression {
   }
 }
 
-struct FittedLogistic: FittedLearner {
-  var parameters: [Double]
-  var width: Int
-  var outputs: Int
-  var classes: Int
+package struct FittedLogistic: FittedLearner {
+  package var parameters: [Double]
+  package var width: Int
+  package var outputs: Int
+  package var classes: Int
 
-  func predict(_ x: FeatureMatrix) -> Prediction {
+  package func predict(_ x: FeatureMatrix) -> Prediction {
     let n = x.rowCount
     let stride = width + 1
     var result = [Double](repeating: 0, count: n * classes)

@@ -60,15 +60,15 @@ struct NaiveBayes {
   }
 }
 
-struct FittedNaiveBayes: FittedLearner {
-  enum FeatureModel: Sendable {
+package struct FittedNaiveBayes: FittedLearner {
+  package enum FeatureModel: Sendable {
     case gaussian(means: [Double], variances: [Double])
     case categorical([[Double]])
   }
-  var logPriors: [Double]
-  var features: [FeatureModel]
+  package var logPriors: [Double]
+  package var features: [FeatureModel]
 
-  func predict(_ x: FeatureMatrix) -> Prediction {
+  package func predict(_ x: FeatureMatrix) -> Prediction {
     let k = logPriors.count
     var result = [Double](repeating: 0, count: x.rowCount * k)
     for i in 0..<x.rowCount {

@@ -19,15 +19,15 @@ struct NearestNeighbors {
   }
 }
 
-struct FittedNeighbors: FittedLearner {
-  var rows: [Double]
-  var width: Int
-  var k: Int
-  var distanceWeighted: Bool
-  var target: Target
-  var weights: [Double]
+package struct FittedNeighbors: FittedLearner {
+  package var rows: [Double]
+  package var width: Int
+  package var k: Int
+  package var distanceWeighted: Bool
+  package var target: Target
+  package var weights: [Double]
 
-  func predict(_ x: FeatureMatrix) -> Prediction {
+  package func predict(_ x: FeatureMatrix) -> Prediction {
     let n = x.rowCount
     let trainRows = weights.count
     let classes = target.classes.count
