@@ -12,6 +12,10 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
   ],
   targets: [
     .systemLibrary(
@@ -34,7 +38,12 @@ let package = Package(
       dependencies: ["LabbookCore", "CLabbookSupport", .product(name: "Crypto", package: "swift-crypto")]),
     .target(
       name: "LabbookRegistry",
-      dependencies: ["LabbookML", "LabbookData", "LabbookCore", .product(name: "GRDB", package: "GRDB.swift")]),
+      dependencies: [
+        "LabbookML", "LabbookData", "LabbookCore", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     // Trained models as ONNX files; onnx-ml.pb.swift is generated from onnx-ml.proto (see its header).
     .target(
       name: "LabbookONNX",

@@ -38,14 +38,14 @@ public final class SessionRegistry {
 
   func registry(create: Bool) throws -> Registry {
     if let opened { return opened }
-    let registry = try Registry(folder: folder, create: create)
+    let registry = try Registry(location: folder, create: create)
     opened = registry
     return registry
   }
 
   /// The registry when it exists (read-only use during replay), else nil.
   func existingRegistry() -> Registry? {
-    guard FileManager.default.fileExists(atPath: folder + "/" + Registry.databaseName) else { return nil }
+    guard Registry.exists(at: folder) else { return nil }
     return try? registry(create: false)
   }
 

@@ -2,52 +2,40 @@ import Foundation
 import LabbookCore
 import LabbookML
 
-/// A model registry folder: `registry.sqlite` (records, through `RegistryStore`) and one immutable
-/// folder per version, `models/NAME/N/` with `model.h5` and `card.json`. A version's folder is
-/// prepared in `tmp/` and renamed into place while the store holds its write lock, so a registration
-/// either happens whole or not at all; a folder left by a process killed between the rename and the
-/// commit has no record, is never listed, and is replaced by the next registration of that number.
+/// The model registry: versions of named models with their lineage, aliases and history, over a
+/// `RegistryStore` — a folder (`registry.sqlite` and `models/NAME/N/`, the embedded default) or a
+/// PostgreSQL database given as a `postgresql://` URL (records and model files in the database).
+/// Every version has `model.h5` and `card.json`; a model file's sha256 is checked whenever it is read.
 public final class Registry {
-  public let folder: String
-  let store: any RegistryStore
+  /// The folder or URL (without its password) the registry is at.
+  public var location: String { store.location }
+  public let store: any RegistryStore
 
-  public static let databaseName = "registry.sqlite"
+  public static let databaseName = FolderRegistryStore.databaseName
 
   /// Opens the registry in `folder`; with `create`, makes it when it does not exist.
-  public init(folder: String, create: Bool) throws {
-    self.folder = folder
-    let fileManager = FileManager.default
-    var isDirectory: ObjCBool = false
-    let exists = fileManager.fileExists(atPath: folder, isDirectory: &isDirectory)
-    if exists, !isDirectory.boolValue {
-      throw RegistryError("'\(folder)' is a file, not a registry folder")
-    }
-    let database = folder + "/" + Self.databaseName
-    if exists, !fileManager.fileExists(atPath: database) {
-      let contents = (try? fileManager.contentsOfDirectory(atPath: folder)) ?? []
-      if !contents.isEmpty {
-        throw RegistryError(
-          "'\(folder)' is not a model registry (no \(Self.databaseName) in it, and it is not empty)")
-      }
-    }
-    if !exists || !fileManager.fileExists(atPath: database) {
-      guard create else {
-        throw RegistryError(
-          "there is no registry at '\(folder)' yet: register a model first, or give --registry DIR (or $LABBOOK_REGISTRY)"
-        )
-      }
-      try fileManager.createDirectory(atPath: folder + "/models", withIntermediateDirectories: true)
-    }
-    try fileManager.createDirectory(atPath: folder + "/tmp", withIntermediateDirectories: true)
-    do {
-      store = try SQLiteRegistryStore(path: database)
-    } catch {
-      throw RegistryError("'\(database)' cannot be opened as a registry database: \(error)")
-    }
-    removeAbandonedWork()
+  public convenience init(folder: String, create: Bool) throws {
+    self.init(store: try FolderRegistryStore(folder: folder, create: create))
   }
 
-  /// The folder from --registry, else $LABBOOK_REGISTRY, else ./registry.
+  /// Opens the registry at a folder or a `postgresql://USER:PASSWORD@HOST:PORT/DATABASE` URL; with
+  /// `create`, makes a folder registry, or the tables in an empty database, when there is none yet.
+  public convenience init(location: String, create: Bool) throws {
+    if PostgresRegistryStore.isURL(location) {
+      self.init(store: try PostgresRegistryStore(url: location, create: create))
+    } else {
+      try self.init(folder: location, create: create)
+    }
+  }
+
+  public init(store: any RegistryStore) { self.store = store }
+
+  /// Whether a registry exists at `location` (a database URL is assumed to).
+  public static func exists(at location: String) -> Bool {
+    PostgresRegistryStore.isURL(location) || FolderRegistryStore.exists(location)
+  }
+
+  /// The location from --registry, else $LABBOOK_REGISTRY, else ./registry.
   public static func defaultFolder(_ given: String?) -> String {
     if let given, !given.isEmpty { return given }
     if let environment = ProcessInfo.processInfo.environment["LABBOOK_REGISTRY"], !environment.isEmpty {
@@ -64,26 +52,6 @@ public final class Registry {
     return "uid \(getuid())"
   }
 
-  func versionFolder(_ name: String, _ version: Int) -> String { "\(folder)/models/\(name)/\(version)" }
-
-  /// Where a version's model file is.
-  public func modelFile(of record: VersionRecord) -> String { versionFolder(record.name, record.version) + "/model.h5" }
-
-  /// Work folders of processes that are gone (killed mid-registration) are deleted.
-  private func removeAbandonedWork() {
-    let tmp = folder + "/tmp"
-    for entry in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] {
-      guard let pid = Int32(entry.split(separator: "-").first ?? "") else { continue }
-      if kill(pid, 0) != 0, errno == ESRCH { try? FileManager.default.removeItem(atPath: tmp + "/" + entry) }
-    }
-  }
-
-  private func makeWorkFolder() throws -> String {
-    let path = "\(folder)/tmp/\(getpid())-\(UUID().uuidString.lowercased())"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-  }
-
   // MARK: Registering
 
   /// What `register` records besides the model.
@@ -97,16 +65,35 @@ public final class Registry {
     public init() {}
   }
 
-  /// The sha256 a model's file has (what registration is keyed by), and the file in a work folder.
-  public func prepare(_ model: TrainedModel) throws -> (sha256: String, workFolder: String) {
-    let work = try makeWorkFolder()
-    do {
-      try ModelArchive.write(model, to: work + "/model.h5")
-      return (try SHA256Digest.hex(fileAt: work + "/model.h5"), work)
-    } catch {
-      try? FileManager.default.removeItem(atPath: work)
-      throw error
+  /// A model's file, written once: its bytes and sha256 (what registration is keyed by).
+  public struct PreparedModel: Sendable {
+    public var sha256: String
+    public var bytes: Data
+  }
+
+  /// The model's file and its sha256.
+  public func prepare(_ model: TrainedModel) throws -> PreparedModel {
+    try Self.prepare(model)
+  }
+
+  public static func prepare(_ model: TrainedModel) throws -> PreparedModel {
+    try withScratchFile { path in
+      try ModelArchive.write(model, to: path)
+      guard let bytes = FileManager.default.contents(atPath: path) else {
+        throw RegistryError("the model file just written cannot be read back")
+      }
+      return PreparedModel(sha256: SHA256Digest.hex(bytes), bytes: bytes)
     }
+  }
+
+  /// Runs `body` with a path in a fresh temporary folder, removed afterwards.
+  static func withScratchFile<T>(_ body: (String) throws -> T) throws -> T {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "labbook-\(getpid())-\(UUID().uuidString.lowercased())"
+    ).path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    return try body(folder + "/model.h5")
   }
 
   /// Registers `model` as the next version of `name`, or returns the version that already holds the
@@ -115,46 +102,22 @@ public final class Registry {
     try register(model, prepared: try prepare(model), as: name, details: details)
   }
 
-  /// Registers a model whose file `prepare` already wrote (and whose sha256 the caller may have checked);
-  /// the work folder is consumed either way.
-  public func register(
-    _ model: TrainedModel, prepared: (sha256: String, workFolder: String), as name: String, details: Details
-  ) throws -> (VersionRecord, Bool) {
-    let (sha256, work) = prepared
-    defer { try? FileManager.default.removeItem(atPath: work) }
+  /// Registers a model whose file `prepare` already wrote (and whose sha256 the caller may have checked).
+  public func register(_ model: TrainedModel, prepared: PreparedModel, as name: String, details: Details) throws
+    -> (VersionRecord, Bool)
+  {
     try ModelReference.validateName(name)
     for alias in details.aliases { try ModelReference.validateAlias(alias) }
     let candidate = NewVersion(
-      name: name, sha256: sha256, aliases: details.aliases, tags: details.tags, description: details.description,
-      learner: model.learnerName, task: model.task.rawValue, target: model.target, metrics: details.metrics,
-      fairness: details.fairness, params: Self.params(model), lineage: details.lineage, creator: Self.actor,
-      created: isoTimestampNow(), toolVersion: Labbook.version)
-    var placed: String?
-    do {
-      return try store.register(candidate, actor: Self.actor) { version in
-        let destination = versionFolder(name, version)
-        try FileManager.default.createDirectory(
-          atPath: "\(folder)/models/\(name)", withIntermediateDirectories: true)
-        if FileManager.default.fileExists(atPath: destination) {
-          // Left by a registration that was killed before it committed: it has no record.
-          try FileManager.default.removeItem(atPath: destination)
-        }
-        var record = VersionRecord(
-          name: name, version: version, sha256: sha256, aliases: details.aliases, tags: details.tags,
-          description: details.description, learner: candidate.learner, task: candidate.task,
-          target: candidate.target, metrics: candidate.metrics, fairness: candidate.fairness, params: candidate.params,
-          lineage: candidate.lineage, creator: candidate.creator, created: candidate.created,
-          toolVersion: candidate.toolVersion)
-        record.aliases.sort()
-        try ModelCard.write(record, model: model, to: work + "/card.json")
-        try Self.pauseForTests("before-rename")
-        try FileManager.default.moveItem(atPath: work, toPath: destination)
-        placed = destination
-        try Self.pauseForTests("after-rename")
-      }
-    } catch {
-      if let placed { try? FileManager.default.removeItem(atPath: placed) }
-      throw error
+      name: name, sha256: prepared.sha256, aliases: details.aliases, tags: details.tags,
+      description: details.description, learner: model.learnerName, task: model.task.rawValue, target: model.target,
+      metrics: details.metrics, fairness: details.fairness, params: Self.params(model), lineage: details.lineage,
+      creator: Self.actor, created: isoTimestampNow(), toolVersion: Labbook.version)
+    return try store.register(candidate, actor: Self.actor) { record in
+      var carded = record
+      carded.aliases = details.aliases.sorted()
+      let card = ModelCard.json(carded, model: model).prettyString(indent: 2) + "\n"
+      return [VersionFiles.model: prepared.bytes, VersionFiles.card: Data(card.utf8)]
     }
   }
 
@@ -186,7 +149,7 @@ public final class Registry {
     let versions = try store.versions(of: reference.name)
     if versions.isEmpty {
       let names = try store.names()
-      var message = "no model named '\(reference.name)' in the registry at '\(folder)'"
+      var message = "no model named '\(reference.name)' in the registry at '\(location)'"
       message += names.isEmpty ? " (it is empty)" : "; models: " + names.joined(separator: ", ")
       throw RegistryError(message)
     }
@@ -217,23 +180,34 @@ public final class Registry {
   }
 
   /// The model a reference names, read from its file after checking the file's sha256.
-  public func load(_ reference: ModelReference) throws -> (TrainedModel, VersionRecord) {
+  public func load(_ reference: ModelReference, check: (String) throws -> Void = { _ in }) throws
+    -> (TrainedModel, VersionRecord)
+  {
     let record = try resolve(reference)
-    let path = versionFolder(record.name, record.version) + "/model.h5"
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw RegistryError("\(record.reference)'s model file is missing: \(path)")
+    let bytes = try modelFile(of: record)
+    do {
+      let model = try Self.withScratchFile { path in
+        try bytes.write(to: URL(fileURLWithPath: path))
+        try check(path)
+        return try ModelArchive.read(from: path)
+      }
+      return (model, record)
+    } catch let error as MLError {
+      throw RegistryError("\(record.reference): \(error.message)")
     }
-    let digest = try SHA256Digest.hex(fileAt: path)
+  }
+
+  /// A version's model file, refused unless it has the sha256 it was registered with. (`load` takes a
+  /// `check`, given the file's path before it is read: the executable reads it in a child process.)
+  public func modelFile(of record: VersionRecord) throws -> Data {
+    let bytes = try store.file(VersionFiles.model, of: record)
+    let digest = SHA256Digest.hex(bytes)
     guard digest == record.sha256 else {
       throw RegistryError(
         "\(record.reference)'s model file was changed since it was registered (sha256 \(digest.prefix(12))…, registered \(record.sha256.prefix(12))…): refusing to use it"
       )
     }
-    do {
-      return (try ModelArchive.read(from: path), record)
-    } catch let error as MLError {
-      throw RegistryError("\(record.reference): \(error.message)")
-    }
+    return bytes
   }
 
   // MARK: Aliases

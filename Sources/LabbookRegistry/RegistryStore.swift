@@ -1,14 +1,22 @@
 import Foundation
 import LabbookCore
 
-/// Where the registry keeps its records: versions with their lineage, tags, aliases and the
-/// append-only event log. SQLite (through GRDB) is the embedded store; the protocol keeps a shared
-/// server store (PostgreSQL) possible later without touching the registry's logic.
-protocol RegistryStore {
+/// Where the registry keeps everything: versions with their lineage, tags, aliases, the append-only
+/// event log, and each version's files (`model.h5`, `card.json`). Two implementations: a folder
+/// (`FolderRegistryStore`: SQLite through GRDB, and one folder per version) and a PostgreSQL database
+/// (`PostgresRegistryStore`: the files in the database too, so a second machine needs nothing else).
+/// `Registry` holds the logic on top (references, model files, cards, export and import), the same for
+/// both; `RegistryStoreBehaviourTests` runs one suite against each.
+public protocol RegistryStore: AnyObject {
+  /// The registry's location for messages (a folder, or a URL without its password).
+  var location: String { get }
+
   /// Registers `candidate` under the next version of its name, unless a version with the same sha256
-  /// exists (then that version gains the new aliases and tags). `place(version)` moves the model's
-  /// folder into place while the store holds its write lock; an error from it rolls everything back.
-  func register(_ candidate: NewVersion, actor: String, place: (Int) throws -> Void) throws -> (VersionRecord, Bool)
+  /// exists (then that version gains the new aliases and tags). `files(record)` gives the new version's
+  /// files once its number is known; they are stored in the same transaction as the records, so a
+  /// registration happens whole or not at all. The Bool says whether a version was created.
+  func register(_ candidate: NewVersion, actor: String, files: (VersionRecord) throws -> [String: Data]) throws
+    -> (VersionRecord, Bool)
   func names() throws -> [String]
   func versions(of name: String) throws -> [VersionRecord]
   func version(_ name: String, _ number: Int) throws -> VersionRecord?
@@ -20,27 +28,47 @@ protocol RegistryStore {
   func events(of name: String) throws -> [RegistryEvent]
   /// Adds versions exported elsewhere, keeping their numbers, lineage, aliases and events. Versions that
   /// exist with the same sha256 are skipped; one with the same number and another sha256 is an error.
-  /// `place(version)` copies each new version's folder while the write lock is held.
+  /// `files(record)` gives each new version's files, stored in the same transaction.
   func importVersions(
-    _ records: [VersionRecord], events: [RegistryEvent], actor: String, place: (VersionRecord) throws -> Void
+    _ records: [VersionRecord], events: [RegistryEvent], actor: String,
+    files: (VersionRecord) throws -> [String: Data]
   ) throws -> [VersionRecord]
+  /// One of a version's files, as stored (the caller checks its sha256).
+  func file(_ file: String, of record: VersionRecord) throws -> Data
+  /// Where a version's files are, for a person (`registry show`).
+  func filesDescription(of record: VersionRecord) -> String
 }
 
-/// What `register` hands the store (the store assigns the version, time and aliases).
-struct NewVersion {
-  var name: String
-  var sha256: String
-  var aliases: [String]
-  var tags: [(key: String, value: String)]
-  var description: String
-  var learner: String
-  var task: String
-  var target: String
-  var metrics: JSONValue
-  var fairness: JSONValue
-  var params: JSONValue
-  var lineage: Lineage
-  var creator: String
-  var created: String
-  var toolVersion: String
+/// The files every version has.
+public enum VersionFiles {
+  public static let model = "model.h5"
+  public static let card = "card.json"
+  public static let all = [model, card]
+}
+
+/// What `register` hands the store (the store assigns the version and aliases).
+public struct NewVersion: Sendable {
+  public var name: String
+  public var sha256: String
+  public var aliases: [String]
+  public var tags: [(key: String, value: String)]
+  public var description: String
+  public var learner: String
+  public var task: String
+  public var target: String
+  public var metrics: JSONValue
+  public var fairness: JSONValue
+  public var params: JSONValue
+  public var lineage: Lineage
+  public var creator: String
+  public var created: String
+  public var toolVersion: String
+
+  /// The record the version will have as number `version` (aliases are added as they are moved).
+  func record(version: Int) -> VersionRecord {
+    VersionRecord(
+      name: name, version: version, sha256: sha256, aliases: [], tags: tags, description: description,
+      learner: learner, task: task, target: target, metrics: metrics, fairness: fairness, params: params,
+      lineage: lineage, creator: creator, created: created, toolVersion: toolVersion)
+  }
 }

@@ -32,16 +32,15 @@ extension Registry {
     try? fileManager.removeItem(atPath: scratch)
     do {
       for record in records {
-        let source = versionFolder(record.name, record.version)
-        let digest = try SHA256Digest.hex(fileAt: source + "/model.h5")
-        guard digest == record.sha256 else {
+        let model = try store.file(VersionFiles.model, of: record)
+        guard SHA256Digest.hex(model) == record.sha256 else {
           throw RegistryError("\(record.reference)'s model file was changed since it was registered: not exported")
         }
         let destination = "\(scratch)/\(record.name)/\(record.version)"
         try fileManager.createDirectory(atPath: destination, withIntermediateDirectories: true)
-        for file in ["model.h5", "card.json"] {
-          try fileManager.copyItem(atPath: source + "/" + file, toPath: destination + "/" + file)
-        }
+        try model.write(to: URL(fileURLWithPath: destination + "/" + VersionFiles.model))
+        try store.file(VersionFiles.card, of: record).write(
+          to: URL(fileURLWithPath: destination + "/" + VersionFiles.card))
       }
       let manifest = JSONValue.object([
         ("labbook_export", .num(Self.exportFormat)), ("tool_version", .string(Labbook.version)),
@@ -99,25 +98,20 @@ extension Registry {
     var exported: [String: Set<Int>] = [:]
     for record in records { exported[record.name, default: []].insert(record.version) }
     let events = try (manifest["events"]?.arrayValue ?? []).map { try RegistryEvent(json: $0, belongingTo: exported) }
-    var placed: [String] = []
-    do {
-      return try store.importVersions(records, events: events, actor: Self.actor) { record in
-        let work = "\(folder)/tmp/\(getpid())-import-\(record.name)-\(record.version)"
-        try? fileManager.removeItem(atPath: work)
-        try fileManager.createDirectory(atPath: work, withIntermediateDirectories: true)
-        for name in ["model.h5", "card.json"] {
-          try fileManager.copyItem(
-            atPath: "\(path)/\(record.name)/\(record.version)/\(name)", toPath: work + "/" + name)
+    return try store.importVersions(records, events: events, actor: Self.actor) { record in
+      var files: [String: Data] = [:]
+      for name in VersionFiles.all {
+        let file = "\(path)/\(record.name)/\(record.version)/\(name)"
+        guard let data = fileManager.contents(atPath: file) else {
+          throw RegistryError("the export's \(record.reference) \(name) cannot be read: nothing was imported")
         }
-        try fileManager.createDirectory(atPath: "\(folder)/models/\(record.name)", withIntermediateDirectories: true)
-        let destination = versionFolder(record.name, record.version)
-        if fileManager.fileExists(atPath: destination) { try fileManager.removeItem(atPath: destination) }
-        try fileManager.moveItem(atPath: work, toPath: destination)
-        placed.append(destination)
+        files[name] = data
       }
-    } catch {
-      for folder in placed { try? fileManager.removeItem(atPath: folder) }
-      throw error
+      // Checked again as read: the file may have changed since it was checked above.
+      guard SHA256Digest.hex(files[VersionFiles.model]!) == record.sha256 else {
+        throw RegistryError("the export's \(record.reference) model file is altered: nothing was imported")
+      }
+      return files
     }
   }
 

@@ -89,7 +89,9 @@ struct Labbook: ParsableCommand {
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
   @Option(
-    help: ArgumentHelp("Model registry folder (default ./registry, or $LABBOOK_REGISTRY).", valueName: "dir"),
+    help: ArgumentHelp(
+      "Model registry: a folder, or postgresql://USER:PASSWORD@HOST:PORT/DB (default ./registry, or $LABBOOK_REGISTRY).",
+      valueName: "dir|url"),
     completion: .directory)
   var registry: String?
 

@@ -30,7 +30,7 @@ struct RegistryShell: ParsableCommand {
   static func open(_ global: RegistryOption, create: Bool = false) throws -> Registry {
     global.display.apply()
     do {
-      return try Registry(folder: Registry.defaultFolder(global.registry), create: create)
+      return try Registry(location: Registry.defaultFolder(global.registry), create: create)
     } catch let error as RegistryError {
       throw ShellError(error.message)
     }
@@ -83,15 +83,15 @@ struct RegistryShell: ParsableCommand {
         print(JSONValue.object(pairs).compactString)
         return
       }
-      print(Self.text(record, events: events, folder: registry.folder))
+      print(Self.text(record, events: events, files: registry.store.filesDescription(of: record)))
     }
 
-    static func text(_ record: VersionRecord, events: [RegistryEvent], folder: String) -> String {
+    static func text(_ record: VersionRecord, events: [RegistryEvent], files: String) -> String {
       var lines = [
         "\(record.reference)  \(record.learner) \(record.task) of '\(record.target)'"
           + (record.aliases.isEmpty ? "" : "  aliases: " + record.aliases.joined(separator: ", ")),
         "sha256 \(record.sha256)",
-        "files  \(folder)/models/\(record.name)/\(record.version)/{model.h5, card.json}",
+        "files  \(files)",
         "by \(record.creator) at \(record.created) with labbook \(record.toolVersion)",
       ]
       if !record.description.isEmpty { lines.append("description: \(record.description)") }
@@ -164,14 +164,15 @@ struct RegistryShell: ParsableCommand {
     static func exportONNX(_ model: String, registry: Registry, to file: String) throws -> ONNXExport.Summary {
       let record = try registry.resolve(try ModelReference.parse(model))
       // The model file is read in a child process first: a damaged file fails there, not here.
-      if let reader = IsolatedReader.ownExecutable {
+      let reader = IsolatedReader.ownExecutable
+      let (trained, _) = try registry.load(ModelReference(name: record.name, selector: .version(record.version))) {
+        path in
         do {
-          try reader.check("model", path: registry.modelFile(of: record))
+          try reader?.check("model", path: path)
         } catch {
           throw ShellError("\(record.reference): \(error)")
         }
       }
-      let (trained, _) = try registry.load(ModelReference(name: record.name, selector: .version(record.version)))
       let provenance = ONNXExport.Provenance(
         name: record.name, version: record.version, modelSHA256: record.sha256,
         trainingData: record.lineage.inputs.map { (path: $0.path, sha256: $0.sha256) })
@@ -224,7 +225,9 @@ struct ShellError: Error, CustomStringConvertible {
 /// they compute nothing).
 struct RegistryOption: ParsableArguments {
   @Option(
-    help: ArgumentHelp("Model registry folder (default ./registry, or $LABBOOK_REGISTRY).", valueName: "dir"),
+    help: ArgumentHelp(
+      "Model registry: a folder, or postgresql://USER:PASSWORD@HOST:PORT/DB (default ./registry, or $LABBOOK_REGISTRY).",
+      valueName: "dir|url"),
     completion: .directory)
   var registry: String?
 

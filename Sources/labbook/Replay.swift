@@ -195,7 +195,7 @@ struct Verify: ParsableCommand {
     if let registry {
       let opened: Registry
       do {
-        opened = try Registry(folder: registry, create: false)
+        opened = try Registry(location: registry, create: false)
       } catch {
         standardError("error: \(error)")
         throw ExitCode(1)

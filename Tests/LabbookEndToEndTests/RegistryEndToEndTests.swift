@@ -178,4 +178,106 @@ import Testing
       ["replay", directory + "/tampered.ipynb", "--registry", directory + "/absent"], in: directory)
     #expect(tampered.status != 0 && tampered.stderr.contains("the model differs from the one this cell registered"))
   }
+
+  static var postgres: String? {
+    let value = ProcessInfo.processInfo.environment["LABBOOK_TEST_POSTGRES"] ?? ""
+    return value.isEmpty ? nil : value
+  }
+
+  /// A fresh database on the test server (dropped by the caller), and its URL.
+  static func freshDatabase() throws -> (name: String, url: String) {
+    let server = try #require(postgres)
+    let name = "labbook_e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    let created = try Labbook.launch(
+      "/usr/bin/env", ["psql", server, "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE \(name)"])
+    try #require(created.status == 0, "\(created.stderr)")
+    var parts = URLComponents(string: server)!
+    parts.path = "/" + name
+    return (name, parts.string!)
+  }
+
+  static func dropDatabase(_ name: String) {
+    guard let server = postgres else { return }
+    _ = try? Labbook.launch("/usr/bin/env", ["psql", server, "-c", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"])
+  }
+
+  /// The registry on PostgreSQL, used as two machines would: sixteen processes from two working folders
+  /// (no shared registry folder) register one name at once and get versions 1–16, none lost or given
+  /// twice; a registrant killed inside its transaction leaves nothing; the other folder reads, loads and
+  /// exports any version from the database alone.
+  @Test(.enabled(if: postgres != nil, "LABBOOK_TEST_POSTGRES names no server (scripts/test starts one)"))
+  func sixteenRegistrantsOnPostgresLoseNothing() throws {
+    let (database, url) = try Self.freshDatabase()
+    defer { Self.dropDatabase(database) }
+    let directory = try Labbook.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let machines = [directory + "/machine-a", directory + "/machine-b"]
+    for machine in machines {
+      try FileManager.default.createDirectory(atPath: machine, withIntermediateDirectories: true)
+    }
+    // The first registration creates the tables; the race is among the sixteen that follow.
+    let first = try Labbook.run(
+      ["run", try Self.script(in: machines[0], seed: 100), "--registry", url], in: machines[0])
+    #expect(first.status == 0, "\(first.stderr)")
+    var processes: [Process] = []
+    for seed in 1...16 {
+      let machine = machines[seed % 2]
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: Labbook.executable)
+      process.arguments = ["run", try Self.script(in: machine, seed: seed), "--seed", String(seed), "--registry", url]
+      process.currentDirectoryURL = URL(fileURLWithPath: machine)
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      processes.append(process)
+    }
+    for process in processes { try process.run() }
+    for process in processes { process.waitUntilExit() }
+    #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+    var versions = try Self.listing(url)
+    #expect(versions.compactMap { $0["version"]?.doubleValue }.sorted() == (1...17).map(Double.init))
+    #expect(Set(versions.compactMap { $0["sha256"]?.stringValue }).count == 17)
+    #expect(Set(versions.compactMap { $0["tags"]?["seed"]?.stringValue }) == Set((1...16).map(String.init) + ["100"]))
+
+    // Killed after its files were written, before the commit: the server rolls the transaction back.
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Labbook.executable)
+    process.arguments = [
+      "run", try Self.script(in: machines[0], seed: 50), "--seed", "50", "--registry", url, "--no-record",
+    ]
+    process.currentDirectoryURL = URL(fileURLWithPath: machines[0])
+    var environment = ProcessInfo.processInfo.environment
+    environment["LABBOOK_TEST_PAUSE"] = "after-rename"
+    process.environment = environment
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    var seen = ""
+    while !seen.contains("paused at") {
+      let data = errors.fileHandleForReading.availableData
+      if data.isEmpty { break }
+      seen += String(decoding: data, as: UTF8.self)
+    }
+    #expect(seen.contains("paused at after-rename"), "\(seen)")
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    versions = try Self.listing(url)
+    #expect(versions.count == 17, "a version was recorded by a killed registrant")
+
+    // The other machine: show, use in a session, export, all from the database.
+    let show = try Labbook.run(["registry", "show", "race@5", "--registry", url], in: machines[1])
+    #expect(show.status == 0 && show.stdout.contains("in the database"), "\(show.stdout)\(show.stderr)")
+    let use = machines[1] + "/use.lab"
+    try """
+    iris = load "\(Labbook.repositoryRoot)/datasets/iris.h5"
+    m = use "race@5"
+    evaluate m on iris
+    """.write(toFile: use, atomically: true, encoding: .utf8)
+    let used = try Labbook.run(["run", use, "--registry", url, "--no-record"], in: machines[1])
+    #expect(used.status == 0 && used.stdout.contains("accuracy"), "\(used.stderr)")
+    let exported = try Labbook.run(["registry", "export", "race@5", "copy", "--registry", url], in: machines[1])
+    #expect(exported.status == 0, "\(exported.stderr)")
+    let imported = try Labbook.run(["registry", "import", "copy", "--registry", "folder-registry"], in: machines[1])
+    #expect(imported.status == 0 && imported.stdout.contains("imported race@5"), "\(imported.stdout)\(imported.stderr)")
+  }
 }

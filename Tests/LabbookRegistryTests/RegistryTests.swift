@@ -9,7 +9,9 @@ import Testing
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
   .deletingLastPathComponent().path
 
-/// The registry's own behaviour, on a fresh folder per test.
+/// The registry's own behaviour, on a fresh registry per test: every test that is not about folders runs
+/// against each backend (a folder, and PostgreSQL when LABBOOK_TEST_POSTGRES names a server, as
+/// scripts/test arranges), so both stores are held to one suite.
 @Suite struct RegistryTests {
   static let iris: Table = try! HDF5TableReader.load(path: repositoryRoot + "/datasets/iris.h5", name: "iris")
 
@@ -26,9 +28,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     return p.map(\.bitPattern)
   }
 
-  @Test func registrationIsContentAddressed() throws {
-    let registry = try Registry(folder: Self.folder(), create: true)
-    defer { try? FileManager.default.removeItem(atPath: registry.folder) }
+  @Test(arguments: Backend.available) func registrationIsContentAddressed(_ backend: Backend) throws {
+    let scratch = try backend.fresh()
+    defer { withExtendedLifetime(scratch) {} }
+    let registry = scratch.registry!
     let a = try Self.model(seed: 1)
     let b = try Self.model(seed: 2)
     let (first, created) = try registry.register(a, as: "iris-model", details: Registry.Details())
@@ -61,9 +64,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
   }
 
-  @Test func aliasesMoveAndRollBack() throws {
-    let registry = try Registry(folder: Self.folder(), create: true)
-    defer { try? FileManager.default.removeItem(atPath: registry.folder) }
+  @Test(arguments: Backend.available) func aliasesMoveAndRollBack(_ backend: Backend) throws {
+    let scratch = try backend.fresh()
+    defer { withExtendedLifetime(scratch) {} }
+    let registry = scratch.registry!
     for seed in UInt64(1)...3 {
       _ = try registry.register(try Self.model(seed: seed), as: "m", details: Registry.Details())
     }
@@ -82,14 +86,12 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     #expect(kinds.filter { $0 == "rollback" }.count == 2 && kinds.filter { $0 == "register" }.count == 3)
   }
 
-  @Test func changedModelFilesAreRefused() throws {
-    let registry = try Registry(folder: Self.folder(), create: true)
-    defer { try? FileManager.default.removeItem(atPath: registry.folder) }
+  @Test(arguments: Backend.available) func changedModelFilesAreRefused(_ backend: Backend) throws {
+    let scratch = try backend.fresh()
+    defer { withExtendedLifetime(scratch) {} }
+    let registry = scratch.registry!
     _ = try registry.register(try Self.model(seed: 1), as: "m", details: Registry.Details())
-    let file = registry.folder + "/models/m/1/model.h5"
-    var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
-    bytes[bytes.count / 2] ^= 0xFF
-    try bytes.write(to: URL(fileURLWithPath: file))
+    try scratch.flipAByte(ofModel: "m", version: 1)
     do {
       _ = try registry.load(try ModelReference.parse("m@1"))
       Issue.record("a changed model file was accepted")
@@ -123,22 +125,26 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   /// next registration of that number replaces it.
   @Test func orphanVersionFoldersAreReplaced() throws {
     let registry = try Registry(folder: Self.folder(), create: true)
-    defer { try? FileManager.default.removeItem(atPath: registry.folder) }
-    try FileManager.default.createDirectory(atPath: registry.folder + "/models/m/1", withIntermediateDirectories: true)
-    try Data("half".utf8).write(to: URL(fileURLWithPath: registry.folder + "/models/m/1/model.h5"))
+    defer { try? FileManager.default.removeItem(atPath: registry.location) }
+    try FileManager.default.createDirectory(
+      atPath: registry.location + "/models/m/1", withIntermediateDirectories: true)
+    try Data("half".utf8).write(to: URL(fileURLWithPath: registry.location + "/models/m/1/model.h5"))
     #expect(try registry.versions(of: "m").isEmpty)
     let (record, _) = try registry.register(try Self.model(seed: 1), as: "m", details: Registry.Details())
     #expect(record.version == 1)
     _ = try registry.load(try ModelReference.parse("m@1"))
   }
 
-  @Test func exportThenImportRestoresVersionsAndLineage() throws {
-    let source = try Registry(folder: Self.folder(), create: true)
-    let target = try Registry(folder: Self.folder(), create: true)
+  /// Between any two backends: a folder registry's export imports into PostgreSQL and back.
+  @Test(arguments: Backend.pairs) func exportThenImportRestoresVersionsAndLineage(_ backends: Backend.Pair) throws {
+    let sourceScratch = try backends.from.fresh()
+    defer { withExtendedLifetime(sourceScratch) {} }
+    let targetScratch = try backends.to.fresh()
+    defer { withExtendedLifetime(targetScratch) {} }
+    let source = sourceScratch.registry!
+    let target = targetScratch.registry!
     let exportPath = Self.folder()
-    defer {
-      for path in [source.folder, target.folder, exportPath] { try? FileManager.default.removeItem(atPath: path) }
-    }
+    defer { try? FileManager.default.removeItem(atPath: exportPath) }
     var details = Registry.Details()
     details.lineage = Lineage(
       notebook: "n.ipynb", notebookSHA256: String(repeating: "a", count: 64), cell: 4,
@@ -160,8 +166,9 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     #expect(try Self.bits(loaded) == Self.bits(a))
     #expect(try target.importExport(from: exportPath).isEmpty)
     // Another model under a number that exists: refused, nothing written.
-    let clash = try Registry(folder: Self.folder(), create: true)
-    defer { try? FileManager.default.removeItem(atPath: clash.folder) }
+    let clashScratch = try backends.to.fresh()
+    defer { withExtendedLifetime(clashScratch) {} }
+    let clash = clashScratch.registry!
     _ = try clash.register(try Self.model(seed: 9), as: "m", details: Registry.Details())
     #expect(throws: RegistryError.self) { try clash.importExport(from: exportPath) }
     #expect(try clash.versions(of: "m").count == 1)
@@ -171,10 +178,12 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   /// An export is untrusted input: every field of its manifest is checked as `register` checks it, and
   /// events must belong to the versions it exports. Each edit below (what a hostile or broken export
   /// could hold) is refused with a RegistryError and leaves the target registry empty.
-  @Test func importRefusesManifestsThatRegisterWouldNot() throws {
-    let source = try Registry(folder: Self.folder(), create: true)
+  @Test(arguments: Backend.available) func importRefusesManifestsThatRegisterWouldNot(_ backend: Backend) throws {
+    let sourceScratch = try Backend.folder.fresh()
+    defer { withExtendedLifetime(sourceScratch) {} }
+    let source = sourceScratch.registry!
     let exportPath = Self.folder()
-    defer { for path in [source.folder, exportPath] { try? FileManager.default.removeItem(atPath: path) } }
+    defer { try? FileManager.default.removeItem(atPath: exportPath) }
     var details = Registry.Details()
     details.aliases = ["champion"]
     _ = try source.register(try Self.model(seed: 1), as: "m", details: details)
@@ -207,21 +216,69 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
       let edited = edit(original)
       #expect(edited != original, "\(label): the edit did not apply")
       try edited.write(toFile: manifestPath, atomically: true, encoding: .utf8)
-      let target = try Registry(folder: Self.folder(), create: true)
-      defer { try? FileManager.default.removeItem(atPath: target.folder) }
+      let scratch = try backend.fresh()
+      defer { withExtendedLifetime(scratch) {} }
+      let target = scratch.registry!
       #expect(throws: RegistryError.self, "\(label)") { try target.importExport(from: exportPath) }
       #expect(try target.names().isEmpty, "\(label): something was imported")
     }
     // The untouched manifest imports; so does an export of one version (its history is only its own).
     try original.write(toFile: manifestPath, atomically: true, encoding: .utf8)
-    let target = try Registry(folder: Self.folder(), create: true)
-    defer { try? FileManager.default.removeItem(atPath: target.folder) }
+    let targetScratch = try backend.fresh()
+    defer { withExtendedLifetime(targetScratch) {} }
+    let target = targetScratch.registry!
     #expect(try target.importExport(from: exportPath).count == 2)
     let single = Self.folder()
     defer { try? FileManager.default.removeItem(atPath: single) }
     _ = try source.export(try ModelReference.parse("m@1"), to: single)
-    let another = try Registry(folder: Self.folder(), create: true)
-    defer { try? FileManager.default.removeItem(atPath: another.folder) }
+    let anotherScratch = try backend.fresh()
+    defer { withExtendedLifetime(anotherScratch) {} }
+    let another = anotherScratch.registry!
     #expect(try another.importExport(from: single).map(\.version) == [1])
+  }
+
+  /// A database registry: nothing exists until the first registration creates the tables; a database
+  /// whose schema is newer than this Labbook knows is refused rather than misread; the schema is recorded.
+  @Test(.enabled(if: Backend.postgresURL != nil, "LABBOOK_TEST_POSTGRES names no server (scripts/test starts one)"))
+  func databaseRegistriesAreCreatedAndVersioned() throws {
+    let server = Backend.postgresURL!
+    let database = "labbook_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    try Backend.psql(server, "CREATE DATABASE \(database)")
+    defer { _ = try? Backend.psql(server, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+    let url = Backend.url(server, database: database)
+    do {
+      _ = try Registry(location: url, create: false)
+      Issue.record("an empty database opened as a registry")
+    } catch let error as RegistryError {
+      #expect(error.message.contains("there is no registry at postgresql://"), "\(error.message)")
+      #expect(!error.message.contains("labbook-test"), "the password appears in a message")
+    }
+    do {
+      let registry = try Registry(location: url, create: true)
+      _ = try registry.register(try Self.model(seed: 1), as: "m", details: Registry.Details())
+    }
+    #expect(
+      try Backend.psql(url, "SELECT MAX(version) FROM labbook_migrations").trimmingCharacters(
+        in: .whitespacesAndNewlines) == "1")
+    // Opening again applies nothing twice and finds the version.
+    #expect(try Registry(location: url, create: false).versions(of: "m").count == 1)
+    try Backend.psql(url, "INSERT INTO labbook_migrations VALUES (99, 'later')")
+    do {
+      _ = try Registry(location: url, create: false)
+      Issue.record("a newer schema was opened")
+    } catch let error as RegistryError {
+      #expect(error.message.contains("made by a newer Labbook"), "\(error.message)")
+    }
+    // The event log and the files are append-only in the database itself.
+    #expect(throws: RegistryError.self) { try Backend.psql(url, "DELETE FROM events") }
+    #expect(throws: RegistryError.self) { try Backend.psql(url, "UPDATE files SET bytes = ''") }
+    // A server that is not there is a clear error, not a hang or a crash.
+    do {
+      _ = try Registry(location: "postgresql://nobody:secret@127.0.0.1:1/none", create: false)
+      Issue.record("a registry opened at a closed port")
+    } catch let error as RegistryError {
+      #expect(error.message.hasPrefix("cannot connect to the registry at postgresql://nobody@127.0.0.1:1/none"))
+      #expect(!error.message.contains("secret"))
+    }
   }
 }

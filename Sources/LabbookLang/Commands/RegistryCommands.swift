@@ -91,12 +91,7 @@ struct RegisterCommand: Command {
       let prepared = try locatedRegistry(model.span) { try registry.prepare(trained) }
       if state.reproducing, let recordedSHA = recorded?["sha256"]?.stringValue {
         // Replaying with --write-registry: only the model the notebook recorded may be registered.
-        do {
-          try Self.requireSame(prepared.sha256, recordedSHA, recorded, span: model.span)
-        } catch {
-          try? FileManager.default.removeItem(atPath: prepared.workFolder)
-          throw error
-        }
+        try Self.requireSame(prepared.sha256, recordedSHA, recorded, span: model.span)
       }
       let (record, created) = try locatedRegistry(model.span) {
         try registry.register(trained, prepared: prepared, as: nameText, details: details)
@@ -143,17 +138,8 @@ struct RegisterCommand: Command {
     }
   }
 
-  /// The sha256 of the model's file, written to a scratch folder (no registry needed).
-  static func sha256(of model: TrainedModel) throws -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "labbook-\(getpid())-\(UUID().uuidString)"
-    )
-    .path
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: folder) }
-    try ModelArchive.write(model, to: folder + "/model.h5")
-    return try SHA256Digest.hex(fileAt: folder + "/model.h5")
-  }
+  /// The sha256 of the model's file (no registry needed).
+  static func sha256(of model: TrainedModel) throws -> String { try Registry.prepare(model).sha256 }
 }
 
 /// `use "NAME[@N|@ALIAS]"`

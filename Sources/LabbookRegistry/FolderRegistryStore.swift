@@ -2,19 +2,104 @@ import Foundation
 import GRDB
 import LabbookCore
 
-/// The registry's records in `registry.sqlite`: WAL mode (readers never wait for the writer), foreign
-/// keys, migrations, and every change in an IMMEDIATE transaction, so concurrent writers from several
-/// processes queue on SQLite's write lock (with a generous busy timeout) instead of racing. The event
-/// log refuses updates and deletes.
-final class SQLiteRegistryStore: RegistryStore {
+/// A registry folder: `registry.sqlite` for the records and one immutable folder per version,
+/// `models/NAME/N/` with its files. SQLite runs in WAL mode (readers never wait for the writer) with
+/// foreign keys and migrations, and every change is an IMMEDIATE transaction, so concurrent writers
+/// from several processes queue on SQLite's write lock (with a generous busy timeout) instead of
+/// racing. The event log refuses updates and deletes. A version's folder is written in `tmp/` and
+/// renamed into place while the write lock is held, so a registration happens whole or not at all; a
+/// folder left by a process killed between the rename and the commit has no record, is never listed,
+/// and is replaced by the next registration of that number.
+final class FolderRegistryStore: RegistryStore {
+  let folder: String
   let pool: DatabasePool
+  var location: String { folder }
 
-  init(path: String) throws {
+  static let databaseName = "registry.sqlite"
+
+  /// Opens the registry in `folder`; with `create`, makes it when it does not exist.
+  init(folder: String, create: Bool) throws {
+    self.folder = folder
+    let fileManager = FileManager.default
+    var isDirectory: ObjCBool = false
+    let exists = fileManager.fileExists(atPath: folder, isDirectory: &isDirectory)
+    if exists, !isDirectory.boolValue {
+      throw RegistryError("'\(folder)' is a file, not a registry folder")
+    }
+    let database = folder + "/" + Self.databaseName
+    if exists, !fileManager.fileExists(atPath: database) {
+      let contents = (try? fileManager.contentsOfDirectory(atPath: folder)) ?? []
+      if !contents.isEmpty {
+        throw RegistryError(
+          "'\(folder)' is not a model registry (no \(Self.databaseName) in it, and it is not empty)")
+      }
+    }
+    if !exists || !fileManager.fileExists(atPath: database) {
+      guard create else {
+        throw RegistryError(
+          "there is no registry at '\(folder)' yet: register a model first, or give --registry DIR or URL (or $LABBOOK_REGISTRY)"
+        )
+      }
+      try fileManager.createDirectory(atPath: folder + "/models", withIntermediateDirectories: true)
+    }
+    try fileManager.createDirectory(atPath: folder + "/tmp", withIntermediateDirectories: true)
     var configuration = Configuration()
     configuration.busyMode = .timeout(120)
     configuration.foreignKeysEnabled = true
-    pool = try DatabasePool(path: path, configuration: configuration)
-    try Self.migrator.migrate(pool)
+    do {
+      pool = try DatabasePool(path: database, configuration: configuration)
+      try Self.migrator.migrate(pool)
+    } catch {
+      throw RegistryError("'\(database)' cannot be opened as a registry database: \(error)")
+    }
+    removeAbandonedWork()
+  }
+
+  static func exists(_ folder: String) -> Bool {
+    FileManager.default.fileExists(atPath: folder + "/" + databaseName)
+  }
+
+  func versionFolder(_ name: String, _ version: Int) -> String { "\(folder)/models/\(name)/\(version)" }
+
+  func file(_ file: String, of record: VersionRecord) throws -> Data {
+    let path = versionFolder(record.name, record.version) + "/" + file
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw RegistryError("\(record.reference)'s \(file) is missing: \(path)")
+    }
+    return data
+  }
+
+  func filesDescription(of record: VersionRecord) -> String {
+    versionFolder(record.name, record.version) + "/{" + VersionFiles.all.joined(separator: ", ") + "}"
+  }
+
+  /// Work folders of processes that are gone (killed mid-registration) are deleted.
+  private func removeAbandonedWork() {
+    let tmp = folder + "/tmp"
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] {
+      guard let pid = Int32(entry.split(separator: "-").first ?? "") else { continue }
+      if kill(pid, 0) != 0, errno == ESRCH { try? FileManager.default.removeItem(atPath: tmp + "/" + entry) }
+    }
+  }
+
+  /// Writes `files` into a work folder and renames it to the version's folder (replacing a folder a
+  /// killed registration left without a record). Returns the folder, to remove if the transaction fails.
+  private func place(_ record: VersionRecord, _ files: [String: Data]) throws -> String {
+    let fileManager = FileManager.default
+    let work = "\(folder)/tmp/\(getpid())-\(UUID().uuidString.lowercased())"
+    try fileManager.createDirectory(atPath: work, withIntermediateDirectories: true)
+    do {
+      for (name, data) in files { try data.write(to: URL(fileURLWithPath: work + "/" + name)) }
+      try fileManager.createDirectory(atPath: "\(folder)/models/\(record.name)", withIntermediateDirectories: true)
+      let destination = versionFolder(record.name, record.version)
+      if fileManager.fileExists(atPath: destination) { try fileManager.removeItem(atPath: destination) }
+      try Registry.pauseForTests("before-rename")
+      try fileManager.moveItem(atPath: work, toPath: destination)
+      return destination
+    } catch {
+      try? fileManager.removeItem(atPath: work)
+      throw error
+    }
   }
 
   static var migrator: DatabaseMigrator {
@@ -95,35 +180,38 @@ final class SQLiteRegistryStore: RegistryStore {
 
   // MARK: Writing
 
-  func register(_ candidate: NewVersion, actor: String, place: (Int) throws -> Void) throws -> (VersionRecord, Bool) {
-    try exclusive { db in
-      if let id = try Int.fetchOne(
-        db, sql: "SELECT id FROM versions WHERE name = ? AND sha256 = ?", arguments: [candidate.name, candidate.sha256])
-      {
-        let number = try Int.fetchOne(db, sql: "SELECT version FROM versions WHERE id = ?", arguments: [id])!
-        try addTags(db, id, candidate.tags)
-        for alias in candidate.aliases {
-          _ = try move(db, candidate.name, alias, to: number, kind: "alias", actor: actor)
+  func register(_ candidate: NewVersion, actor: String, files: (VersionRecord) throws -> [String: Data]) throws
+    -> (VersionRecord, Bool)
+  {
+    var placed: String?
+    do {
+      return try exclusive { db in
+        if let id = try Int.fetchOne(
+          db, sql: "SELECT id FROM versions WHERE name = ? AND sha256 = ?",
+          arguments: [candidate.name, candidate.sha256])
+        {
+          let number = try Int.fetchOne(db, sql: "SELECT version FROM versions WHERE id = ?", arguments: [id])!
+          try addTags(db, id, candidate.tags)
+          for alias in candidate.aliases {
+            _ = try move(db, candidate.name, alias, to: number, kind: "alias", actor: actor)
+          }
+          return (try record(db, id)!, false)
         }
-        return (try record(db, id)!, false)
+        let latest = try Int.fetchOne(
+          db, sql: "SELECT MAX(version) FROM versions WHERE name = ?", arguments: [candidate.name])
+        let record = candidate.record(version: (latest ?? 0) + 1)
+        placed = try place(record, try files(record))
+        try Registry.pauseForTests("after-rename")
+        let id = try insert(db, record)
+        try logEvent(db, candidate.name, "register", alias: nil, from: nil, to: record.version, actor: actor)
+        for alias in candidate.aliases {
+          _ = try move(db, candidate.name, alias, to: record.version, kind: "alias", actor: actor)
+        }
+        return (try self.record(db, id)!, true)
       }
-      let latest = try Int.fetchOne(
-        db, sql: "SELECT MAX(version) FROM versions WHERE name = ?", arguments: [candidate.name])
-      let number = (latest ?? 0) + 1
-      try place(number)
-      let id = try insert(
-        db,
-        VersionRecord(
-          name: candidate.name, version: number, sha256: candidate.sha256, aliases: [], tags: candidate.tags,
-          description: candidate.description, learner: candidate.learner, task: candidate.task,
-          target: candidate.target, metrics: candidate.metrics, fairness: candidate.fairness, params: candidate.params,
-          lineage: candidate.lineage, creator: candidate.creator, created: candidate.created,
-          toolVersion: candidate.toolVersion))
-      try logEvent(db, candidate.name, "register", alias: nil, from: nil, to: number, actor: actor)
-      for alias in candidate.aliases {
-        _ = try move(db, candidate.name, alias, to: number, kind: "alias", actor: actor)
-      }
-      return (try record(db, id)!, true)
+    } catch {
+      if let placed { try? FileManager.default.removeItem(atPath: placed) }
+      throw error
     }
   }
 
@@ -229,6 +317,21 @@ final class SQLiteRegistryStore: RegistryStore {
   }
 
   func importVersions(
+    _ records: [VersionRecord], events: [RegistryEvent], actor: String,
+    files: (VersionRecord) throws -> [String: Data]
+  ) throws -> [VersionRecord] {
+    var placed: [String] = []
+    do {
+      return try importRecords(records, events: events, actor: actor) { record in
+        placed.append(try place(record, try files(record)))
+      }
+    } catch {
+      for folder in placed { try? FileManager.default.removeItem(atPath: folder) }
+      throw error
+    }
+  }
+
+  private func importRecords(
     _ records: [VersionRecord], events: [RegistryEvent], actor: String, place: (VersionRecord) throws -> Void
   ) throws -> [VersionRecord] {
     try exclusive { db in
