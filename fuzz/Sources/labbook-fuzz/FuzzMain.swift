@@ -17,12 +17,22 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   return 0
 }
 
+/// The environment variable that names the target for libFuzzer's fork-mode workers.
+let targetVariable = "LABBOOK_FUZZ_TARGET"
+
 /// `labbook-fuzz TARGET [libFuzzer options] [CORPUS...]`. SwiftPM links every executable with its own
 /// `main`, so libFuzzer's is never used: this one picks the target and calls `LLVMFuzzerRunDriver`,
 /// looked up at run time so that the target also builds (and explains itself) without `-sanitize=fuzzer`.
 @main enum FuzzMain {
   static func main() {
-    let arguments = CommandLine.arguments
+    var arguments = CommandLine.arguments
+    // In fork mode libFuzzer starts its workers with the options it was given, which no longer hold
+    // the target's name: the parent passes the name on in the environment.
+    if arguments.count < 2 || !FuzzTarget.all.contains(where: { $0.name == arguments[1] }),
+      let inherited = ProcessInfo.processInfo.environment[targetVariable]
+    {
+      arguments.insert(inherited, at: min(1, arguments.count))
+    }
     guard arguments.count >= 2, let target = FuzzTarget.all.first(where: { $0.name == arguments[1] }) else {
       let names = FuzzTarget.all.map(\.name).joined(separator: ", ")
       FileHandle.standardError.write(
@@ -37,6 +47,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     }
     target.prepare()
     selectedTarget = target
+    setenv(targetVariable, target.name, 1)
     // libFuzzer sees the program name and the options, not the target name.
     var rest = [arguments[0]] + arguments.dropFirst(2)
     var pointers: [UnsafeMutablePointer<CChar>?] = rest.indices.map { strdup(rest[$0]) } + [nil]
