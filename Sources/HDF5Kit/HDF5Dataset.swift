@@ -123,6 +123,38 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
     }
   }
 
+  /// Reads the named numeric fields of the elements `rows` of a 1-D compound dataset as Double, one
+  /// record of `fields.count` values per element, into `buffer`. One read converts every field, so a
+  /// compressed chunk is inflated once for all of them (reading field by field inflates it per field).
+  public func readDoubleFields(_ fields: [String], rows: Range<Int>, into buffer: UnsafeMutableBufferPointer<Double>)
+    throws
+  {
+    guard shape.count == 1, !fields.isEmpty, rows.lowerBound >= 0, rows.upperBound <= shape[0],
+      buffer.count >= rows.count * fields.count
+    else { throw HDF5Error("cannot read rows \(rows) of '\(path)' (shape \(shape))") }
+    if rows.lowerBound == 0 { try checkDeclaredSize(elementSize: 8 * fields.count) }
+    if rows.isEmpty { return }
+    let record = try checkID("cannot make a compound type") { H5Tcreate(H5T_COMPOUND, 8 * fields.count) }
+    defer { H5Tclose(record) }
+    for (index, field) in fields.enumerated() {
+      try checkStatus("cannot describe field '\(field)'") {
+        H5Tinsert(record, field, 8 * index, lb_h5t_native_double())
+      }
+    }
+    let fileSpace = try checkID("cannot read the shape of '\(path)'") { H5Dget_space(handle.id) }
+    defer { H5Sclose(fileSpace) }
+    var start: [hsize_t] = [hsize_t(rows.lowerBound)]
+    var count: [hsize_t] = [hsize_t(rows.count)]
+    try checkStatus("cannot select rows \(rows) of '\(path)'") {
+      H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &start, nil, &count, nil)
+    }
+    let memorySpace = try checkID("cannot describe a block of '\(path)'") { H5Screate_simple(1, &count, nil) }
+    defer { H5Sclose(memorySpace) }
+    try checkStatus("cannot read rows \(rows) of '\(path)'") {
+      H5Dread(handle.id, record, memorySpace, fileSpace, lb_h5p_default(), buffer.baseAddress)
+    }
+  }
+
   /// Reads every element (or field) as Int64; HDF5 converts widths and byte order.
   public func readInt64(field: String? = nil) throws -> [Int64] {
     try checkDeclaredSize(elementSize: 8)

@@ -51,6 +51,16 @@ public struct ContentHasher {
   public mutating func update(doubles: [Double]) {
     doubles.withUnsafeBytes { hasher.update(bufferPointer: $0) }
   }
+  public mutating func update(bytes: [UInt8]) {
+    bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+  }
+  /// The bytes `update(_ string:)` feeds for `string`: its UTF-8 length (8 bytes, little-endian), then
+  /// its UTF-8. Callers that hash the same strings many times encode them once.
+  public static func encoding(of string: String) -> [UInt8] {
+    var bytes = withUnsafeBytes(of: UInt64(string.utf8.count).littleEndian) { Array($0) }
+    bytes.append(contentsOf: string.utf8)
+    return bytes
+  }
   public mutating func update(byte: UInt8) {
     withUnsafeBytes(of: byte) { hasher.update(bufferPointer: $0) }
   }

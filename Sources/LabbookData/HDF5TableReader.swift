@@ -195,8 +195,11 @@ public enum HDF5TableReader {
     case 0: throw DataError("'\(dataset.path)' in '\(file)' is a scalar, not a table")
     case 1:
       if case .compound(let fields) = dataset.elementType {
+        let numeric = fields.filter { $0.type.isNumeric }.map(\.name)
+        var numericColumns = try readNumericFields(dataset, numeric)
         let columns = try fields.map { field in
-          try readColumn(dataset, name: field.name, type: field.type, field: field.name)
+          if let values = numericColumns.removeValue(forKey: field.name) { return Column.numeric(field.name, values) }
+          return try readColumn(dataset, name: field.name, type: field.type, field: field.name)
         }
         return try Table(name: name, columns: columns)
       }
@@ -226,7 +229,8 @@ public enum HDF5TableReader {
     }
     // Band by band (a band is the chunk's rows, so HDF5 decompresses each chunk once), each band
     // scattered into the columns: the matrix is never in memory twice.
-    let bandRows = max(1, min(rows, dataset.chunkShape?.first ?? 65_536))
+    guard width > 0 else { throw DataError("'\(dataset.path)' in '\(file)' is a matrix with no columns") }
+    let bandRows = rowsPerBand(rows: rows, width: width, chunkRows: dataset.chunkShape?.first)
     var columnValues = (0..<width).map { _ in [Double](repeating: 0, count: rows) }
     var band = [Double](repeating: 0, count: bandRows * width)
     for first in stride(from: 0, to: rows, by: bandRows) {
@@ -256,6 +260,46 @@ public enum HDF5TableReader {
       break
     }
     return try Table(name: name, columns: columns, target: target)
+  }
+
+  /// Reads the numeric fields of a compound dataset together, band by band (a band is the chunk's rows,
+  /// so each chunk is inflated once), each band scattered into the columns.
+  private static func readNumericFields(_ dataset: HDF5Dataset, _ fields: [String]) throws -> [String: [Double]] {
+    guard !fields.isEmpty, Set(fields).count == fields.count else { return [:] }
+    let rows = dataset.shape[0]
+    let width = fields.count
+    try dataset.checkReadable(elementSize: 8 * width)
+    let bandRows = rowsPerBand(rows: rows, width: width, chunkRows: dataset.chunkShape?.first)
+    var columnValues = (0..<width).map { _ in [Double](repeating: 0, count: rows) }
+    var band = [Double](repeating: 0, count: bandRows * width)
+    for first in stride(from: 0, to: rows, by: bandRows) {
+      let count = min(bandRows, rows - first)
+      try band.withUnsafeMutableBufferPointer {
+        try dataset.readDoubleFields(fields, rows: first..<(first + count), into: $0)
+      }
+      band.withUnsafeBufferPointer { source in
+        for j in 0..<width {
+          columnValues[j].withUnsafeMutableBufferPointer { target in
+            var offset = j
+            for i in first..<(first + count) {
+              target[i] = source[offset]
+              offset += width
+            }
+          }
+        }
+      }
+    }
+    return Dictionary(uniqueKeysWithValues: zip(fields, columnValues))
+  }
+
+  /// Rows per band when a matrix or compound dataset is read band by band: whole chunks (so HDF5
+  /// inflates each chunk once), as many as make about a million values (so a file of tiny chunks is
+  /// not read with one call per chunk).
+  static func rowsPerBand(rows: Int, width: Int, chunkRows: Int?) -> Int {
+    let chunk = max(1, chunkRows ?? 65_536)
+    let wanted = max(1, (1 << 20) / max(width, 1))
+    let chunks = max(1, wanted / chunk)
+    return max(1, min(rows, chunk.multipliedReportingOverflow(by: chunks).partialValue))
   }
 
   /// Reads a 1-D dataset (or one field of a compound one) as a column.

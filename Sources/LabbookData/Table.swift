@@ -68,14 +68,23 @@ public struct Table: Sendable, Equatable {
         hasher.update(doubles: values.map { $0.isNaN ? Double.nan : ($0 == 0 ? 0 : $0) })
       case .categorical(let codes, let levels):
         hasher.update(byte: 2)
+        // The same bytes as hashing each row's text on its own (a 0 for missing, else a 1 and the
+        // text), with each level encoded once and the rows fed to SHA-256 in blocks of 64 KiB.
+        let encoded = levels.map { [1] + ContentHasher.encoding(of: $0) }
+        var block: [UInt8] = []
+        block.reserveCapacity(1 << 16 + 1_024)
         for code in codes {
           if code < 0 {
-            hasher.update(byte: 0)
+            block.append(0)
           } else {
-            hasher.update(byte: 1)
-            hasher.update(levels[Int(code)])
+            block.append(contentsOf: encoded[Int(code)])
+          }
+          if block.count >= 1 << 16 {
+            hasher.update(bytes: block)
+            block.removeAll(keepingCapacity: true)
           }
         }
+        hasher.update(bytes: block)
       }
     }
     return hasher.finalize()

@@ -91,6 +91,33 @@ let bundledDatasets = repositoryRoot + "/datasets"
     #expect(a.contentHash != d.contentHash)
   }
 
+  @Test func hashIsTheDocumentedByteStream() throws {
+    // Expected digest from Python's hashlib over the byte stream the hash is defined by (each string
+    // as its UTF-8 length, 8 bytes little-endian, then its UTF-8; numbers as float64 little-endian with
+    // -0 as 0; a category as 0 for missing, else 1 and its text), written out by hand:
+    //   s("labbook-table-v1"); s("3"); s("x"); 0x01; <3d 1.5, 0, 0; s("c"); 0x02; 1 s("a"); 0; 1 s("grün")
+    let table = try Table(
+      name: "t", columns: [.numeric("x", [1.5, 0, -0.0]), .categorical("c", ["a", nil, "grün"])])
+    #expect(table.contentHash == "411fac79d4b42f548749834ab9c5e65fb8c3d61ebb448cec17b081334df77209")
+    // More rows than one 64 KiB block: the same as the row-by-row definition.
+    let levels = ["alpha", "beta", "γ"]
+    let rows = (0..<50_000).map { $0 % 7 == 0 ? nil : levels[$0 % 3] }
+    var reference = ContentHasher()
+    reference.update("labbook-table-v1")
+    reference.update(String(rows.count))
+    reference.update("c")
+    reference.update(byte: 2)
+    for row in rows {
+      if let row {
+        reference.update(byte: 1)
+        reference.update(row)
+      } else {
+        reference.update(byte: 0)
+      }
+    }
+    #expect(try Table(name: "t", columns: [.categorical("c", rows)]).contentHash == reference.finalize())
+  }
+
   @Test func csvAndShippedHDF5HaveTheSameHash() throws {
     let csv = try CSVImport.read(path: bundledDatasets + "/wine.csv", name: "wine")
     let h5 = try HDF5TableReader.load(path: repositoryRoot + "/datasets/wine.h5", name: "wine")

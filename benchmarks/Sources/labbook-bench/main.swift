@@ -9,7 +9,7 @@ let arguments = CommandLine.arguments
 func usage() -> Never {
   FileHandle.standardError.write(
     Data(
-      "usage: labbook-bench load FILE.h5 FILE.csv|- [repeats] | learn FILE.h5 LEARNER | automl DATASET BUDGET SEED\n"
+      "usage: labbook-bench load FILE.h5 FILE.csv|- [repeats] | table FILE.h5 LABEL [repeats] | learn FILE.h5 LEARNER | automl DATASET BUDGET SEED\n"
         .utf8))
   exit(2)
 }
@@ -36,6 +36,20 @@ case "load":
   if arguments[3] != "-" {
     print("labbook_csv \(try best { _ = try CSVImport.read(path: arguments[3], name: "t") })")
   }
+case "table":
+  // labbook-bench table FILE.h5 LABEL [repeats]: the best time to load FILE as a table, and to hash
+  // the loaded table's contents (what a notebook records for every load).
+  let repeats = arguments.count > 4 ? Int(arguments[4]) ?? 5 : 5
+  guard arguments.count >= 4 else { usage() }
+  var fastestLoad = Double.infinity
+  var fastestHash = Double.infinity
+  for _ in 0..<repeats {
+    var table: Table?
+    fastestLoad = min(fastestLoad, try seconds { table = try HDF5TableReader.load(path: arguments[2], name: "t") })
+    fastestHash = min(fastestHash, seconds { _ = table!.contentHash })
+  }
+  print("labbook_\(arguments[3])_load \(fastestLoad)")
+  print("labbook_\(arguments[3])_hash \(fastestHash)")
 case "learn":
   // The first 80% of rows train, the rest test (the Python side splits the same way).
   guard arguments.count >= 4, let kind = LearnerKind(rawValue: arguments[3]) else { usage() }
