@@ -61,3 +61,74 @@ int lb_atomic_write(const char *path, const char *data, size_t length) {
   free(copy);
   return result;
 }
+
+/* Copies `length` bytes from the start of `source` to the start of `target` (in the kernel when it can). */
+static int copy_prefix(int source, int target, long long length) {
+  loff_t in = 0, out = 0;
+  while (in < length) {
+    ssize_t n = copy_file_range(source, &in, target, &out, (size_t)(length - in), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != ENOSYS && errno != EXDEV && errno != EINVAL && errno != EOPNOTSUPP) return errno;
+      /* No in-kernel copy here: read and write. */
+      char buffer[1 << 16];
+      while (in < length) {
+        size_t want = (size_t)(length - in) < sizeof buffer ? (size_t)(length - in) : sizeof buffer;
+        ssize_t got = pread(source, buffer, want, in);
+        if (got < 0) {
+          if (errno == EINTR) continue;
+          return errno;
+        }
+        if (got == 0) return EIO;
+        ssize_t put = pwrite(target, buffer, (size_t)got, out);
+        if (put < 0) {
+          if (errno == EINTR) continue;
+          return errno;
+        }
+        in += put;
+        out += put;
+      }
+      return 0;
+    }
+    if (n == 0) return EIO;
+  }
+  return 0;
+}
+
+int lb_atomic_extend(const char *path, int source, long long keep, const char *data, size_t length, int *opened) {
+  char *copy = strdup(path);
+  if (!copy) return ENOMEM;
+  const char *folder = dirname(copy);
+  char temporary[4096];
+  snprintf(temporary, sizeof temporary, "%s/.%s.tmp-%d", folder, strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
+           (int)getpid());
+  int named = 0;
+  int fd = open(folder, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    fd = open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    named = 1;
+  }
+  if (fd < 0) {
+    int error = errno;
+    free(copy);
+    return error;
+  }
+  int result = copy_prefix(source, fd, keep);
+  if (result == 0 && lseek(fd, keep, SEEK_SET) < 0) result = errno;
+  if (result == 0) result = write_all(fd, data, length);
+  if (result == 0 && !named) {
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    unlink(temporary);
+    if (linkat(AT_FDCWD, proc, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) != 0) result = errno;
+  }
+  if (result == 0 && rename(temporary, path) != 0) result = errno;
+  if (result != 0) {
+    unlink(temporary);
+    close(fd);
+  } else {
+    *opened = fd;
+  }
+  free(copy);
+  return result;
+}

@@ -6,12 +6,13 @@ import LabbookCore
 /// every cell run so far after each one; otherwise (replay with `--output`) it is written once, by
 /// `write()`, when the whole run succeeded. With no path (`--no-record`) nothing is written.
 ///
-/// Recording costs the same for the ten-thousandth cell as for the first: the notebook's cells come
-/// first in the file and never change, so a new cell is written over the old tail (the closing bracket
-/// and the top-level metadata) with the new tail after it, in one `pwrite` followed by `fsync`. A
-/// process killed at any moment leaves the old file or the new one (a write to a regular file is not
-/// cut short by a signal). The first cell, and any cell after the file was moved or replaced, writes
-/// the whole file by an atomic rename instead.
+/// Each cell is recorded by a new file renamed over the old one, so a process killed at any moment
+/// leaves the old notebook or the new one, whole. The cells come first in the file and never change:
+/// the new file is the old one's cells copied in the kernel (`copy_file_range`, no re-encoding), then the
+/// new cell and the tail (the closing bracket and the top-level metadata), synced and renamed over the
+/// old (`lb_atomic_extend`). An in-place write over the old tail would be cheaper but is not safe: a
+/// SIGKILL can cut a multi-page `pwrite` short at a page boundary and leave a truncated notebook (a test
+/// caught one). The first cell, and any cell after the file was moved or replaced, writes the whole file.
 public final class NotebookRecorder {
   public private(set) var notebook: Notebook
   public let path: String?
@@ -30,8 +31,12 @@ public final class NotebookRecorder {
 
   deinit { openFile?.close() }
 
+  /// Counted as cells are added (counting the cells each time made recording quadratic).
+  private var codeCells = 0
+  private var markdownCells = 0
+
   /// The next code cell's execution count.
-  public var nextIndex: Int { notebook.codeCellCount + 1 }
+  public var nextIndex: Int { codeCells + 1 }
   public var chainHead: String { notebook.chainHead }
 
   /// Records a code cell; also adds its inputs to the notebook's list of inputs.
@@ -44,16 +49,12 @@ public final class NotebookRecorder {
 
   /// Records comment lines (as markdown text) as a markdown cell.
   public func appendMarkdown(_ source: String) throws {
-    let number =
-      notebook.cells.reduce(0) {
-        if case .markdown = $1 { return $0 + 1 }
-        return $0
-      } + 1
-    try append(.markdown(MarkdownCell(number: number, source: source, previousHash: chainHead)))
+    try append(.markdown(MarkdownCell(number: markdownCells + 1, source: source, previousHash: chainHead)))
   }
 
   private func append(_ entry: NotebookEntry) throws {
     notebook.cells.append(entry)
+    if case .code = entry { codeCells += 1 } else { markdownCells += 1 }
     cellTexts.append(entry.json.prettyString(indent: 1, level: 2))
     guard writesEachCell, let path else { return }
     if let file = openFile, file.stillAt(path) {
@@ -93,26 +94,33 @@ public final class NotebookRecorder {
   }
 }
 
-/// A notebook file kept open for appending, remembered by device and inode so that a file moved away
-/// or replaced by someone else is never written into.
+/// A notebook file kept open to be extended, remembered by device and inode so that a file moved away
+/// or replaced by someone else is never used as the start of the next one.
 final class AppendableFile {
-  let descriptor: Int32
-  let device: UInt64
-  let inode: UInt64
+  private(set) var descriptor: Int32
+  private(set) var device: UInt64
+  private(set) var inode: UInt64
   var endOfCells: Int
 
   init?(path: String, endOfCells: Int) {
-    let fd = open(path, O_WRONLY | O_CLOEXEC)
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return nil }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else {
+    descriptor = fd
+    device = 0
+    inode = 0
+    self.endOfCells = endOfCells
+    guard identify() else {
       Foundation.close(fd)
       return nil
     }
-    descriptor = fd
+  }
+
+  private func identify() -> Bool {
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { return false }
     device = UInt64(info.st_dev)
     inode = UInt64(info.st_ino)
-    self.endOfCells = endOfCells
+    return true
   }
 
   func stillAt(_ path: String) -> Bool {
@@ -120,15 +128,18 @@ final class AppendableFile {
     return stat(path, &info) == 0 && UInt64(info.st_dev) == device && UInt64(info.st_ino) == inode
   }
 
-  /// One positioned write of all the bytes, then `fsync`; the file is cut to end where they end.
+  /// Replaces the file, atomically, by its first `offset` bytes followed by `bytes`; keeps the new file open.
   func write(_ bytes: [UInt8], at offset: Int, path: String) throws {
-    let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
-    guard written == bytes.count else {
-      throw FileWriteError(path: path, reason: String(cString: strerror(errno)))
+    var opened: Int32 = -1
+    let status = bytes.withUnsafeBufferPointer { buffer in
+      buffer.withMemoryRebound(to: CChar.self) {
+        lb_atomic_extend(path, descriptor, Int64(offset), $0.baseAddress, $0.count, &opened)
+      }
     }
-    guard ftruncate(descriptor, off_t(offset + bytes.count)) == 0, fsync(descriptor) == 0 else {
-      throw FileWriteError(path: path, reason: String(cString: strerror(errno)))
-    }
+    guard status == 0 else { throw FileWriteError(path: path, reason: String(cString: strerror(status))) }
+    Foundation.close(descriptor)
+    descriptor = opened
+    _ = identify()
   }
 
   func close() { Foundation.close(descriptor) }

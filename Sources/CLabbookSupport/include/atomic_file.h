@@ -9,4 +9,9 @@
 /// leaves nothing behind. Returns 0, or an errno value.
 int lb_atomic_write(const char *path, const char *data, size_t length);
 
+/// Replaces `path` atomically with the first `keep` bytes of the open file `source` followed by `data`
+/// (copied in the kernel where possible), and returns the new file, open for reading and writing, in
+/// `*opened`. 0 on success, else an errno value; on failure `path` is unchanged.
+int lb_atomic_extend(const char *path, int source, long long keep, const char *data, size_t length, int *opened);
+
 #endif
