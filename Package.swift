@@ -51,6 +51,8 @@ let package = Package(
         "LabbookML", "LabbookData", "LabbookCore", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       exclude: ["Generated/onnx-ml.proto"]),
+    // AutoML trials as Slurm job arrays, and the `labbook trial` worker they run.
+    .target(name: "LabbookSlurm", dependencies: ["LabbookML", "LabbookData", "LabbookCore"]),
     // Every result a statement can give, as plain values.
     .target(
       name: "LabbookValues",
@@ -71,7 +73,7 @@ let package = Package(
       name: "labbook",
       dependencies: [
         "LabbookLang", "LabbookNotebook", "LabbookCore", "LabbookRegistry", "LabbookData", "LabbookML", "HDF5Kit",
-        "LabbookONNX", "LabbookRender", "CEditLine",
+        "LabbookONNX", "LabbookRender", "LabbookSlurm", "CEditLine",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // libFuzzer targets (fuzz/README.md); without `-sanitize=fuzzer` the binary only explains itself.
@@ -83,7 +85,7 @@ let package = Package(
       name: "labbook-bench", dependencies: ["LabbookData", "LabbookML", "HDF5Kit"],
       path: "benchmarks/Sources/labbook-bench"),
     .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "CHDF5"]),
-    .testTarget(name: "LabbookDataTests", dependencies: ["LabbookData", "HDF5Kit", "CHDF5"]),
+    .testTarget(name: "LabbookDataTests", dependencies: ["LabbookData", "LabbookCore", "HDF5Kit", "CHDF5"]),
     .testTarget(name: "LabbookMLTests", dependencies: ["LabbookML", "LabbookData", "LabbookCore"]),
     .testTarget(name: "LabbookNotebookTests", dependencies: ["LabbookNotebook", "LabbookCore"]),
     .testTarget(name: "LabbookLangTests", dependencies: ["LabbookLang", "LabbookData", "LabbookValues"]),

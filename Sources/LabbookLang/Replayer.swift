@@ -1,6 +1,7 @@
 import Foundation
 import LabbookCore
 import LabbookData
+import LabbookML
 import LabbookNotebook
 import LabbookRegistry
 import LabbookRender
@@ -23,6 +24,8 @@ public final class Replayer {
     public var writeRegistry = false
     /// As `Session.isolatedReader`.
     public var isolatedReader: IsolatedReader?
+    /// As `Session.slurmRunner` (used only by a replay with --param, which searches anew).
+    public var slurmRunner: (@Sendable (_ partition: String?) -> any RemoteTrialRunner)?
     public init() {}
   }
 
@@ -73,6 +76,7 @@ public final class Replayer {
     registry.reproducing = options.params.isEmpty
     let session = Session(seed: notebook.seed, threads: options.threads, paramOverrides: overrides, registry: registry)
     session.isolatedReader = options.isolatedReader
+    session.slurmRunner = options.slurmRunner
     let interpreter = Interpreter(session: session, recorder: recorder)
     var summary = Summary(cellsRun: 0, cellsDiffering: 0, failure: nil, wroteOutput: false)
     for cell in notebook.cells {

@@ -1,6 +1,7 @@
 import Foundation
 import LabbookCore
 import LabbookData
+import LabbookML
 import LabbookNotebook
 import LabbookRender
 import LabbookValues
@@ -34,6 +35,11 @@ public final class Session {
   /// Reads HDF5 files in a child process when set (the `labbook` executable sets it), so a damaged file
   /// cannot end the session; nil reads them in this process (tests, embedding).
   public var isolatedReader: IsolatedReader?
+  /// Makes the runner for `automl ... executor slurm` (the executable sets it: Slurm tasks run `labbook trial`).
+  public var slurmRunner: (@Sendable (_ partition: String?) -> any RemoteTrialRunner)?
+  /// `labbook run --executor slurm [--partition P]`: where automl statements run trials unless they say.
+  public var defaultExecutor = "local"
+  public var defaultPartition: String?
   /// Where long statements (automl) report progress, when someone is watching (a terminal on stderr).
   public var progress: (@Sendable (String) -> Void)?
   /// While replaying a cell: its recorded `metadata.labbook` (what replay needs beyond the outputs).

@@ -346,4 +346,10 @@ public enum OptionValue: Sendable {
     if case .name(let n, _) = self { return n }
     return nil
   }
+  /// Where the option's keyword is.
+  public var span: SourceSpan {
+    switch self {
+    case .value(_, let span), .name(_, let span), .columns(_, let span), .flag(let span): return span
+    }
+  }
 }

@@ -32,8 +32,16 @@ public enum AutoMLLayouts {
         GridTable(
           header: ["rank", "trial", "learner", result.metric, "params"], rows: rows, numericColumns: [0, 1, 3])),
     ]
-    let failed = result.evaluated.count - ranked.count
-    if failed > 0 { blocks.append(.line("\(failed) trial\(failed == 1 ? "" : "s") failed")) }
+    let failures = result.evaluated.filter { $0.score == nil }
+    if !failures.isEmpty {
+      let shownFailures = failures.prefix(3).map {
+        "trial \($0.id) (\($0.learner.rawValue)): \($0.error ?? "no score")"
+      }
+      blocks.append(
+        .line(
+          "\(failures.count) trial\(failures.count == 1 ? "" : "s") failed — " + shownFailures.joined(separator: "; ")
+            + (failures.count > 3 ? "; …" : "")))
+    }
     let skipped = result.trials.count - result.evaluated.count
     if skipped > 0 {
       blocks.append(

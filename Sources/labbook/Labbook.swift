@@ -25,7 +25,10 @@ struct Labbook: ParsableCommand {
       Inside Labbook, type `help` for the statements and `help STATEMENT` for one of them.
       """),
     version: Labbook.toolVersion,
-    subcommands: [Repl.self, Run.self, Replay.self, Verify.self, RegistryShell.self, Keygen.self, IsolatedRead.self],
+    subcommands: [
+      Repl.self, Run.self, Replay.self, Verify.self, RegistryShell.self, Keygen.self, IsolatedRead.self,
+      TrialCommand.self,
+    ],
     defaultSubcommand: Repl.self)
 
   static let toolVersion = LabbookCore.Labbook.version

@@ -60,6 +60,7 @@ struct Repl: ParsableCommand {
     session.progress = terminalProgress()
     WorkProgress.setDisplay(terminalProgress())
     session.isolatedReader = IsolatedReader.ownExecutable
+    session.slurmRunner = { TrialCommand.slurmRunner(partition: $0) }
     let interpreter = Interpreter(session: session, recorder: recorder)
     let output = Output(json: json, plots: PlotFiles(notebook: path))
     if reader.interactive {

@@ -73,6 +73,7 @@ struct Replay: ParsableCommand {
     options.allowChangedInputs = allowChangedInputs
     options.threads = global.threadCount
     options.isolatedReader = IsolatedReader.ownExecutable
+    options.slurmRunner = { TrialCommand.slurmRunner(partition: $0) }
     options.outputPath = output
     options.registryFolder = Registry.defaultFolder(global.registry)
     options.writeRegistry = writeRegistry

@@ -42,12 +42,25 @@ struct Run: ParsableCommand {
   @Flag(help: "Print each statement's structured result as one JSON object per line.")
   var json = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Where automl runs its trials unless a statement says: local (this machine's cores) or slurm (job arrays; tasks run `labbook trial` from $LABBOOK_SLURM_SHARED, default ./.labbook-slurm).",
+      valueName: "local|slurm"))
+  var executor = "local"
+
+  @Option(help: ArgumentHelp("The Slurm partition for --executor slurm.", valueName: "name"))
+  var partition: String?
+
   @OptionGroup var global: GlobalOptions
   @OptionGroup var display: DisplayOptions
 
   func validate() throws {
     _ = try parseParams(params)
     guard FileManager.default.fileExists(atPath: script) else { throw ValidationError("no such script: '\(script)'") }
+    guard ["local", "slurm"].contains(executor) else {
+      throw ValidationError("--executor is local or slurm, not '\(executor)'")
+    }
+    if partition != nil, executor != "slurm" { throw ValidationError("--partition goes with --executor slurm") }
   }
 
   func run() throws {
@@ -80,6 +93,9 @@ struct Run: ParsableCommand {
     session.progress = terminalProgress()
     WorkProgress.setDisplay(terminalProgress())
     session.isolatedReader = IsolatedReader.ownExecutable
+    session.slurmRunner = { TrialCommand.slurmRunner(partition: $0) }
+    session.defaultExecutor = executor
+    session.defaultPartition = partition
     let interpreter = Interpreter(session: session, recorder: recorder)
     for statement in statements {
       let (outcome, _, recordingError) = interpreter.run(statement)

@@ -10,20 +10,27 @@ struct AutoMLCommand: Command {
   static let keyword = "automl"
   static let help = CommandHelp(
     usage:
-      "automl TABLE target COLUMN [metric METRIC] [budget 30s] [models [LEARNERS]] [folds K | holdout SHARE] [seed N] [with PIPELINE]",
+      "automl TABLE target COLUMN [metric METRIC] [budget 30s | budget N trials] [models [LEARNERS]] [folds K | holdout SHARE] [seed N] [with PIPELINE] [executor local|slurm] [partition P] [round N]",
     summary: "a time-budgeted search over learners and hyper-parameters; S.best is the best, refitted on TABLE",
     details: """
       The search (after FLAML) starts every learner at a cheap setting (few trees, few leaves) and moves by
       randomized local search, trying next the learner with the best expected improvement per unit of work. Trials
       run in parallel on every core, in rounds proposed from the results so far, so the configurations tried depend
-      only on the seed; the budget (default 30s) decides where the search stops, and the best is refitted on all
-      rows within it. Scores: 5-fold cross-validation for small data (repeated three times up to 1,000 rows), a 10%
+      only on the seed; the budget (default 30s) decides where the search stops: a trial not expected to finish in
+      the time left is skipped and the search goes on with cheaper ones, until nothing fits. `budget N trials` runs
+      exactly N trials whatever the clock says (reproducible on a shared machine). At the end, ensemble selection
+      (Caruana et al., 2004) combines the best trials' out-of-fold predictions; the ensemble is kept when it scores
+      better out of fold than the best trial alone. S.best, refitted on all rows within the budget, is that
+      ensemble or the best trial. Scores: 5-fold cross-validation for small data (repeated three times up to 1,000 rows), a 10%
       holdout for large data (folds K forces K-fold, holdout 0.2 a 20% holdout). metric: accuracy (default),
       precision, recall, f1, auc, logloss; or r2 (default), rmse, mae.
       models: learners to consider (default gbm, forest, logistic, knn, tree, bayes; for regression gbm, forest,
       ridge, knn, tree). `with P` puts P before every learner; learners that need it also get a scaling step the
       search chooses. The notebook records the trials that ran; replay re-runs exactly those, not racing the clock.
       `show S` lists every trial; S.best, S.trials (a table), S.score, S.evaluated.
+      executor slurm runs each round as a Slurm job array (tasks run `labbook trial` from $LABBOOK_SLURM_SHARED,
+      default ./.labbook-slurm, a folder every node must see), 16 proposals a round unless `round N` says; the
+      scores are the same as on local threads, and replay runs the recorded trials locally.
       """,
     example: "search = automl train target risk metric f1 budget 30s seed 7 with prep")
 
@@ -38,7 +45,7 @@ struct AutoMLCommand: Command {
     options = try parser.options([
       "metric": .name, "budget": .value, "trials": .flag, "models": .columns, "folds": .value, "holdout": .value,
       "seed": .value,
-      "with": .value,
+      "with": .value, "executor": .name, "partition": .name, "round": .value,
     ])
   }
 
@@ -99,8 +106,32 @@ struct AutoMLCommand: Command {
       }
       settings.pipeline = pipeline
     }
+    if let expression = options["round"]?.valueExpression {
+      settings.roundSize = try session.integer(expression, "`round` (proposals per round)", minimum: 1, maximum: 1024)
+    }
+    let executor = options["executor"]?.nameValue
+    let executorName = executor?.value ?? session.defaultExecutor
+    switch executorName {
+    case "local":
+      if let partition = options["partition"] {
+        throw LabError("`partition` is for `executor slurm`", at: partition.span)
+      }
+    case "slurm":
+      guard let makeRunner = session.slurmRunner else {
+        throw LabError(
+          "the Slurm executor needs the labbook executable (its tasks run `labbook trial`)", at: table.span)
+      }
+      settings.remote = makeRunner(options["partition"]?.nameValue?.value ?? session.defaultPartition)
+      if options["round"] == nil { settings.roundSize = AutoML.remoteRoundSize }
+    default:
+      throw LabError(
+        "unknown executor '\(executorName)': `local` (this machine's cores) or `slurm` (job arrays)",
+        at: executor?.span ?? table.span)
+    }
     // Replaying as recorded: run exactly the trials the notebook recorded (with --param, new data: search anew).
     if session.registry.reproducing, let recorded = session.recordedCell?["automl"]?["trials"]?.arrayValue {
+      // The round size shapes the search; recordings before it was recorded used four.
+      settings.roundSize = session.recordedCell?["automl"]?["round_size"]?.intValue(in: 1...1024) ?? AutoML.roundSize
       settings.recorded = recorded.map {
         AutoML.RecordedTrial(
           learner: $0["model"]?.stringValue ?? "", parameters: $0["parameters"]?.stringValue ?? "",
@@ -125,10 +156,13 @@ struct AutoMLCommand: Command {
           ("seconds", .num(trial.seconds)), ("error", .optional(trial.error)),
         ] + (trial.skipped ? [("skipped", .bool(true))] : []))
     }
-    let record: JSONValue = .object([
-      ("evaluation", .string(result.evaluation)), ("seconds", .num(result.seconds)), ("trials", .array(trials)),
-      ("ensemble", .bool(result.ensemble != nil)),
-    ])
+    // The round size only when it is not the default, and where the trials ran (replay runs them here).
+    let record: JSONValue = .object(
+      [
+        ("evaluation", .string(result.evaluation)), ("seconds", .num(result.seconds)), ("trials", .array(trials)),
+        ("ensemble", .bool(result.ensemble != nil)),
+      ] + (settings.roundSize == AutoML.roundSize ? [] : [("round_size", .num(settings.roundSize))])
+        + (settings.remote.map { [("executor", .string($0.name))] } ?? []))
     session.statementReplay.append(("automl", record))
     return .automl(result)
   }
