@@ -84,5 +84,7 @@ import Testing
     let single = try Table(
       name: "one", columns: [.numeric("x", [1, 2, 3, 4]), .categorical("target", ["a", "a", "a", "a"])])
     #expect(message({ _ in }, table: single).contains("single class"))
+    // A millisecond fits no trial on any machine: every proposal is skipped, and the error says why.
+    #expect(message { $0.budget = 0.001 }.contains("too small to finish even one trial"))
   }
 }

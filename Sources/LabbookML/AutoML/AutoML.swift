@@ -283,13 +283,13 @@ public enum AutoML {
       if bestIndex == nil || loss < evaluation.loss(trials[bestIndex!])! { bestIndex = index }
     }
     guard let bestIndex else {
-      if trials.isEmpty {
+      if trials.isEmpty || trials.allSatisfy(\.skipped) {
         throw MLError(
-          "the budget of \(formatNumber(settings.budget)) s is too small to finish even one trial; give a larger budget"
+          "the budget of \(formatNumber(settings.budget)) s is too small to finish even one trial; give a larger budget, or count it in trials (budget 5 trials)"
         )
       }
-      throw MLError(
-        "every trial failed; the first error: \(trials.first?.error ?? "unknown")")
+      let failed = trials.first { !$0.skipped && $0.error != nil }
+      throw MLError("every trial failed; the first error: \(failed?.error ?? "unknown")")
     }
     // For a stepped metric (accuracy, precision, recall, f1: counts of rows, noisy on small data), the
     // one-standard-error rule (Breiman et al., 1984) within the best trial's learner: the least costly
