@@ -17,15 +17,25 @@ public final class SlurmRunner: RemoteTrialRunner, @unchecked Sendable {
   /// The `labbook` executable the tasks run (on a real cluster, a path every node has).
   let executable: String
   let pollInterval: Double
+  /// Seconds a round may go on past the time the budget left it before it is cancelled.
+  let lateGrace: Double
 
   private var folder = ""
   private var round = 0
 
-  public init(partition: String?, sharedFolder: String, executable: String, pollInterval: Double = 0.2) {
+  public init(
+    partition: String?, sharedFolder: String, executable: String, pollInterval: Double = 0.2, lateGrace: Double = 30
+  ) {
     self.partition = partition
     self.sharedFolder = sharedFolder
     self.executable = executable
     self.pollInterval = pollInterval
+    self.lateGrace = lateGrace
+  }
+
+  /// $LABBOOK_SLURM_GRACE: the seconds a round may run past the time left before it is cancelled (30).
+  public static var defaultLateGrace: Double {
+    Double(ProcessInfo.processInfo.environment["LABBOOK_SLURM_GRACE"] ?? "").flatMap { $0 >= 0 ? $0 : nil } ?? 30
   }
 
   /// The shared folder: $LABBOOK_SLURM_SHARED, else `.labbook-slurm` in the working folder.
@@ -79,10 +89,19 @@ public final class SlurmRunner: RemoteTrialRunner, @unchecked Sendable {
       } ?? ""
     guard !job.isEmpty else { throw MLError("sbatch gave no job id") }
     var states: [Int: TaskState] = [:]
+    // With a time budget, a round still queued or running well past the time left (a busy queue, a
+    // partition with no free node) is cancelled: its unfinished tasks become failed trials.
+    let deadline = timeLimit.map { Date().addingTimeInterval($0 + lateGrace) }
+    var cancelledLate = false
     while true {
       if Interrupt.isRequested {
         _ = try? Self.command("scancel", [job])
         return trials.indices.map { _ in nil }
+      }
+      if let deadline, Date() > deadline {
+        _ = try? Self.command("scancel", [job])
+        cancelledLate = true
+        break
       }
       let shown = try Self.command("scontrol", ["-o", "show", "job", job])
       if shown.status == 0 {
@@ -104,6 +123,10 @@ public final class SlurmRunner: RemoteTrialRunner, @unchecked Sendable {
       }
       let state = states[index]
       var reason = "the Slurm task ended \(state?.state ?? "without a state") (exit code \(state?.exitCode ?? "?"))"
+      if cancelledLate, !(state?.finished ?? false) {
+        reason =
+          "the Slurm task was cancelled: still \(state?.state ?? "queued") \(formatNumber(lateGrace)) s after the budget's time left"
+      }
       if let output = FileManager.default.contents(atPath: base + ".out"),
         let last = String(decoding: output, as: UTF8.self).split(separator: "\n").last
       {

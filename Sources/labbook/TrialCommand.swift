@@ -25,6 +25,8 @@ struct TrialCommand: ParsableCommand {
     let executable =
       (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
       ?? CommandLine.arguments.first.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "labbook"
-    return SlurmRunner(partition: partition, sharedFolder: SlurmRunner.defaultSharedFolder, executable: executable)
+    return SlurmRunner(
+      partition: partition, sharedFolder: SlurmRunner.defaultSharedFolder, executable: executable,
+      lateGrace: SlurmRunner.defaultLateGrace)
   }
 }

@@ -78,6 +78,17 @@ import Testing
     let text = try Labbook.run(
       ["run", path, "--no-record"], in: directory, environment: ["LABBOOK_TEST_FAIL_TRIAL": "3"])
     #expect(text.stdout.contains("the Slurm task ended FAILED (exit code 9:0)"), "\(text.stdout)")
+    // A round that cannot start (the cluster's partition `held` is down, so its tasks stay PENDING) is
+    // cancelled once the budget's time is up (plus LABBOOK_SLURM_GRACE), and its trials are failed trials.
+    try """
+    credit = load "\(Labbook.repositoryRoot)/datasets/german_credit.h5"
+    search = automl credit target risk budget 2s round 4 seed 11 executor slurm partition held
+    """.write(toFile: path, atomically: true, encoding: .utf8)
+    let start = Date()
+    let held = try Labbook.run(["run", path, "--no-record"], in: directory, environment: ["LABBOOK_SLURM_GRACE": "1"])
+    #expect(
+      held.status == 1 && held.stderr.contains("still PENDING 1 s after the budget's time left"), "\(held.stderr)")
+    #expect(Date().timeIntervalSince(start) < 20)
     // Unknown executors and a partition without Slurm are clear errors.
     try """
     credit = load "\(Labbook.repositoryRoot)/datasets/german_credit.h5"
