@@ -81,6 +81,33 @@ import Testing
     #expect(message { try HDF5TableReader.load(path: path, name: "t") }.contains("filter 32004, which needs a plugin"))
   }
 
+  @Test func aMatrixWithoutColumnsOrWithOneRowChunksEndsQuickly() throws {
+    // Found by the hdf5 fuzz target (fuzz/corpus/hdf5/regression-matrix-band-loop.h5): the band-by-band
+    // reader stepped one chunk row at a time through a matrix of huge declared height and no columns.
+    let empty = temporaryPath("no-columns.h5")
+    do {
+      let w = CFixtureWriter(empty)
+      w.doubles("/X", [], as: lb_h5t_ieee_f64le(), dims: [1 << 40, 0])
+    }
+    #expect(message { try HDF5TableReader.load(path: empty, name: "t") }.contains("matrix with no columns"))
+    // 50,000 rows in one-row chunks: read in bands of about a million values, not one call per row.
+    let thin = temporaryPath("one-row-chunks.h5")
+    do {
+      let w = CFixtureWriter(thin)
+      w.doubles("/X", (0..<100_000).map(Double.init), as: lb_h5t_ieee_f64le(), dims: [50_000, 2]) { dcpl in
+        var chunk: [hsize_t] = [1, 2]
+        _ = H5Pset_chunk(dcpl, 2, &chunk)
+      }
+    }
+    let table = try HDF5TableReader.load(path: thin, name: "t")
+    guard case .numeric(let x1) = try table.column("x1").values else { throw DataError("x1 is not numeric") }
+    let expected: [Double] = (0..<50_000).map { (row: Int) -> Double in Double(2 * row + 1) }
+    #expect(x1 == expected)
+    #expect(HDF5TableReader.rowsPerBand(rows: 50_000, width: 2, chunkRows: 1) == 50_000)
+    #expect(HDF5TableReader.rowsPerBand(rows: 1 << 40, width: 8, chunkRows: 1) == 131_072)
+    #expect(HDF5TableReader.rowsPerBand(rows: 1_000_000, width: 8, chunkRows: 65_536) == 131_072)
+  }
+
   @Test func declaredSizesAreCheckedBeforeAnythingIsAllocated() throws {
     let path = temporaryPath("huge.h5")
     do {
