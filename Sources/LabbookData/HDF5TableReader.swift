@@ -296,8 +296,10 @@ public enum HDF5TableReader {
   /// inflates each chunk once), as many as make about a million values (so a file of tiny chunks is
   /// not read with one call per chunk).
   static func rowsPerBand(rows: Int, width: Int, chunkRows: Int?) -> Int {
-    let chunk = max(1, chunkRows ?? 65_536)
-    let wanted = max(1, (1 << 20) / max(width, 1))
+    // Contiguous data has no chunk to keep whole: a band of 128 Ki values (1 MiB) stays in cache while
+    // it is scattered into the columns.
+    let chunk = max(1, chunkRows ?? 1)
+    let wanted = max(1, (chunkRows == nil ? 1 << 17 : 1 << 20) / max(width, 1))
     let chunks = max(1, wanted / chunk)
     return max(1, min(rows, chunk.multipliedReportingOverflow(by: chunks).partialValue))
   }
