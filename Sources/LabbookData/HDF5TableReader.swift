@@ -227,7 +227,7 @@ public enum HDF5TableReader {
     {
       names = featureNames
     }
-    // Band by band (a band is the chunk's rows, so HDF5 decompresses each chunk once), each band
+    // Band by band (whole chunks, so HDF5 decompresses each chunk once; see rowsPerBand), each band
     // scattered into the columns: the matrix is never in memory twice.
     guard width > 0 else { throw DataError("'\(dataset.path)' in '\(file)' is a matrix with no columns") }
     let bandRows = rowsPerBand(rows: rows, width: width, chunkRows: dataset.chunkShape?.first)
@@ -262,8 +262,8 @@ public enum HDF5TableReader {
     return try Table(name: name, columns: columns, target: target)
   }
 
-  /// Reads the numeric fields of a compound dataset together, band by band (a band is the chunk's rows,
-  /// so each chunk is inflated once), each band scattered into the columns.
+  /// Reads the numeric fields of a compound dataset together, band by band (whole chunks, so each chunk
+  /// is inflated once), each band scattered into the columns.
   private static func readNumericFields(_ dataset: HDF5Dataset, _ fields: [String]) throws -> [String: [Double]] {
     guard !fields.isEmpty, Set(fields).count == fields.count else { return [:] }
     let rows = dataset.shape[0]
