@@ -93,6 +93,7 @@ public enum AutoMLLayouts {
     let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
     let best =
       state.bestScore.map { "best \(formatNumber($0)) (\(state.bestLearner?.rawValue ?? ""))" } ?? "no score yet"
-    return "automl [\(bar)] \(state.trialsDone) trials, \(best), \(formatNumber(state.secondsLeft.rounded()))s left"
+    let trials = "\(state.trialsDone) trial\(state.trialsDone == 1 ? "" : "s")"
+    return "automl [\(bar)] \(trials), \(best), \(formatNumber(state.secondsLeft.rounded()))s left"
   }
 }

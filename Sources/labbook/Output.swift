@@ -1,5 +1,6 @@
 import Foundation
 import LabbookLang
+import LabbookRender
 
 /// Where results and errors go: results to stdout (text, or one JSON object per line with --json),
 /// errors to stderr with their location.
@@ -25,7 +26,9 @@ struct Output {
   }
 
   func error(_ error: LabError, sourceName: String, source: String) {
-    standardError(Self.painted(ErrorReport.text(error, sourceName: sourceName, source: source)))
+    var report = ErrorReport.text(error, sourceName: sourceName, source: source)
+    if isatty(STDERR_FILENO) == 1, let width = Terminal.width { report = Self.fitted(report, width: width) }
+    standardError(Self.painted(report))
     if json {
       print(ErrorReport.json(error).compactString)
       fflush(nil)
@@ -38,6 +41,15 @@ func standardError(_ text: String) {
 }
 
 extension Output {
+  /// The report with its message lines (`error: ...`) wrapped between words to the terminal's width,
+  /// continued two columns in; the location, source and caret lines stay as they are.
+  static func fitted(_ report: String, width: Int) -> String {
+    report.split(separator: "\n", omittingEmptySubsequences: false).flatMap { line -> [String] in
+      guard line.hasPrefix("error: "), DisplayWidth.of(String(line)) > width else { return [String(line)] }
+      return DisplayWidth.wrap(String(line.dropFirst(7)), width: width, first: "error: ", rest: "  ")
+    }.joined(separator: "\n")
+  }
+
   /// An error report with `error:` in bold red, `warning:` in bold yellow and the caret line in red,
   /// when stderr is a colour terminal.
   static func painted(_ report: String) -> String {

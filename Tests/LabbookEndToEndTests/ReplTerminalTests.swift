@@ -79,7 +79,12 @@ import Testing
     #expect(session.enter("show c rows 3"))
     #expect(session.enter("describe c"))
     #expect(session.enter("help automl"))
-    let lines = session.plain.components(separatedBy: "\r\n")
+    // An error whose message is longer than the terminal is wide.
+    #expect(session.enter("s = automl c target target budget 0.001s"))
+    // What the terminal shows of each line: the text after its last carriage return (progress lines
+    // are redrawn in place).
+    let lines = session.plain.components(separatedBy: "\r\n").map { $0.components(separatedBy: "\r").last ?? $0 }
+    #expect(lines.contains { $0.hasPrefix("error: the budget of 0.001 s is too small") })
     let wide = lines.filter { $0.count > 80 }
     #expect(wide.isEmpty, "lines wider than 80 columns: \(wide)")
     #expect(lines.contains { $0.contains("…") }, "no column was elided")
