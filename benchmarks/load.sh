@@ -54,6 +54,12 @@ swift build -c release --product labbook >/dev/null
 swift build -c release --product labbook-bench >/dev/null 2>&1 || swift build -c release --target labbook-bench >/dev/null
 echo "== load 1,000,000 x 8 float64 (seconds, best of 5)"
 .build/release/labbook-bench load benchmarks/data/matrix.h5 benchmarks/data/matrix.csv 5
+echo "== load 1,000,000 records of 8 float64 fields (compound, gzip), the matrix stored contiguous, and a"
+echo "   200,000-row table of 3 string columns: load and content hash (seconds, best of 5)"
+.build/release/labbook-bench table benchmarks/data/compound.h5 compound 5
+.build/release/labbook-bench table benchmarks/data/contiguous.h5 contiguous 5
+.build/release/labbook-bench table benchmarks/data/strings.h5 strings 5
+echo "== the peers on the same files (seconds, best of 5)"
 $py - <<'PY'
 import time, h5py, pandas as pd
 def best(f, n=5):
@@ -63,19 +69,6 @@ def best(f, n=5):
     return t
 print("h5py_hdf5", best(lambda: h5py.File("benchmarks/data/matrix.h5", "r")["X"][:]))
 print("pandas_csv", best(lambda: pd.read_csv("benchmarks/data/matrix.csv")))
-PY
-echo "== load 1,000,000 records of 8 float64 fields (compound, gzip), the matrix stored contiguous, and a"
-echo "   200,000-row table of 3 string columns: load and content hash (seconds, best of 5)"
-.build/release/labbook-bench table benchmarks/data/compound.h5 compound 5
-.build/release/labbook-bench table benchmarks/data/contiguous.h5 contiguous 5
-.build/release/labbook-bench table benchmarks/data/strings.h5 strings 5
-$py - <<'PY'
-import time, h5py
-def best(f, n=5):
-    t = float("inf")
-    for _ in range(n):
-        s = time.perf_counter(); f(); t = min(t, time.perf_counter() - s)
-    return t
 print("h5py_compound", best(lambda: h5py.File("benchmarks/data/compound.h5", "r")["records"][:]))
 print("h5py_contiguous", best(lambda: h5py.File("benchmarks/data/contiguous.h5", "r")["X"][:]))
 def strings():

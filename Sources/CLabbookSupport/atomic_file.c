@@ -22,28 +22,42 @@ static int write_all(int fd, const char *data, size_t length) {
   return fsync(fd) == 0 ? 0 : errno;
 }
 
+/* The folder holding `path` (inside `*copy`, which the caller frees) and, in `temporary`, a hidden name
+   beside `path` for this process. NULL when out of memory. */
+static const char *folder_and_temporary(const char *path, char **copy, char *temporary, size_t size) {
+  *copy = strdup(path);
+  if (!*copy) return NULL;
+  const char *folder = dirname(*copy);
+  const char *base = strrchr(path, '/');
+  snprintf(temporary, size, "%s/.%s.tmp-%d", folder, base ? base + 1 : path, (int)getpid());
+  return folder;
+}
+
+/* Gives the unnamed (O_TMPFILE) file open as `fd` the name `name`: 0, or errno. */
+static int link_as(int fd, const char *name) {
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  return linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0 ? 0 : errno;
+}
+
 int lb_atomic_write(const char *path, const char *data, size_t length) {
-  char *copy = strdup(path);
-  if (!copy) return ENOMEM;
-  const char *folder = dirname(copy);
+  char *copy;
   char temporary[4096];
-  snprintf(temporary, sizeof temporary, "%s/.%s.tmp-%d", folder, strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
-           (int)getpid());
+  const char *folder = folder_and_temporary(path, &copy, temporary, sizeof temporary);
+  if (!folder) return ENOMEM;
   int result = 0;
   int fd = open(folder, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
   if (fd >= 0) {
     result = write_all(fd, data, length);
     if (result == 0) {
-      char proc[64];
-      snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
       // A new file appears complete under its name in one step, with no temporary name at all.
-      if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0) {
+      if (link_as(fd, path) == 0) {
         close(fd);
         free(copy);
         return 0;
       }
       unlink(temporary);
-      if (linkat(AT_FDCWD, proc, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) != 0) result = errno;
+      result = link_as(fd, temporary);
     }
     close(fd);
   } else {
@@ -96,12 +110,10 @@ static int copy_prefix(int source, int target, long long length) {
 }
 
 int lb_atomic_extend(const char *path, int source, long long keep, const char *data, size_t length, int *opened) {
-  char *copy = strdup(path);
-  if (!copy) return ENOMEM;
-  const char *folder = dirname(copy);
+  char *copy;
   char temporary[4096];
-  snprintf(temporary, sizeof temporary, "%s/.%s.tmp-%d", folder, strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
-           (int)getpid());
+  const char *folder = folder_and_temporary(path, &copy, temporary, sizeof temporary);
+  if (!folder) return ENOMEM;
   int named = 0;
   int fd = open(folder, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
   if (fd < 0) {
@@ -117,10 +129,8 @@ int lb_atomic_extend(const char *path, int source, long long keep, const char *d
   if (result == 0 && lseek(fd, keep, SEEK_SET) < 0) result = errno;
   if (result == 0) result = write_all(fd, data, length);
   if (result == 0 && !named) {
-    char proc[64];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     unlink(temporary);
-    if (linkat(AT_FDCWD, proc, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) != 0) result = errno;
+    result = link_as(fd, temporary);
   }
   if (result == 0 && rename(temporary, path) != 0) result = errno;
   if (result != 0) {

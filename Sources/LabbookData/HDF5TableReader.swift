@@ -230,24 +230,7 @@ public enum HDF5TableReader {
     // Band by band (whole chunks, so HDF5 decompresses each chunk once; see rowsPerBand), each band
     // scattered into the columns: the matrix is never in memory twice.
     guard width > 0 else { throw DataError("'\(dataset.path)' in '\(file)' is a matrix with no columns") }
-    let bandRows = rowsPerBand(rows: rows, width: width, chunkRows: dataset.chunkShape?.first)
-    var columnValues = (0..<width).map { _ in [Double](repeating: 0, count: rows) }
-    var band = [Double](repeating: 0, count: bandRows * width)
-    for first in stride(from: 0, to: rows, by: bandRows) {
-      let count = min(bandRows, rows - first)
-      try band.withUnsafeMutableBufferPointer { try dataset.readDoubles(rows: first..<(first + count), into: $0) }
-      band.withUnsafeBufferPointer { source in
-        for j in 0..<width {
-          columnValues[j].withUnsafeMutableBufferPointer { target in
-            var offset = j
-            for i in first..<(first + count) {
-              target[i] = source[offset]
-              offset += width
-            }
-          }
-        }
-      }
-    }
+    var columnValues = try readInBands(dataset, width: width) { try dataset.readDoubles(rows: $0, into: $1) }
     var columns = zip(names, columnValues).map { Column.numeric($0, $1) }
     columnValues = []
     columns.reserveCapacity(width + 1)
@@ -266,17 +249,27 @@ public enum HDF5TableReader {
   /// is inflated once), each band scattered into the columns.
   private static func readNumericFields(_ dataset: HDF5Dataset, _ fields: [String]) throws -> [String: [Double]] {
     guard !fields.isEmpty, Set(fields).count == fields.count else { return [:] }
-    let rows = dataset.shape[0]
     let width = fields.count
     try dataset.checkReadable(elementSize: 8 * width)
+    let columnValues = try readInBands(dataset, width: width) {
+      try dataset.readDoubleFields(fields, rows: $0, into: $1)
+    }
+    return Dictionary(uniqueKeysWithValues: zip(fields, columnValues))
+  }
+
+  /// `width` columns of `dataset.shape[0]` rows read band by band (`rowsPerBand`): `read` fills a band
+  /// with the rows asked for, row-major, and each band is scattered into the columns.
+  private static func readInBands(
+    _ dataset: HDF5Dataset, width: Int,
+    read: (Range<Int>, UnsafeMutableBufferPointer<Double>) throws -> Void
+  ) throws -> [[Double]] {
+    let rows = dataset.shape[0]
     let bandRows = rowsPerBand(rows: rows, width: width, chunkRows: dataset.chunkShape?.first)
     var columnValues = (0..<width).map { _ in [Double](repeating: 0, count: rows) }
     var band = [Double](repeating: 0, count: bandRows * width)
     for first in stride(from: 0, to: rows, by: bandRows) {
       let count = min(bandRows, rows - first)
-      try band.withUnsafeMutableBufferPointer {
-        try dataset.readDoubleFields(fields, rows: first..<(first + count), into: $0)
-      }
+      try band.withUnsafeMutableBufferPointer { try read(first..<(first + count), $0) }
       band.withUnsafeBufferPointer { source in
         for j in 0..<width {
           columnValues[j].withUnsafeMutableBufferPointer { target in
@@ -289,7 +282,7 @@ public enum HDF5TableReader {
         }
       }
     }
-    return Dictionary(uniqueKeysWithValues: zip(fields, columnValues))
+    return columnValues
   }
 
   /// Rows per band when a matrix or compound dataset is read band by band: whole chunks (so HDF5
