@@ -26,7 +26,7 @@ let package = Package(
     .target(
       name: "LabbookCore",
       dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-    .target(name: "CLabbookSupport"),
+    .target(name: "CLabbookSupport", exclude: ["make_powers_of_five.py"]),
     .target(name: "LabbookData", dependencies: ["HDF5Kit", "LabbookCore", "CLabbookSupport"]),
     // The learners' inner loops are optimised even in debug builds, so the test suite (which trains
     // hundreds of models) stays fast; everything else keeps debug settings.

@@ -2,17 +2,16 @@
 # Load benchmark (issue: walking skeleton). Generates a 1,000,000 × 8 float64 dataset, chunked and
 # deflate-compressed, plus a CSV of the same values; then times, in one run on the same files:
 #   Labbook's HDF5 load and CSV import (release build, best of 5),
-#   h5py's  f["X"][:]  and pandas' read_csv (best of 5),
+#   h5py's  f["X"][:], pandas' read_csv and pyarrow's csv.read_csv (best of 5),
 #   and the time from process start to the REPL being ready to read (best of 20).
 # h5py, numpy and pandas are installed into benchmarks/.venv (ignored by git).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup
-if [ ! -x benchmarks/.venv/bin/python ]; then
-  python3 -m venv benchmarks/.venv
-  benchmarks/.venv/bin/pip install --quiet --disable-pip-version-check h5py pandas numpy
-fi
 py=benchmarks/.venv/bin/python
+[ -x "$py" ] || python3 -m venv benchmarks/.venv
+$py -c "import h5py, pandas, numpy, pyarrow" 2>/dev/null ||
+  benchmarks/.venv/bin/pip install --quiet --disable-pip-version-check h5py pandas numpy pyarrow
 mkdir -p benchmarks/data
 if [ ! -f benchmarks/data/matrix.h5 ]; then
   $py - <<'PY'
@@ -69,6 +68,8 @@ def best(f, n=5):
     return t
 print("h5py_hdf5", best(lambda: h5py.File("benchmarks/data/matrix.h5", "r")["X"][:]))
 print("pandas_csv", best(lambda: pd.read_csv("benchmarks/data/matrix.csv")))
+import pyarrow.csv  # multi-threaded, like Labbook's importer
+print("pyarrow_csv", best(lambda: pyarrow.csv.read_csv("benchmarks/data/matrix.csv")))
 print("h5py_compound", best(lambda: h5py.File("benchmarks/data/compound.h5", "r")["records"][:]))
 print("h5py_contiguous", best(lambda: h5py.File("benchmarks/data/contiguous.h5", "r")["X"][:]))
 def strings():

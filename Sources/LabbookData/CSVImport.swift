@@ -100,69 +100,6 @@ public enum CSVImport {
     return Column(name: name, values: .categorical(codes: codes.map { $0 < 0 ? -1 : rank[Int($0)] }, levels: levels))
   }
 
-  /// Clinger's fast path: a decimal with at most 15 significant digits and a power of ten within
-  /// ±22 is one exact multiplication or division away, correctly rounded. Anything else returns nil
-  /// (for strtod to handle).
-  static func parseShortDecimal(_ bytes: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Double? {
-    var index = s
-    var negative = false
-    if bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
-      negative = bytes[index] == UInt8(ascii: "-")
-      index += 1
-    }
-    var significand: UInt64 = 0
-    var digits = 0
-    var scale = 0
-    var sawDigit = false
-    var sawPoint = false
-    while index < e {
-      let byte = bytes[index]
-      if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
-        sawDigit = true
-        if significand != 0 || byte != UInt8(ascii: "0") { digits += 1 }
-        if digits > 15 { return nil }
-        significand = significand * 10 + UInt64(byte - UInt8(ascii: "0"))
-        if sawPoint { scale -= 1 }
-      } else if byte == UInt8(ascii: "."), !sawPoint {
-        sawPoint = true
-      } else {
-        break
-      }
-      index += 1
-    }
-    guard sawDigit else { return nil }
-    if index < e {
-      guard bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") else { return nil }
-      index += 1
-      var exponentNegative = false
-      if index < e, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
-        exponentNegative = bytes[index] == UInt8(ascii: "-")
-        index += 1
-      }
-      var exponent = 0
-      var exponentDigits = 0
-      while index < e, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
-        exponent = exponent * 10 + Int(bytes[index] - UInt8(ascii: "0"))
-        exponentDigits += 1
-        if exponent > 400 { return nil }
-        index += 1
-      }
-      guard exponentDigits > 0, index == e else { return nil }
-      scale += exponentNegative ? -exponent : exponent
-    }
-    guard scale >= -22, scale <= 22 else { return nil }
-    var value = Double(significand)
-    if scale < 0 { value /= exactPowersOfTen[-scale] } else { value *= exactPowersOfTen[scale] }
-    return negative ? -value : value
-  }
-
-  /// 10^0 ... 10^22, each exactly representable as a Double.
-  static let exactPowersOfTen: [Double] = (0...22).map { power in
-    var value = 1.0
-    for _ in 0..<power { value *= 10 }
-    return value
-  }
-
   @inline(__always) static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> (Int, Int) {
     var s = start
     var e = end
@@ -178,8 +115,11 @@ public enum CSVImport {
     return missingMarkers.contains(String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<e]), as: UTF8.self))
   }
 
-  /// A decimal number in bytes[s..<e] (no surrounding space), or nil. Uses the C library's strtod in
-  /// the "C" locale (correctly rounded, and the decimal point never depends on the user's locale).
+  /// A decimal number in bytes[s..<e] (no surrounding space), or nil. Numbers of up to 19 significant
+  /// digits take Clinger's fast path or the Eisel-Lemire algorithm (`lb_parse_decimal`, after fast_float;
+  /// correctly rounded, a test compares them bit for bit with the standard library); longer ones and
+  /// anything unusual go to the C library's strtod in the "C" locale (the decimal point never depends on
+  /// the user's locale).
   static func parseNumber(_ bytes: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Double? {
     let length = e - s
     guard length > 0, length < 64 else {
@@ -200,7 +140,8 @@ public enum CSVImport {
         return nil
       }
     }
-    if let exact = parseShortDecimal(bytes, s, e) { return exact }
+    var fast = 0.0
+    if lb_parse_decimal(bytes.baseAddress! + s, length, &fast) != 0 { return fast }
     return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer -> Double? in
       for offset in 0..<length { buffer[offset] = CChar(bitPattern: bytes[s + offset]) }
       buffer[length] = 0

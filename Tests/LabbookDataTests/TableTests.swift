@@ -246,7 +246,23 @@ enum LabbookCoreSpan {
     var samples = [
       "0", "-0", "0.1", "1e22", "1e23", "123.456e-7", "9007199254740993", "-2.5E+3", "1.7976931348623157e308",
       "4.9e-324", "+7", ".5", "5.", "00012.5000", "123456789012345", "1234567890123456789",
+      // Where Eisel-Lemire's rounding is hardest (fast_float's and Lemire's test cases): the largest and
+      // smallest doubles and their neighbours, the normal/subnormal boundary, halfway points, ties to
+      // even, 19 and 20 digits, exponents at and past the table's ends.
+      "1.7976931348623157e308", "1.7976931348623158e308", "1.7976931348623159e308", "2.2250738585072011e-308",
+      "2.2250738585072012e-308", "2.2250738585072014e-308", "2.2250738585072013e-308", "4.9406564584124654e-324",
+      "2.4703282292062327e-324", "2.4703282292062328e-324", "9007199254740992", "9007199254740993",
+      "9007199254740994", "9007199254740995", "18446744073709551615", "18446744073709551616", "1e-342",
+      "1e-343", "9999999999999999999e-343", "1e308", "1e309", "0.1e310", "123456789e-350", "7.0e-10",
+      "3.0e22", "9.5e22", "1.00000000000000011102230246251565404236316680908203125", "0.000000000000000000001",
+      "1448997445238699", "2.2250738585072012e-308", "6.631236846766476e-316", "3.2378839133029012e+138",
+      "4.9406564584124653e-324", "1e23", "8.988465674311579e307", "-0.0e5", "0e-400",
     ]
+    // 17-digit numbers over the whole range of exponents, and subnormals.
+    for _ in 0..<20000 {
+      let digits = String(generator.next() % 100_000_000_000_000_000)
+      samples.append("\(digits.prefix(1)).\(digits.dropFirst())e\(generator.uniform(below: 650) - 340)")
+    }
     for _ in 0..<5000 {
       let digits = String(generator.next() % 1_000_000_000_000_000_000)
       let point = generator.uniform(below: digits.count + 1)

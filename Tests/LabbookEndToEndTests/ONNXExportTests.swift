@@ -58,7 +58,7 @@ import Testing
   }
 
   static let cases: [Case] = {
-    let credit = ["logistic", "gbm", "forest", "tree", "knn", "bayes", "search.best"].map {
+    let credit = ["logistic", "gbm", "forest", "extra", "tree", "knn", "bayes", "search.best"].map {
       Case(
         model: $0 == "search.best" ? "search.best" : "c_\($0)", test: "ctest", task: "classification",
         classes: ["0", "1"])
@@ -66,7 +66,7 @@ import Testing
     let iris = ["gbm", "logistic", "forest", "tree", "knn", "bayes"].map {
       Case(model: "i_\($0)", test: "itest", task: "classification", classes: ["0", "1", "2"])
     }
-    let diabetes = ["linear", "ridge", "gbm", "forest", "tree", "knn"].map {
+    let diabetes = ["linear", "ridge", "gbm", "forest", "extra", "tree", "knn"].map {
       Case(model: "d_\($0)", test: "dtest", task: "regression", classes: [])
     }
     let synthetic =
@@ -85,6 +85,7 @@ import Testing
       "c_logistic = train logistic on ctrain target risk with prep",
       "c_gbm = train gbm on ctrain target risk trees 40",
       "c_forest = train forest on ctrain target risk trees 20",
+      "c_extra = train forest on ctrain target risk trees 20 splits random",
       "c_tree = train tree on ctrain target risk",
       "c_knn = train knn on ctrain target risk with prep k 7 weights distance",
       "c_bayes = train bayes on ctrain target risk",
@@ -104,6 +105,7 @@ import Testing
       "d_ridge = train ridge on dtrain target target with robust alpha 3",
       "d_gbm = train gbm on dtrain target target trees 50",
       "d_forest = train forest on dtrain target target trees 12",
+      "d_extra = train forest on dtrain target target trees 12 splits random features all",
       "d_tree = train tree on dtrain target target",
       "minmax = pipeline scale minmax",
       "d_knn = train knn on dtrain target target with minmax k 4",

@@ -35,8 +35,26 @@ import Testing
     #expect(one.trials.map { $0.score?.bitPattern } == two.trials.map { $0.score?.bitPattern })
     #expect(one.best.id == two.best.id)
     #expect(try Self.bits(one.model, Self.wine) == Self.bits(two.model, Self.wine))
-    // Every default learner is tried before any is tried twice (cheapest first).
-    #expect(Set(one.trials.prefix(6).map(\.learner)) == Set(AutoML.defaultLearners(.classification)))
+    // Every default learner is tried before any is tried twice (cheapest first); forest has two spaces
+    // (searched and random cuts), so the first round of untried spaces is one longer than the learners.
+    let learners = AutoML.defaultLearners(.classification)
+    #expect(Set(one.trials.prefix(learners.count + 1).map(\.learner)) == Set(learners))
+    #expect(one.trials.prefix(learners.count + 1).filter { $0.learner == .forest }.count == 2)
+  }
+
+  /// Version 2 of the search tries forest with searched and with random cuts; version 1, which notebooks
+  /// recorded before it (they carry no version), only the first: replay must propose what was recorded.
+  @Test func eachSearchVersionProposesWhatItDid() throws {
+    var settings = Self.settings(threads: 2, trials: 10)
+    settings.models = [.forest, .knn]
+    let two = try AutoML.run(Self.wine, settings: settings)
+    #expect(two.trials.contains { $0.parameterText.contains("splits random") })
+    settings.searchVersion = 1
+    let one = try AutoML.run(Self.wine, settings: settings)
+    #expect(!one.trials.contains { $0.parameterText.contains("splits") })
+    #expect(Set(one.trials.map(\.learner)) == [.forest, .knn])
+    settings.searchVersion = AutoML.searchVersion + 1
+    #expect(throws: MLError.self) { try AutoML.run(Self.wine, settings: settings) }
   }
 
   @Test func replayRunsTheRecordedTrialsAndRefitsTheSameModel() throws {

@@ -165,11 +165,12 @@ import Testing
 
   @Test func sameSeedSameModelOnAnyNumberOfThreads() throws {
     let credit = try credit()
-    for kind in [LearnerKind.forest, .gbm] {
+    let extra: [(String, ParameterValue)] = [("splits", .word("random"))]
+    for (kind, more) in [(LearnerKind.forest, []), (.forest, extra), (.gbm, [])] {
       let one = try Trainer.train(
-        kind, on: credit, target: "risk", parameters: [("trees", .number(20))], seed: 9, threads: 1)
+        kind, on: credit, target: "risk", parameters: [("trees", .number(20))] + more, seed: 9, threads: 1)
       let two = try Trainer.train(
-        kind, on: credit, target: "risk", parameters: [("trees", .number(20))], seed: 9, threads: 4)
+        kind, on: credit, target: "risk", parameters: [("trees", .number(20))] + more, seed: 9, threads: 4)
       guard case .probabilities(let a, _) = try one.predict(credit),
         case .probabilities(let b, _) = try two.predict(credit)
       else {

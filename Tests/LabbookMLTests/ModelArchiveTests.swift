@@ -24,6 +24,8 @@ import Testing
     ("diabetes", "target", .knn, []),
     ("german_credit", "risk", .gbm, [("trees", .number(10))]), ("german_credit", "risk", .bayes, []),
     ("german_credit", "risk", .tree, []),
+    ("german_credit", "risk", .forest, [("trees", .number(5)), ("splits", .word("random"))]),
+    ("diabetes", "target", .forest, [("trees", .number(4)), ("splits", .word("random"))]),
   ]
 
   static func bits(_ prediction: Prediction) -> [UInt64] {

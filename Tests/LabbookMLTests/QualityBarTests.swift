@@ -40,15 +40,19 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   static let deterministic: Set<String> = ["logistic", "linear", "ridge", "knn", "bayes"]
 
   /// Labbook's score; for the learners with random choices, the mean over the same number of seeds as
-  /// the reference (20 for a single tree, whose tie-breaking swings its score, 5 for a forest).
+  /// the reference (20 for a single tree, whose tie-breaking swings its score, 5 for a forest). `extra`
+  /// is `forest splits random` against scikit-learn's ExtraTrees.
   static func score(_ learner: String, on dataset: String) throws -> (labbook: Double, sklearn: Double) {
     let reference = try #require(try references()[dataset])
     let table = try HDF5TableReader.load(path: repositoryRoot + "/datasets/\(dataset).h5", name: dataset)
-    let seeds: [UInt64] = learner == "tree" ? Array(0..<20) : learner == "forest" ? Array(0..<5) : [0]
+    let seeds: [UInt64] =
+      learner == "tree" ? Array(0..<20) : ["forest", "extra"].contains(learner) ? Array(0..<5) : [0]
+    let (kind, parameters): (LearnerKind, [(String, ParameterValue)]) =
+      learner == "extra" ? (.forest, [("splits", .word("random"))]) : (LearnerKind(rawValue: learner)!, [])
     var total = 0.0
     for seed in seeds {
       let model = try Trainer.train(
-        LearnerKind(rawValue: learner)!, on: table.taking(reference.train), target: reference.target, seed: seed,
+        kind, on: table.taking(reference.train), target: reference.target, parameters: parameters, seed: seed,
         threads: 2)
       let metrics = try model.evaluate(on: table.taking(reference.test))
       total += (model.task == .classification ? metrics.accuracy : metrics.r2) ?? .nan
@@ -57,8 +61,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   }
 
   static let cases: [(String, String)] = {
-    let classifiers = ["logistic", "tree", "forest", "gbm", "knn", "bayes"]
-    let regressors = ["linear", "ridge", "tree", "forest", "gbm", "knn"]
+    let classifiers = ["logistic", "tree", "forest", "extra", "gbm", "knn", "bayes"]
+    let regressors = ["linear", "ridge", "tree", "forest", "extra", "gbm", "knn"]
     return ["iris", "wine", "breast_cancer", "german_credit"].flatMap { d in classifiers.map { (d, $0) } }
       + regressors.map { ("diabetes", $0) }
   }()

@@ -130,8 +130,10 @@ struct AutoMLCommand: Command {
     }
     // Replaying as recorded: run exactly the trials the notebook recorded (with --param, new data: search anew).
     if session.registry.reproducing, let recorded = session.recordedCell?["automl"]?["trials"]?.arrayValue {
-      // The round size shapes the search; recordings before it was recorded used four.
+      // The round size shapes the search; recordings before it was recorded used four. So does the
+      // search's version; recordings before it was recorded are version 1.
       settings.roundSize = session.recordedCell?["automl"]?["round_size"]?.intValue(in: 1...1024) ?? AutoML.roundSize
+      settings.searchVersion = session.recordedCell?["automl"]?["search_version"]?.intValue(in: 1...1_000_000) ?? 1
       settings.recorded = recorded.map {
         AutoML.RecordedTrial(
           learner: $0["model"]?.stringValue ?? "", parameters: $0["parameters"]?.stringValue ?? "",
@@ -156,11 +158,12 @@ struct AutoMLCommand: Command {
           ("seconds", .num(trial.seconds)), ("error", .optional(trial.error)),
         ] + (trial.skipped ? [("skipped", .bool(true))] : []))
     }
-    // The round size only when it is not the default, and where the trials ran (replay runs them here).
+    // The search's version, the round size only when it is not the default, and where the trials ran
+    // (replay runs them here).
     let record: JSONValue = .object(
       [
         ("evaluation", .string(result.evaluation)), ("seconds", .num(result.seconds)), ("trials", .array(trials)),
-        ("ensemble", .bool(result.ensemble != nil)),
+        ("ensemble", .bool(result.ensemble != nil)), ("search_version", .num(settings.searchVersion)),
       ] + (settings.roundSize == AutoML.roundSize ? [] : [("round_size", .num(settings.roundSize))])
         + (settings.remote.map { [("executor", .string($0.name))] } ?? []))
     session.statementReplay.append(("automl", record))

@@ -83,6 +83,11 @@ public struct AutoMLResult: Sendable {
 /// Replay runs exactly the recorded number of trials, checks each proposal against the recording, and
 /// so reproduces the leaderboard and the refitted model bit for bit.
 public enum AutoML {
+  /// The search's version, recorded in the notebook so that replay proposes what the recording's
+  /// search proposed: 1, recordings without a version: forest searched once, the ensemble library the
+  /// 16 best trials; 2: forest searched twice (`splits best` and `splits random`), the library at most
+  /// four per learner.
+  public static let searchVersion = 2
   public static let roundSize = 4
   /// Proposals per round on a cluster, unless the statement says (`round N`).
   public static let remoteRoundSize = 16
@@ -113,6 +118,8 @@ public enum AutoML {
     /// Proposals per round: part of the search (the rounds are proposed from the rounds before), so a
     /// recording keeps it; more than the default when many remote workers take a round at once.
     public var roundSize = AutoML.roundSize
+    /// Which search proposes the trials (`AutoML.searchVersion`; replay sets the recording's).
+    public var searchVersion = AutoML.searchVersion
     /// Where trials run: nil for this process's threads, or a remote runner (Slurm).
     public var remote: (any RemoteTrialRunner)?
     public init(target: String, budget: Double, seed: UInt64, threads: Int) {
@@ -179,8 +186,14 @@ public enum AutoML {
       ?? TrialEvaluation.chooseMethod(rows: table.rowCount, width: width, folds: settings.folds)
     let evaluation = TrialEvaluation(
       table: table, target: target, metric: metric, method: method, seed: derivedSeed(settings.seed, 1))
+    guard (1...Self.searchVersion).contains(settings.searchVersion) else {
+      throw MLError(
+        "the notebook's search is version \(settings.searchVersion), newer than this Labbook's (\(Self.searchVersion)): replay it with the Labbook that recorded it, or a later one"
+      )
+    }
     var search = SearchState(
-      learners: learners, rows: evaluation.trainingRows, width: width, task: target.task, seed: settings.seed)
+      learners: learners, rows: evaluation.trainingRows, width: width, task: target.task, seed: settings.seed,
+      version: settings.searchVersion)
     let deadline = started.addingTimeInterval(settings.budget)
     if let runner = settings.remote, settings.recorded == nil {
       try runner.begin(
@@ -193,7 +206,7 @@ public enum AutoML {
     var scored: [String: Trial] = [:]
     var timing = Timing()
     // Out-of-fold predictions of the best trials so far (distinct configurations), for ensemble selection.
-    var pool: [(id: Int, loss: Double, predictions: [Double])] = []
+    var pool: [EnsembleSelection.Candidate] = []
     searching: while true {
       try Interrupt.check()
       var proposals = search.proposeRound(size: settings.roundSize, firstID: trials.count + 1)
@@ -260,9 +273,11 @@ public enum AutoML {
         if let index = proposals.firstIndex(where: { $0.id == trial.id }), let predicted = predictions[index],
           let loss = evaluation.loss(trial), loss.isFinite
         {
-          pool.append((trial.id, loss, predicted))
-          pool.sort { ($0.loss, $0.id) < ($1.loss, $1.id) }
-          if pool.count > EnsembleSelection.candidates { pool.removeLast() }
+          pool = EnsembleSelection.keep(
+            pool + [
+              EnsembleSelection.Candidate(id: trial.id, learner: trial.learner, loss: loss, predictions: predicted)
+            ],
+            perLearner: settings.searchVersion >= 2 ? EnsembleSelection.perLearner : EnsembleSelection.candidates)
         }
         if let progress {
           let best = trials.filter { $0.score != nil }.min { evaluation.loss($0)! < evaluation.loss($1)! }

@@ -6,9 +6,34 @@ import Foundation
 /// number of rounds; keep the best prefix. The weights are how often each trial was picked. Everything
 /// is computed on the predictions the search already made, in a fixed order, so it is deterministic.
 struct EnsembleSelection {
-  /// Trials considered: the best by their own score.
+  /// Trials considered: the best by their own score, at most `perLearner` of each learner.
   static let candidates = 16
+  static let perLearner = 4
   static let rounds = 30
+
+  /// A finished trial's out-of-fold predictions.
+  struct Candidate {
+    var id: Int
+    var learner: LearnerKind
+    var loss: Double
+    var predictions: [Double]
+  }
+
+  /// The candidates worth keeping, best first (ties to the earlier trial). A search that has converged
+  /// on one learner finishes hundreds of near-copies of its best configuration; keeping only the best
+  /// sixteen overall would fill the pool with them, and the selection could never mix learners, which is
+  /// where an ensemble's gain comes from (Caruana et al. build their library from many different model
+  /// types for that reason). So each learner keeps at most `perLearner` places (search version 2).
+  static func keep(_ pool: [Candidate], perLearner: Int) -> [Candidate] {
+    var perKind: [LearnerKind: Int] = [:]
+    var kept: [Candidate] = []
+    for candidate in pool.sorted(by: { ($0.loss, $0.id) < ($1.loss, $1.id) }) where kept.count < candidates {
+      if perKind[candidate.learner, default: 0] >= perLearner { continue }
+      perKind[candidate.learner, default: 0] += 1
+      kept.append(candidate)
+    }
+    return kept
+  }
 
   let evaluation: TrialEvaluation
 

@@ -43,6 +43,19 @@ struct SearchDimension: Sendable {
 struct LearnerSpace: Sendable {
   var kind: LearnerKind
   var dimensions: [SearchDimension]
+  /// Hyper-parameters this space holds fixed (a variant of the learner searched on its own).
+  var fixed: [(String, ParameterValue)] = []
+
+  /// The spaces searched for a learner, each with its own search: one, except `forest`, whose
+  /// extremely randomised variant (`splits random`) is searched beside it, as FLAML searches
+  /// scikit-learn's RandomForest and ExtraTrees as two estimators.
+  static func spaces(_ kind: LearnerKind, rows: Int, width: Int, task: Task) -> [LearnerSpace] {
+    let space = space(kind, rows: rows, width: width, task: task)
+    guard kind == .forest else { return [space] }
+    var extra = space
+    extra.fixed = [("splits", .word("random"))]
+    return [space, extra]
+  }
 
   /// Scaling choices for learners that need comparable feature ranges.
   static let scalings = ["standard", "robust", "minmax"]
@@ -101,7 +114,7 @@ struct LearnerSpace: Sendable {
   var initialCoordinates: [Double] { dimensions.map { $0.coordinate(of: $0.initial) } }
 
   func configuration(at coordinates: [Double]) -> [(String, ParameterValue)] {
-    zip(dimensions, coordinates).map { ($0.name, $0.value(at: $1)) }
+    zip(dimensions, coordinates).map { ($0.name, $0.value(at: $1)) } + fixed
   }
 
   /// Work units of training and scoring one fit of `configuration` on `rows` × `width` data.
@@ -111,7 +124,10 @@ struct LearnerSpace: Sendable {
     let d = Double(max(width, 1))
     switch kind {
     case .gbm: return n * d * number("trees") * (1 + log2(number("leaves"))) / 8
-    case .forest: return n * log2(n) * max(1, d * number("features")) * number("trees") / 4
+    case .forest:
+      // A random cut costs one pass over the node's rows; a searched one sorts or bins them as well.
+      let perCut = configuration.contains { $0.0 == "splits" && $0.1 == .word("random") } ? 0.5 : 1
+      return n * log2(n) * max(1, d * number("features")) * number("trees") / 4 * perCut
     case .tree: return n * log2(n) * d
     case .logistic: return n * d * 30
     case .ridge, .linear: return n * d * d + d * d * d

@@ -30,10 +30,15 @@ struct SearchState {
   let width: Int
   var generator: SeededGenerator
 
-  init(learners: [LearnerKind], rows: Int, width: Int, task: Task, seed: UInt64) {
+  /// `version`: `AutoML.searchVersion` (1: one space per learner, as recordings before version 2 searched).
+  init(learners: [LearnerKind], rows: Int, width: Int, task: Task, seed: UInt64, version: Int) {
     self.rows = rows
     self.width = width
-    let spaces = learners.map { LearnerSpace.space($0, rows: rows, width: width, task: task) }
+    let spaces = learners.flatMap {
+      version >= 2
+        ? LearnerSpace.spaces($0, rows: rows, width: width, task: task)
+        : [LearnerSpace.space($0, rows: rows, width: width, task: task)]
+    }
     // Cheapest initial configuration first.
     let order = spaces.indices.sorted {
       let a = spaces[$0].cost(spaces[$0].configuration(at: spaces[$0].initialCoordinates), rows: rows, width: width)
@@ -43,7 +48,7 @@ struct SearchState {
     searches = order.enumerated().map {
       LocalSearch(space: spaces[$0.element], seed: derivedSeed(seed, 1000 + UInt64($0.offset)))
     }
-    records = Array(repeating: LearnerRecord(), count: learners.count)
+    records = Array(repeating: LearnerRecord(), count: spaces.count)
     generator = SeededGenerator(seed: derivedSeed(seed, 7))
   }
 

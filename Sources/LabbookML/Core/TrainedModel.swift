@@ -233,7 +233,7 @@ public enum Trainer {
     case .forest:
       let settings = DecisionTreeSettings(
         maximumDepth: optionalCount("depth"), minimumLeaf: Int(number("min_leaf")), criterion: .gini,
-        featuresPerSplit: featuresPerSplit())
+        featuresPerSplit: featuresPerSplit(), randomCuts: p["splits"] == .word("random"))
       return try RandomForest(trees: Int(number("trees")), settings: settings).fit(data)
     case .gbm:
       let patience: Int?

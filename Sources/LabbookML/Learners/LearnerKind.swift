@@ -29,6 +29,9 @@ public struct ParameterSpec: Sendable {
   public var minimum: Double
   public var wholeNumber: Bool
   public var maximum: Double = .infinity
+  /// Whether a model lists this parameter at its default. Parameters added after models were first
+  /// recorded are listed only when given, so a notebook recorded before they existed replays identically.
+  public var listedAtDefault = true
 
   /// nil when `value` is allowed, else why not.
   func problem(with value: ParameterValue) -> String? {
@@ -85,7 +88,9 @@ public enum LearnerKind: String, Sendable, CaseIterable {
     case .linear: return "ordinary least squares"
     case .ridge: return "least squares with an L2 penalty"
     case .tree: return "one CART decision tree"
-    case .forest: return "random forest: bootstrap trees with random feature subsets, grown in parallel"
+    case .forest:
+      return
+        "random forest: bootstrap trees with random feature subsets, grown in parallel (`splits random`: extremely randomised trees)"
     case .gbm: return "histogram gradient boosting, leaf-wise (LightGBM-style)"
     case .knn: return "k nearest neighbours (Euclidean)"
     case .bayes: return "naive Bayes: Gaussian for numbers, categorical for categories"
@@ -139,6 +144,11 @@ public enum LearnerKind: String, Sendable, CaseIterable {
       return [
         count("trees", 100, "number of trees", maximum: 100_000), depth, count("min_leaf", 1, "minimum rows in a leaf"),
         features,
+        ParameterSpec(
+          name: "splits", defaultValue: .word("best"),
+          help:
+            "`best`: each tree on a bootstrap sample, the best cut of each feature tried; `random`: extremely randomised trees, every row, one random cut per feature",
+          words: ["best", "random"], numbers: false, minimum: 0, wholeNumber: false, listedAtDefault: false),
       ]
     case .gbm:
       return [
@@ -168,7 +178,7 @@ public enum LearnerKind: String, Sendable, CaseIterable {
   public func resolve(_ given: [(String, ParameterValue)]) throws -> [String: ParameterValue] {
     let specs = parameters
     var values: [String: ParameterValue] = [:]
-    for spec in specs { values[spec.name] = spec.defaultValue }
+    for spec in specs where spec.listedAtDefault { values[spec.name] = spec.defaultValue }
     for (name, value) in given {
       guard let spec = specs.first(where: { $0.name == name }) else {
         let valid = specs.map { "`\($0.name)`" }.joined(separator: ", ")
