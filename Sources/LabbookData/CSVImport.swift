@@ -5,8 +5,8 @@ import LabbookCore
 /// Reads a CSV file (RFC 4180: quoted fields, doubled quotes, CRLF or LF) with a header row.
 /// A column is numeric when every non-missing field parses as a number, else categorical.
 ///
-/// Works on bytes: one pass records where each field starts and ends, then each column is typed
-/// and converted on its own, so no string is made for a numeric field.
+/// Works on bytes: a pass (pieces in parallel, `FieldIndex`) records where each field starts and ends,
+/// then each column is typed and converted on its own, so no string is made for a numeric field.
 public enum CSVImport {
   /// Field spellings that mean "missing", as pandas reads them by default.
   public static let missingMarkers: Set<String> = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A"]
@@ -26,7 +26,7 @@ public enum CSVImport {
   }
 
   static func parse(_ bytes: UnsafeBufferPointer<UInt8>, name: String, source: String, threads: Int) throws -> Table {
-    let fields = try FieldIndex(bytes, source: source)
+    let fields = try FieldIndex(bytes, source: source, threads: threads)
     guard fields.columnCount > 0 else { throw DataError("'\(source)' is empty: a CSV file needs a header row") }
     var names: [String] = []
     for column in 0..<fields.columnCount {
@@ -150,109 +150,6 @@ public enum CSVImport {
       guard let end, end - buffer.baseAddress! == length else { return nil }
       return value
     }
-  }
-}
-
-/// Where every field of a CSV file starts and ends, found in one pass over the bytes.
-struct FieldIndex: Sendable {
-  /// Per field: start offset, end offset (exclusive), and whether it was quoted.
-  private var starts: [Int] = []
-  private var ends: [Int] = []
-  private var quotedFields: Set<Int> = []
-  private(set) var columnCount = 0
-  private(set) var rowCount = 0
-
-  init(_ bytes: UnsafeBufferPointer<UInt8>, source: String) throws {
-    var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0  // UTF-8 byte-order mark
-    var line = 1
-    var fieldsInRow = 0
-    let count = bytes.count
-    starts.reserveCapacity(count / 8)
-    ends.reserveCapacity(count / 8)
-    while index < count {
-      // One field.
-      let fieldStart = index
-      var quoted = false
-      var start = index
-      var end = index
-      if bytes[index] == UInt8(ascii: "\"") {
-        quoted = true
-        let quoteLine = line
-        index += 1
-        start = index
-        while true {
-          guard index < count else {
-            throw DataError("'\(source)' line \(quoteLine): a quoted field is never closed")
-          }
-          let byte = bytes[index]
-          if byte == UInt8(ascii: "\"") {
-            if index + 1 < count, bytes[index + 1] == UInt8(ascii: "\"") {
-              index += 2
-              continue
-            }
-            break
-          }
-          if byte == 0x0A { line += 1 }
-          index += 1
-        }
-        end = index
-        index += 1  // closing quote; anything up to the delimiter is ignored, as pandas does
-        while index < count, bytes[index] != UInt8(ascii: ","), bytes[index] != 0x0A { index += 1 }
-      } else {
-        while index < count, bytes[index] != UInt8(ascii: ","), bytes[index] != 0x0A { index += 1 }
-        end = index
-        if end > fieldStart, bytes[end - 1] == 0x0D { end -= 1 }
-      }
-      if quoted { quotedFields.insert(starts.count) }
-      starts.append(start)
-      ends.append(end)
-      fieldsInRow += 1
-      if index < count, bytes[index] == UInt8(ascii: ",") {
-        index += 1
-        if index == count {  // a trailing delimiter before the end of the file: one more empty field
-          starts.append(index)
-          ends.append(index)
-          fieldsInRow += 1
-        } else {
-          continue
-        }
-      } else {
-        index += 1  // newline or end
-      }
-      try endRow(&fieldsInRow, line: line, source: source)
-      line += 1
-    }
-    if fieldsInRow > 0 { try endRow(&fieldsInRow, line: line, source: source) }
-  }
-
-  private mutating func endRow(_ fieldsInRow: inout Int, line: Int, source: String) throws {
-    defer { fieldsInRow = 0 }
-    if rowCount == 0 {
-      columnCount = fieldsInRow
-      rowCount = 1
-      return
-    }
-    if fieldsInRow == 1, starts[starts.count - 1] == ends[ends.count - 1], !quotedFields.contains(starts.count - 1) {
-      starts.removeLast()  // a blank line
-      ends.removeLast()
-      return
-    }
-    guard fieldsInRow == columnCount else {
-      throw DataError("'\(source)' line \(line): \(fieldsInRow) fields, but the header has \(columnCount)")
-    }
-    rowCount += 1
-  }
-
-  @inline(__always) func range(row: Int, column: Int) -> (Int, Int, Bool) {
-    let field = row * columnCount + column
-    return (starts[field], ends[field], !quotedFields.isEmpty && quotedFields.contains(field))
-  }
-
-  /// The field as text, with doubled quotes undone for quoted fields.
-  func text(row: Int, column: Int, in bytes: UnsafeBufferPointer<UInt8>) -> String {
-    let (start, end, quoted) = range(row: row, column: column)
-    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
-    return quoted ? text.replacingOccurrences(of: "\"\"", with: "\"") : text
   }
 }
 
