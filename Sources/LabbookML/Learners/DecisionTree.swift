@@ -257,22 +257,19 @@ extension DecisionTreeBuilder {
       let unit = Double(generator.next() >> 11) / 0x1p53
       var cut = low + unit * (high - low)
       if cut >= high { cut = low }  // rounding: the cut must leave the largest value on the right
-      if var split = cutSplit(
-        feature, goesLeft: { $0 <= cut }, start, end, totals: totals, weight: weight, parentScore: parentScore),
+      if let split = cutSplit(feature, at: cut, start, end, totals: totals, weight: weight, parentScore: parentScore),
         split.gain > (best?.gain ?? -.infinity)
       {
-        split.rawThreshold = cut
         best = split
       }
     }
     return best
   }
 
-  /// The split of one feature by a given cut (present values for which `goesLeft` holds go left), missing
-  /// values sent to the better side; nil when a side would hold fewer than `min_leaf`.
+  /// The split of one feature at a given cut (values ≤ cut left), missing values sent to the better side;
+  /// nil when a side would hold fewer than `min_leaf`.
   fileprivate func cutSplit(
-    _ feature: Int, goesLeft: (Double) -> Bool, _ start: Int, _ end: Int, totals: [Double], weight: Double,
-    parentScore: Double
+    _ feature: Int, at cut: Double, _ start: Int, _ end: Int, totals: [Double], weight: Double, parentScore: Double
   ) -> Split? {
     let stride = totals.count
     let values = raw[feature]
@@ -286,7 +283,7 @@ extension DecisionTreeBuilder {
       if value.isNaN {
         add(row, to: &missing)
         missingWeight += weights[row]
-      } else if goesLeft(value) {
+      } else if value <= cut {
         add(row, to: &left)
         leftWeight += weights[row]
       }
@@ -296,7 +293,7 @@ extension DecisionTreeBuilder {
         left: left, leftWeight: leftWeight, missing: missing, missingWeight: missingWeight, totals: totals,
         weight: weight, parentScore: parentScore)
     else { return nil }
-    return Split(feature: feature, threshold: -1, rawThreshold: .nan, missingLeft: missingLeft, gain: gain)
+    return Split(feature: feature, threshold: -1, rawThreshold: cut, missingLeft: missingLeft, gain: gain)
   }
 
   /// The best threshold of one feature over the node's rows, between every pair of neighbouring values.
