@@ -82,7 +82,7 @@ let package = Package(
       dependencies: ["LabbookLang", "LabbookData", "LabbookML", "LabbookNotebook", "LabbookRegistry", "LabbookCore"],
       path: "fuzz/Sources/labbook-fuzz"),
     .executableTarget(
-      name: "labbook-bench", dependencies: ["LabbookData", "LabbookML", "HDF5Kit"],
+      name: "labbook-bench", dependencies: ["LabbookData", "LabbookML", "LabbookCore", "HDF5Kit"],
       path: "benchmarks/Sources/labbook-bench"),
     .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "CHDF5"]),
     .testTarget(name: "LabbookDataTests", dependencies: ["LabbookData", "LabbookCore", "HDF5Kit", "CHDF5"]),

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Load benchmark (issue: walking skeleton). Generates a 1,000,000 × 8 float64 dataset, chunked and
-# deflate-compressed, plus a CSV of the same values; then times, in one run on the same files:
-#   Labbook's HDF5 load and CSV import (release build, best of 5),
-#   h5py's  f["X"][:], pandas' read_csv and pyarrow's csv.read_csv (best of 5),
-#   and the time from process start to the REPL being ready to read (best of 20).
-# h5py, numpy and pandas are installed into benchmarks/.venv (ignored by git).
+# Load benchmark (issues: walking skeleton, speed). Generates a 1,000,000 × 8 float64 dataset, chunked and
+# deflate-compressed, the same as compound records and as a contiguous matrix, a 200,000-row string
+# table, and a CSV of the matrix; then benchmarks/load.py alternates Labbook (release build) with h5py,
+# pandas and pyarrow on the same files, ROUNDS rounds (default 5), and prints medians and the median of
+# the rounds' ratios, with the physical floors (zlib inflate on one core, faulting in fresh memory);
+# last, the time from process start to the REPL being ready to read (best of 20).
+# h5py, numpy, pandas and pyarrow are installed into benchmarks/.venv (ignored by git).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup
@@ -50,33 +51,10 @@ with h5py.File("benchmarks/data/strings.h5", "w") as f:
 PY
 fi
 swift build -c release --product labbook >/dev/null
+# labbook-bench times the reader alone; its session-load runs the labbook executable as a session does.
 swift build -c release --product labbook-bench >/dev/null 2>&1 || swift build -c release --target labbook-bench >/dev/null
-echo "== load 1,000,000 x 8 float64 (seconds, best of 5)"
-.build/release/labbook-bench load benchmarks/data/matrix.h5 benchmarks/data/matrix.csv 5
-echo "== load 1,000,000 records of 8 float64 fields (compound, gzip), the matrix stored contiguous, and a"
-echo "   200,000-row table of 3 string columns: load and content hash (seconds, best of 5)"
-.build/release/labbook-bench table benchmarks/data/compound.h5 compound 5
-.build/release/labbook-bench table benchmarks/data/contiguous.h5 contiguous 5
-.build/release/labbook-bench table benchmarks/data/strings.h5 strings 5
-echo "== the peers on the same files (seconds, best of 5)"
-$py - <<'PY'
-import time, h5py, pandas as pd
-def best(f, n=5):
-    t = float("inf")
-    for _ in range(n):
-        s = time.perf_counter(); f(); t = min(t, time.perf_counter() - s)
-    return t
-print("h5py_hdf5", best(lambda: h5py.File("benchmarks/data/matrix.h5", "r")["X"][:]))
-print("pandas_csv", best(lambda: pd.read_csv("benchmarks/data/matrix.csv")))
-import pyarrow.csv  # multi-threaded, like Labbook's importer
-print("pyarrow_csv", best(lambda: pyarrow.csv.read_csv("benchmarks/data/matrix.csv")))
-print("h5py_compound", best(lambda: h5py.File("benchmarks/data/compound.h5", "r")["records"][:]))
-print("h5py_contiguous", best(lambda: h5py.File("benchmarks/data/contiguous.h5", "r")["X"][:]))
-def strings():
-    with h5py.File("benchmarks/data/strings.h5", "r") as f:
-        return [f["t"][name][:] for name in ("city", "segment", "code", "amount")]
-print("h5py_strings", best(strings))
-PY
+echo "== Labbook and its peers alternated, on the same files (benchmarks/load.py)"
+$py benchmarks/load.py "${ROUNDS:-5}"
 echo "== start-up to the first prompt read (seconds, best of 20)"
 $py - <<'PY'
 import subprocess, time

@@ -48,7 +48,7 @@ public struct ContentHasher {
     withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
     hasher.update(data: Data(string.utf8))
   }
-  public mutating func update(doubles: [Double]) {
+  public mutating func update(doubles: ArraySlice<Double>) {
     doubles.withUnsafeBytes { hasher.update(bufferPointer: $0) }
   }
   public mutating func update(bytes: [UInt8]) {

@@ -38,3 +38,21 @@ public struct Shared<Value>: @unchecked Sendable {
   public let value: Value
   public init(_ value: Value) { self.value = value }
 }
+
+/// Runs `work` on this thread while `beside` runs on another, and returns both results once both are
+/// done. An error from `work` is thrown first (after `beside` has finished, so nothing outlives the
+/// call), then one from `beside`.
+public func concurrently<A, B: Sendable>(
+  _ work: () throws -> A, beside: @escaping @Sendable () throws -> B
+) throws -> (A, B) {
+  let besideResult = Slots<Result<B, any Error>>(count: 1)
+  let group = DispatchGroup()
+  group.enter()
+  DispatchQueue.global().async {
+    besideResult.store(Result { try beside() }, at: 0)
+    group.leave()
+  }
+  let workResult = Result { try work() }
+  group.wait()
+  return (try workResult.get(), try besideResult.values[0].get())
+}

@@ -36,9 +36,21 @@ public struct Column: Sendable, Equatable {
   public var typeName: String { isNumeric ? "numeric" : "categorical" }
 
   public var missingCount: Int {
+    // Plain loops with wrapping adds (a count cannot exceed the row count), which the compiler
+    // vectorises; `reduce` with a checked add took 2.5 ns a value.
     switch values {
-    case .numeric(let v): return v.reduce(0) { $0 + ($1.isNaN ? 1 : 0) }
-    case .categorical(let codes, _): return codes.reduce(0) { $0 + ($1 < 0 ? 1 : 0) }
+    case .numeric(let v):
+      return v.withUnsafeBufferPointer { values in
+        var missing = 0
+        for value in values { missing &+= value.isNaN ? 1 : 0 }
+        return missing
+      }
+    case .categorical(let codes, _):
+      return codes.withUnsafeBufferPointer { codes in
+        var missing = 0
+        for code in codes { missing &+= code < 0 ? 1 : 0 }
+        return missing
+      }
     }
   }
 

@@ -265,7 +265,8 @@ public enum HDF5TableReader {
   ) throws -> [[Double]] {
     let rows = dataset.shape[0]
     let bandRows = rowsPerBand(rows: rows, width: width, chunkRows: dataset.chunkShape?.first)
-    var columnValues = (0..<width).map { _ in [Double](repeating: 0, count: rows) }
+    // Every row of every column is written below (the bands cover 0..<rows; an error discards them).
+    var columnValues = (0..<width).map { _ in [Double].unfilled(count: rows) }
     var band = [Double](repeating: 0, count: bandRows * width)
     for first in stride(from: 0, to: rows, by: bandRows) {
       let count = min(bandRows, rows - first)

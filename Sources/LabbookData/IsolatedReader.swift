@@ -1,4 +1,5 @@
 import Foundation
+import HDF5Kit
 
 /// Reads files Labbook did not write in a child process, so that a damaged or hostile file cannot end
 /// the session. libhdf5 1.10 (Debian's) has known crashes on malformed metadata (invalid frees,
@@ -27,16 +28,24 @@ public struct IsolatedReader: Sendable {
     try HDF5TableReader.checkReadableFile(path)
     var arguments = ["table", path]
     if let inside { arguments += ["--inside", inside] }
-    return try TableWire.decode(try run(arguments, reading: path), name: name)
+    // The table is decoded as it comes through the pipe, each column straight into its array.
+    let decoded = try run(arguments, reading: path) { descriptor in
+      Result { try TableWire.read(from: descriptor, limit: ReadLimits.maximumBytes, name: name) }
+    }
+    return try decoded.get()
   }
 
   /// Has the child read the file in the way `mode` names (`model`: a model file, `copy`: every object
   /// copied as `save` copies them), failing as the child failed.
   public func check(_ mode: String, path: String) throws {
-    _ = try run([mode, path], reading: path)
+    _ = try run([mode, path], reading: path) { _ in () }
   }
 
-  private func run(_ arguments: [String], reading path: String) throws -> [UInt8] {
+  /// Runs the child on `path`; `consume` reads its standard output (whatever it leaves unread is
+  /// drained), and its result is returned once the child has exited cleanly.
+  private func run<Output: Sendable>(
+    _ arguments: [String], reading path: String, consume: @escaping @Sendable (Int32) -> Output
+  ) throws -> Output {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = [Self.subcommand] + arguments
@@ -44,6 +53,9 @@ public struct IsolatedReader: Sendable {
     environment["SWIFT_BACKTRACE"] = "enable=no"
     process.environment = environment
     let output = Pipe()
+    // A pipe of 1 MiB (Linux's F_SETPIPE_SZ, 1031; the default is 64 KiB): a large table crosses in
+    // a sixteenth of the wake-ups. Advice only; the pipe works at any size.
+    _ = fcntl(output.fileHandleForReading.fileDescriptor, 1031, Int32(1 << 20))
     let errors = Pipe()
     process.standardOutput = output
     process.standardError = errors
@@ -53,16 +65,26 @@ public struct IsolatedReader: Sendable {
     } catch {
       throw DataError("cannot start the reader process '\(executable)': \(error)")
     }
-    // Both pipes are drained while the child runs, so it never blocks on a full pipe.
-    let collected = Collected()
+    // Both pipes are read to their end while the child runs, so it never blocks on a full pipe.
+    let collected = Collected<Output>()
     let group = DispatchGroup()
-    for (pipe, isOutput) in [(output, true), (errors, false)] {
-      group.enter()
-      DispatchQueue.global().async {
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        collected.store(data, isOutput: isOutput)
-        group.leave()
+    group.enter()
+    DispatchQueue.global().async {
+      let descriptor = output.fileHandleForReading.fileDescriptor
+      let value = consume(descriptor)
+      var rest = [UInt8](repeating: 0, count: 1 << 16)
+      while true {
+        let count = rest.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
+        if count > 0 || (count < 0 && errno == EINTR) { continue }
+        break
       }
+      collected.store(output: value)
+      group.leave()
+    }
+    group.enter()
+    DispatchQueue.global().async {
+      collected.store(errors: errors.fileHandleForReading.readDataToEndOfFile())
+      group.leave()
     }
     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     let limit = Self.timeout(forFileOfSize: size)
@@ -92,7 +114,8 @@ public struct IsolatedReader: Sendable {
       }
       throw DataError(message)
     }
-    return Array(stdout)
+    guard let stdout else { throw DataError("'\(path)' could not be read (the reader's output was lost)") }
+    return stdout
   }
 
   static func signalName(_ signal: Int32) -> String {
@@ -104,19 +127,12 @@ public struct IsolatedReader: Sendable {
     return names[signal] ?? "signal \(signal)"
   }
 
-  private final class Collected: @unchecked Sendable {
+  private final class Collected<Output: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var output = Data()
+    private var output: Output?
     private var errors = Data()
-    func store(_ data: Data, isOutput: Bool) {
-      lock.lock()
-      defer { lock.unlock() }
-      if isOutput { output = data } else { errors = data }
-    }
-    var values: (Data, Data) {
-      lock.lock()
-      defer { lock.unlock() }
-      return (output, errors)
-    }
+    func store(output value: Output) { lock.withLock { output = value } }
+    func store(errors data: Data) { lock.withLock { errors = data } }
+    var values: (Output?, Data) { lock.withLock { (output, errors) } }
   }
 }

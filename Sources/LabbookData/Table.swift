@@ -64,8 +64,21 @@ public struct Table: Sendable, Equatable {
       switch column.values {
       case .numeric(let values):
         hasher.update(byte: 1)
-        // One NaN pattern and one zero, so equal values hash equally.
-        hasher.update(doubles: values.map { $0.isNaN ? Double.nan : ($0 == 0 ? 0 : $0) })
+        // One NaN pattern and one zero, so equal values hash equally; canonicalised 8,192 values at a
+        // time, so no copy of the column is made.
+        var block = [Double](repeating: 0, count: 8_192)
+        values.withUnsafeBufferPointer { values in
+          for start in stride(from: 0, to: values.count, by: block.count) {
+            let count = min(block.count, values.count - start)
+            block.withUnsafeMutableBufferPointer { block in
+              for i in 0..<count {
+                let value = values[start + i]
+                block[i] = value.isNaN ? Double.nan : (value == 0 ? 0 : value)
+              }
+            }
+            hasher.update(doubles: block[..<count])
+          }
+        }
       case .categorical(let codes, let levels):
         hasher.update(byte: 2)
         // The same bytes as hashing each row's text on its own (a 0 for missing, else a 1 and the

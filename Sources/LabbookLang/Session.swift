@@ -244,7 +244,11 @@ public final class Session {
   /// Records a file the statement read, by content hash, and returns the record.
   @discardableResult
   public func recordInput(_ path: String) throws -> RecordedInput {
-    let digest = try SHA256Digest.hex(fileAt: path)
+    try recordInput(path, sha256: try SHA256Digest.hex(fileAt: path))
+  }
+
+  /// As `recordInput(_:)`, with the file's digest already computed (alongside reading it).
+  public func recordInput(_ path: String, sha256 digest: String) throws -> RecordedInput {
     let input = RecordedInput(path: path, sha256: digest)
     if !statementInputs.contains(input) { statementInputs.append(input) }
     if !allInputs.contains(input) { allInputs.append(input) }

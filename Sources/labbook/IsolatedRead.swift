@@ -22,15 +22,7 @@ struct IsolatedRead: ParsableCommand {
       switch mode {
       case "table":
         let table = try HDF5TableReader.load(path: path, inside: inside, name: "table")
-        let bytes = TableWire.encode(table)
-        bytes.withUnsafeBytes { buffer in
-          var offset = 0
-          while offset < buffer.count {
-            let written = write(1, buffer.baseAddress! + offset, buffer.count - offset)
-            if written <= 0 { Foundation.exit(3) }
-            offset += written
-          }
-        }
+        if !TableWire.write(table, to: 1) { Foundation.exit(3) }
       case "model":
         _ = try ModelArchive.read(from: path)
       case "copy":

@@ -1,5 +1,6 @@
 import CHDF5
 import Foundation
+import HDF5Kit
 import Testing
 
 @testable import LabbookData
@@ -161,5 +162,58 @@ import Testing
         _ = try? TableWire.decode(changed, name: "t")
       }
     }
+  }
+
+  /// The stream as the reader process sends it: written piece by piece to a pipe and decoded as it
+  /// arrives. Columns larger than the pipe and the 64 KiB read buffer, levels, missing values.
+  @Test func tableStreamsCrossAPipe() throws {
+    let rows = 300_000
+    let table = try Table(
+      name: "t",
+      columns: [
+        .numeric("x", (0..<rows).map { $0 % 13 == 0 ? .nan : Double($0) / 7 }),
+        .categorical("c", (0..<rows).map { $0 % 11 == 0 ? nil : "level \($0 % 1_000)" }),
+      ], target: "x")
+    #expect(try throughPipe(table, limit: ReadLimits.maximumBytes) == table)
+    // The same bytes as encode, and every cut of them an error, never a trap or a hang.
+    let bytes = TableWire.encode(table)
+    for cut in [0, 3, 8, 20, 40, bytes.count / 2, bytes.count - 1] {
+      #expect(throws: DataError.self) { try throughPipe(Array(bytes.prefix(cut)), limit: ReadLimits.maximumBytes) }
+    }
+    // A limit below the stream's size: an error before the column is allocated in full.
+    #expect(throws: DataError.self) { try throughPipe(table, limit: 1_000_000) }
+    // Bytes after the last column.
+    #expect(throws: DataError.self) { try throughPipe(bytes + [0], limit: ReadLimits.maximumBytes) }
+  }
+
+  private func throughPipe(_ table: Table, limit: Int) throws -> Table {
+    try throughPipe(limit: limit) { TableWire.write(table, to: $0) }
+  }
+
+  private func throughPipe(_ bytes: [UInt8], limit: Int) throws -> Table {
+    try throughPipe(limit: limit) { descriptor in
+      bytes.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) == $0.count }
+    }
+  }
+
+  /// Writes on another thread (the pipe holds only 64 KiB) and decodes here.
+  private func throughPipe(limit: Int, writing: @escaping @Sendable (Int32) -> Bool) throws -> Table {
+    var ends: [Int32] = [0, 0]
+    #expect(pipe(&ends) == 0)
+    let (reading, writingEnd) = (ends[0], ends[1])
+    let done = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+      _ = writing(writingEnd)
+      close(writingEnd)
+      done.signal()
+    }
+    defer {
+      // Whatever the decoder left unread is drained, so the writer always finishes.
+      var rest = [UInt8](repeating: 0, count: 1 << 16)
+      while rest.withUnsafeMutableBytes({ read(reading, $0.baseAddress!, $0.count) }) > 0 {}
+      done.wait()
+      close(reading)
+    }
+    return try TableWire.read(from: reading, limit: limit, name: "t")
   }
 }

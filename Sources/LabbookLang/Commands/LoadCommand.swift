@@ -30,13 +30,18 @@ struct LoadCommand: Command {
   func execute(in session: Session) throws -> Value {
     let path = try session.path(file, "the file")
     let inside = try objectPath.map { try session.string($0, "`path`") }
-    let table = try located(objectPath?.span ?? file.span) {
-      if let reader = session.isolatedReader {
-        return try reader.loadTable(path: path, inside: inside, name: stem(path))
-      }
-      return try HDF5TableReader.load(path: path, inside: inside, name: stem(path))
-    }
-    return .loaded(table, source: try session.recordInput(path))
+    let reader = session.isolatedReader
+    // The file is hashed for the notebook while it is read (the read mostly waits on the reader process).
+    let (table, digest) = try concurrently(
+      {
+        try located(objectPath?.span ?? file.span) {
+          if let reader {
+            return try reader.loadTable(path: path, inside: inside, name: stem(path))
+          }
+          return try HDF5TableReader.load(path: path, inside: inside, name: stem(path))
+        }
+      }, beside: { try SHA256Digest.hex(fileAt: path) })
+    return .loaded(table, source: try session.recordInput(path, sha256: digest))
   }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5Kit
+import LabbookCore
 import LabbookData
 import LabbookML
 
@@ -9,7 +10,7 @@ let arguments = CommandLine.arguments
 func usage() -> Never {
   FileHandle.standardError.write(
     Data(
-      "usage: labbook-bench load FILE.h5 FILE.csv|- [repeats] | table FILE.h5 LABEL [repeats] | learn FILE.h5 LEARNER | automl DATASET BUDGET SEED\n"
+      "usage: labbook-bench load FILE.h5 FILE.csv|- [repeats] | table FILE.h5 LABEL [repeats] | session-load FILE.h5 LABBOOK [repeats] | learn FILE.h5 LEARNER | automl DATASET BUDGET SEED\n"
         .utf8))
   exit(2)
 }
@@ -50,6 +51,24 @@ case "table":
   }
   print("labbook_\(arguments[3])_load \(fastestLoad)")
   print("labbook_\(arguments[3])_hash \(fastestHash)")
+case "session-load":
+  // labbook-bench session-load FILE.h5 LABBOOK [repeats]: the parts of a session's `load` statement, each
+  // the best of `repeats`: reading the file in the reader process (`LABBOOK`, the release executable)
+  // and receiving the table, hashing the file (done beside the read), and hashing the table's contents.
+  guard arguments.count >= 4 else { usage() }
+  let repeats = arguments.count > 4 ? Int(arguments[4]) ?? 5 : 5
+  let reader = IsolatedReader(executable: arguments[3])
+  var fastest = (read: Double.infinity, fileHash: Double.infinity, contentHash: Double.infinity)
+  for _ in 0..<repeats {
+    var table: Table?
+    fastest.read = min(
+      fastest.read, try seconds { table = try reader.loadTable(path: arguments[2], inside: nil, name: "t") })
+    fastest.fileHash = min(fastest.fileHash, try seconds { _ = try SHA256Digest.hex(fileAt: arguments[2]) })
+    fastest.contentHash = min(fastest.contentHash, seconds { _ = table!.contentHash })
+  }
+  print("labbook_session_read \(fastest.read)")
+  print("labbook_session_file_hash \(fastest.fileHash)")
+  print("labbook_session_content_hash \(fastest.contentHash)")
 case "learn":
   // The first 80% of rows train, the rest test (the Python side splits the same way).
   guard arguments.count >= 4, let kind = LearnerKind(rawValue: arguments[3]) else { usage() }
