@@ -4,6 +4,9 @@
 #define LABBOOK_CHDF5_SHIM_H
 
 #include <hdf5.h>
+// zlib, the library behind HDF5's deflate filter (libhdf5-dev depends on zlib1g-dev): Labbook inflates
+// the chunks of float64 datasets itself, several at a time (ParallelChunks.swift).
+#include <zlib.h>
 #include <stdlib.h>
 #include <string.h>
 

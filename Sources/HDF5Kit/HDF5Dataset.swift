@@ -10,8 +10,8 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
   public let elementType: ElementType
   /// Number of elements in the whole dataset.
   public let count: Int
-  private let fileType: Handle
-  private let fileSize: Int
+  let fileType: Handle
+  let fileSize: Int
 
   init(handle: Handle, path: String, fileSize: Int) throws {
     self.handle = handle

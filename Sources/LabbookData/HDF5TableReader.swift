@@ -230,7 +230,9 @@ public enum HDF5TableReader {
     // Band by band (whole chunks, so HDF5 decompresses each chunk once; see rowsPerBand), each band
     // scattered into the columns: the matrix is never in memory twice.
     guard width > 0 else { throw DataError("'\(dataset.path)' in '\(file)' is a matrix with no columns") }
-    var columnValues = try readInBands(dataset, width: width) { try dataset.readDoubles(rows: $0, into: $1) }
+    var columnValues =
+      try dataset.readDoubleColumnsInParallel(threads: defaultThreadCount)
+      ?? readInBands(dataset, width: width) { try dataset.readDoubles(rows: $0, into: $1) }
     var columns = zip(names, columnValues).map { Column.numeric($0, $1) }
     columnValues = []
     columns.reserveCapacity(width + 1)
@@ -251,9 +253,9 @@ public enum HDF5TableReader {
     guard !fields.isEmpty, Set(fields).count == fields.count else { return [:] }
     let width = fields.count
     try dataset.checkReadable(elementSize: 8 * width)
-    let columnValues = try readInBands(dataset, width: width) {
-      try dataset.readDoubleFields(fields, rows: $0, into: $1)
-    }
+    let columnValues =
+      try dataset.readDoubleFieldsInParallel(fields, threads: defaultThreadCount)
+      ?? readInBands(dataset, width: width) { try dataset.readDoubleFields(fields, rows: $0, into: $1) }
     return Dictionary(uniqueKeysWithValues: zip(fields, columnValues))
   }
 
@@ -305,6 +307,12 @@ public enum HDF5TableReader {
     let type = type ?? dataset.elementType
     switch type {
     case .integer, .float:
+      if field == nil, dataset.shape.count == 1,
+        let columns = try dataset.readDoubleColumnsInParallel(threads: defaultThreadCount),
+        let values = columns.first, columns.count == 1
+      {
+        return .numeric(name, values)
+      }
       return .numeric(name, try dataset.readDoubles(field: field))
     case .enumeration(_, let members):
       let values = try dataset.readEnumValues(members: members, field: field)
