@@ -1,4 +1,5 @@
 import Foundation
+import LabbookCore
 import Testing
 
 @testable import LabbookData
@@ -189,5 +190,30 @@ import Testing
     let model = try Trainer.train(.gbm, on: credit, target: "risk", seed: 0, threads: 2)
     #expect(model.autoEncoding == nil)  // categories stay categories
     #expect(try model.evaluate(on: credit).accuracy! > 0.8)  // it learns (training accuracy)
+  }
+}
+
+@Suite struct PermutationImportanceTests {
+  /// y is x's sign; `noise` is random. A one-split tree uses x only, so shuffling `noise` cannot change
+  /// a single prediction (a drop of exactly 0, whatever the implementation), while shuffling x costs
+  /// about half the accuracy (the shuffled x agrees with y's sign half the time: expected drop ≈ 0.5).
+  /// The same on 1 and 3 threads, bit for bit.
+  @Test func anUnusedColumnCostsNothingAndThreadsDoNotMatter() throws {
+    var generator = SeededGenerator(seed: 11)
+    let x = (0..<2_000).map { _ in Double.random(in: -1...1, using: &generator) }
+    let noise = (0..<2_000).map { _ in Double.random(in: -1...1, using: &generator) }
+    let table = try Table(
+      name: "t", columns: [.numeric("x", x), .numeric("noise", noise), .categorical("y", x.map { $0 > 0 ? "p" : "n" })])
+    let model = try Trainer.train(
+      .tree, on: table, target: "y", parameters: [("depth", .number(1))], seed: 0, threads: 1)
+    let one = try PermutationImportance.run(model, on: table, repeats: 4, seed: 5, threads: 1)
+    let three = try PermutationImportance.run(model, on: table, repeats: 4, seed: 5, threads: 3)
+    #expect(one.baseline > 0.99)  // the cut falls on a bin edge near 0, not exactly at it
+    #expect(one.columns.map { $0.name } == ["x", "noise"])
+    #expect(one.columns[1].mean == 0 && one.columns[1].std == 0)
+    #expect(abs(one.columns[0].mean - 0.5) < 0.05)
+    #expect(
+      one.columns.map { [$0.mean.bitPattern, $0.std.bitPattern] }
+        == three.columns.map { [$0.mean.bitPattern, $0.std.bitPattern] })
   }
 }

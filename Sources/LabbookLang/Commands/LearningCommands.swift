@@ -316,7 +316,7 @@ struct ImportanceCommand: Command {
     let (name, model, data) = try arguments.resolve(in: session)
     let n = try repeats.map { try session.integer($0, "`repeats`", minimum: 1, maximum: 10_000) } ?? 5
     let result = try locatedML(arguments.table.span) {
-      try PermutationImportance.run(model, on: data, repeats: n, seed: session.seed)
+      try PermutationImportance.run(model, on: data, repeats: n, seed: session.seed, threads: session.threads)
     }
     return .importance(model: name, table: data.name, result)
   }

@@ -82,27 +82,37 @@ public struct PermutationImportance: Sendable {
   /// Per input column: mean and standard deviation of the score drop, largest mean first.
   public var columns: [(name: String, mean: Double, std: Double)]
 
-  public static func run(_ model: TrainedModel, on table: Table, repeats: Int, seed: UInt64) throws
+  /// Every (column, repeat) shuffle is scored on its own worker; each has its own seed and the drops
+  /// are gathered in column order, so the result is the same on any number of threads.
+  public static func run(_ model: TrainedModel, on table: Table, repeats: Int, seed: UInt64, threads: Int) throws
     -> PermutationImportance
   {
     let metric = model.task == .classification ? "accuracy" : "r2"
     let baseline = try model.evaluate(on: table).value(metric) ?? 0
-    var results: [(String, Double, Double)] = []
-    let progress = WorkProgress.begin("shuffle", total: model.inputColumns.count * repeats)
+    let inputs = model.inputColumns
+    let shuffles = inputs.count * repeats
+    let drops = Slots<Result<Double?, any Error>>(count: shuffles)
+    let progress = WorkProgress.begin("shuffle", total: shuffles)
     defer { WorkProgress.end(progress) }
-    for (index, name) in model.inputColumns.enumerated() {
-      var drops: [Double] = []
-      for repeat_ in 0..<repeats {
-        try Interrupt.check()
-        WorkProgress.advance(progress)
-        var generator = SeededGenerator(seed: derivedSeed(seed, UInt64(index * 1000 + repeat_)))
-        var order = Array(0..<table.rowCount)
-        generator.shuffle(&order)
-        var shuffled = table
-        guard let position = shuffled.columns.firstIndex(where: { $0.name == name }) else { continue }
-        shuffled.columns[position] = table.columns[position].taking(order)
-        drops.append(baseline - (try model.evaluate(on: shuffled).value(metric) ?? 0))
-      }
+    parallelFor(count: shuffles, threads: threads) { task in
+      let (index, repeat_) = task.quotientAndRemainder(dividingBy: repeats)
+      drops.store(
+        Result {
+          try Interrupt.check()
+          guard let position = table.columns.firstIndex(where: { $0.name == inputs[index] }) else { return nil }
+          var generator = SeededGenerator(seed: derivedSeed(seed, UInt64(index * 1000 + repeat_)))
+          var order = Array(0..<table.rowCount)
+          generator.shuffle(&order)
+          var shuffled = table
+          shuffled.columns[position] = table.columns[position].taking(order)
+          return baseline - (try model.evaluate(on: shuffled).value(metric) ?? 0)
+        }, at: task)
+      WorkProgress.advance(progress)
+    }
+    let measured = try drops.values.map { try $0.get() }
+    var results: [(String, Double, Double)] = []
+    for (index, name) in inputs.enumerated() {
+      let drops = measured[(index * repeats)..<((index + 1) * repeats)].compactMap { $0 }
       let mean = drops.reduce(0, +) / Double(max(drops.count, 1))
       let std = (drops.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(drops.count, 1))).squareRoot()
       results.append((name, mean, std))

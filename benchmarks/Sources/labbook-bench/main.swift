@@ -10,7 +10,7 @@ let arguments = CommandLine.arguments
 func usage() -> Never {
   FileHandle.standardError.write(
     Data(
-      "usage: labbook-bench load FILE.h5 FILE.csv|- [repeats] | table FILE.h5 LABEL [repeats] | session-load FILE.h5 LABBOOK [repeats] | learn FILE.h5 LEARNER | automl DATASET BUDGET SEED\n"
+      "usage: labbook-bench load FILE.h5 FILE.csv|- [repeats] | table FILE.h5 LABEL [repeats] | session-load FILE.h5 LABBOOK [repeats] | learn FILE.h5 LEARNER | importance FILE.h5 REPEATS | automl DATASET BUDGET SEED\n"
         .utf8))
   exit(2)
 }
@@ -104,6 +104,25 @@ case "learn":
   print("predict_seconds", seconds { _ = model!.learner.predict(fm) })
   print("labbook_\(kind.rawValue)_train_seconds \(elapsed)")
   print("labbook_\(kind.rawValue)_test_auc \(metrics.auc ?? .nan)")
+case "importance":
+  // labbook-bench importance FILE.h5 REPEATS: a gbm (100 trees, 31 leaves, rate 0.1) trained on the first
+  // 10,000 rows, then permutation importance on the other rows with REPEATS shuffles a column; prints the
+  // importance's wall time and the largest mean drop (the Python side does the same with LightGBM and
+  // scikit-learn's permutation_importance).
+  guard arguments.count >= 4, let repeats = Int(arguments[3]) else { usage() }
+  let table = try HDF5TableReader.load(path: arguments[2], name: "synthetic")
+  let train = table.taking(Array(0..<10_000))
+  let rest = table.taking(Array(10_000..<table.rowCount))
+  let threads = ProcessInfo.processInfo.activeProcessorCount
+  let model = try Trainer.train(
+    .gbm, on: train, target: "y",
+    parameters: [("trees", .number(100)), ("leaves", .number(31)), ("rate", .number(0.1))], seed: 0, threads: threads)
+  var importance: PermutationImportance?
+  let elapsed = try seconds {
+    importance = try PermutationImportance.run(model, on: rest, repeats: repeats, seed: 0, threads: threads)
+  }
+  print("labbook_importance_seconds \(elapsed)")
+  print("labbook_importance_top_drop \(importance!.columns[0].mean)")
 case "automl":
   // A bundled dataset with the fixed 80/20 split of Tests/Fixtures/sklearn_reference.json; prints the
   // test score (accuracy, or r2 for regression) of the search's refitted best model, and the wall time.
