@@ -47,33 +47,33 @@ public enum CSVImport {
 
   static func inferColumn(name: String, column: Int, fields: FieldIndex, bytes: UnsafeBufferPointer<UInt8>) -> Column {
     let rows = fields.rowCount - 1
-    var numbers = [Double]()
-    numbers.reserveCapacity(rows)
-    var numeric = true
-    for row in 1...max(rows, 1) where rows > 0 {
-      let (start, end, quoted) = fields.range(row: row, column: column)
-      if quoted {
-        // A quoted field is text as written (after undoubling quotes); it may still be a number.
-        let text = fields.text(row: row, column: column, in: bytes).trimmingCharacters(in: .whitespaces)
-        if missingMarkers.contains(text) {
-          numbers.append(.nan)
-        } else if let value = Double(text) {
-          numbers.append(value)
-        } else {
-          numeric = false
-          break
+    // Written row by row below; if a field is not a number the array is dropped.
+    var numbers = [Double].unfilled(count: max(rows, 0))
+    let numeric = numbers.withUnsafeMutableBufferPointer { numbers -> Bool in
+      for row in 1...max(rows, 1) where rows > 0 {
+        let (start, end, quoted) = fields.range(row: row, column: column)
+        if quoted {
+          // A quoted field is text as written (after undoubling quotes); it may still be a number.
+          let text = fields.text(row: row, column: column, in: bytes).trimmingCharacters(in: .whitespaces)
+          if missingMarkers.contains(text) {
+            numbers[row - 1] = .nan
+          } else if let value = Double(text) {
+            numbers[row - 1] = value
+          } else {
+            return false
+          }
+          continue
         }
-        continue
+        let (s, e) = trimmed(bytes, start, end)
+        if isMissing(bytes, s, e) {
+          numbers[row - 1] = .nan
+        } else if let value = parseNumber(bytes, s, e) {
+          numbers[row - 1] = value
+        } else {
+          return false
+        }
       }
-      let (s, e) = trimmed(bytes, start, end)
-      if isMissing(bytes, s, e) {
-        numbers.append(.nan)
-      } else if let value = parseNumber(bytes, s, e) {
-        numbers.append(value)
-      } else {
-        numeric = false
-        break
-      }
+      return true
     }
     if numeric { return .numeric(name, numbers) }
     var codeOf: [String: Int32] = [:]
@@ -125,6 +125,10 @@ public enum CSVImport {
     guard length > 0, length < 64 else {
       return length == 0 ? nil : Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<e]), as: UTF8.self))
     }
+    // Most fields: lb_parse_decimal accepts only a whole plain decimal ([sign] digits [. digits]
+    // [e [sign] digits], up to 19 significant digits), so the scan below is needed only when it declines.
+    var fast = 0.0
+    if lb_parse_decimal(bytes.baseAddress! + s, length, &fast) != 0 { return fast }
     // Only characters a decimal number can hold; this also keeps strtod away from hex and "nan".
     for index in s..<e {
       switch bytes[index] {
@@ -140,8 +144,6 @@ public enum CSVImport {
         return nil
       }
     }
-    var fast = 0.0
-    if lb_parse_decimal(bytes.baseAddress! + s, length, &fast) != 0 { return fast }
     return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer -> Double? in
       for offset in 0..<length { buffer[offset] = CChar(bitPattern: bytes[s + offset]) }
       buffer[length] = 0
