@@ -9,7 +9,11 @@ public enum SHA256Digest {
   /// Hashes a regular file in 1 MiB pieces, so large inputs are not held twice in memory. A device,
   /// pipe or socket is refused (opened without blocking, then checked), so a path in a notebook cannot
   /// make Labbook read forever or wait on a pipe.
-  public static func hex(fileAt path: String) throws -> String {
+  public static func hex(fileAt path: String) throws -> String { try hex(fileAt: path, until: nil) }
+
+  /// As `hex(fileAt:)`, giving up (with `CancellationError`) once `stop` says so, checked every MiB: for
+  /// a hash computed beside other work that may fail first.
+  public static func hex(fileAt path: String, until stop: StopFlag?) throws -> String {
     let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
     guard descriptor >= 0 else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path]) }
     let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
@@ -18,7 +22,10 @@ public enum SHA256Digest {
       throw NotARegularFile(path: path)
     }
     var hasher = SHA256()
-    while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+    while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+      if stop?.isSet == true { throw CancellationError() }
+      hasher.update(data: chunk)
+    }
     return hexString(hasher.finalize())
   }
 

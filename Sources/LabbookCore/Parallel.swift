@@ -56,3 +56,12 @@ public func concurrently<A, B: Sendable>(
   group.wait()
   return (try workResult.get(), try besideResult.values[0].get())
 }
+
+/// A flag one thread sets and others read: "stop, the result is no longer wanted".
+public final class StopFlag: @unchecked Sendable {
+  private let lock = NSLock()
+  private var set = false
+  public init() {}
+  public func stop() { lock.withLock { set = true } }
+  public var isSet: Bool { lock.withLock { set } }
+}

@@ -65,6 +65,21 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathCom
     #expect(session.statementInputs[0].sha256 == (try SHA256Digest.hex(fileAt: repositoryRoot + "/datasets/iris.h5")))
   }
 
+  /// `load` hashes the file beside reading it and stops the hash when the read fails: the error is the
+  /// read's, located, and nothing is recorded. The stop is checked between pieces of a MiB.
+  @Test func aFailedLoadStopsTheFileHash() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("not-hdf5-\(getpid()).h5").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try Data(repeating: 0x41, count: 3 << 20).write(to: URL(fileURLWithPath: path))
+    let session = Session()
+    #expect(throws: LabError.self) { try run(session, "t = load \"\(path)\"") }
+    #expect(session.statementInputs.isEmpty)
+    let stopped = StopFlag()
+    #expect(try SHA256Digest.hex(fileAt: path, until: stopped) == SHA256Digest.hex(fileAt: path))
+    stopped.stop()
+    #expect(throws: CancellationError.self) { try SHA256Digest.hex(fileAt: path, until: stopped) }
+  }
+
   @Test func runtimeErrorsCarryLocations() throws {
     let session = Session()
     _ = try run(session, "t = load \"\(repositoryRoot)/datasets/iris.h5\"")

@@ -31,16 +31,23 @@ struct LoadCommand: Command {
     let path = try session.path(file, "the file")
     let inside = try objectPath.map { try session.string($0, "`path`") }
     let reader = session.isolatedReader
-    // The file is hashed for the notebook while it is read (the read mostly waits on the reader process).
+    // The file is hashed for the notebook while it is read (the read mostly waits on the reader
+    // process); a read that fails stops the hash, so a large file that is not HDF5 fails at once.
+    let readFailed = StopFlag()
     let (table, digest) = try concurrently(
       {
-        try located(objectPath?.span ?? file.span) {
-          if let reader {
-            return try reader.loadTable(path: path, inside: inside, name: stem(path))
+        do {
+          return try located(objectPath?.span ?? file.span) {
+            if let reader {
+              return try reader.loadTable(path: path, inside: inside, name: stem(path))
+            }
+            return try HDF5TableReader.load(path: path, inside: inside, name: stem(path))
           }
-          return try HDF5TableReader.load(path: path, inside: inside, name: stem(path))
+        } catch {
+          readFailed.stop()
+          throw error
         }
-      }, beside: { try SHA256Digest.hex(fileAt: path) })
+      }, beside: { try SHA256Digest.hex(fileAt: path, until: readFailed) })
     return .loaded(table, source: try session.recordInput(path, sha256: digest))
   }
 }
