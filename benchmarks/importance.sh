@@ -7,11 +7,8 @@
 # alternate the two; the medians and the median of the rounds' ratios are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup
-py=benchmarks/.venv/bin/python
-[ -x "$py" ] || python3 -m venv benchmarks/.venv
-$py -c "import sklearn, lightgbm, h5py" 2>/dev/null ||
-  benchmarks/.venv/bin/pip install --quiet --disable-pip-version-check h5py pandas numpy scikit-learn lightgbm
+source benchmarks/peers.sh
+peers "import sklearn, lightgbm, h5py" h5py pandas numpy scikit-learn lightgbm
 mkdir -p benchmarks/data
 if [ ! -f benchmarks/data/importance.h5 ]; then
   $py - <<'PY'

@@ -11,10 +11,8 @@
 # The peers are installed into benchmarks/.venv (ignored by git).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup
-py=benchmarks/.venv/bin/python
-if [ ! -x "$py" ]; then python3 -m venv benchmarks/.venv; fi
-$py -c "import sklearn, lightgbm, h5py" 2>/dev/null || benchmarks/.venv/bin/pip install --quiet --disable-pip-version-check h5py pandas numpy scikit-learn lightgbm
+source benchmarks/peers.sh
+peers "import sklearn, lightgbm, h5py" h5py pandas numpy scikit-learn lightgbm
 mkdir -p benchmarks/data
 if [ ! -f benchmarks/data/synthetic.h5 ]; then
   $py - <<'PY'

@@ -8,11 +8,8 @@
 # h5py, numpy, pandas and pyarrow are installed into benchmarks/.venv (ignored by git).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup
-py=benchmarks/.venv/bin/python
-[ -x "$py" ] || python3 -m venv benchmarks/.venv
-$py -c "import h5py, pandas, numpy, pyarrow" 2>/dev/null ||
-  benchmarks/.venv/bin/pip install --quiet --disable-pip-version-check h5py pandas numpy pyarrow
+source benchmarks/peers.sh
+peers "import h5py, pandas, numpy, pyarrow" h5py pandas numpy pyarrow
 mkdir -p benchmarks/data
 if [ ! -f benchmarks/data/matrix.h5 ]; then
   $py - <<'PY'

@@ -40,19 +40,21 @@ public struct Shared<Value>: @unchecked Sendable {
 }
 
 /// Runs `work` on this thread while `beside` runs on another, and returns both results once both are
-/// done. An error from `work` is thrown first (after `beside` has finished, so nothing outlives the
-/// call), then one from `beside`.
+/// done. If `work` fails, the flag handed to `beside` is set, so it can give up early; `work`'s error is
+/// thrown (after `beside` has finished, so nothing outlives the call), else one from `beside`.
 public func concurrently<A, B: Sendable>(
-  _ work: () throws -> A, beside: @escaping @Sendable () throws -> B
+  _ work: () throws -> A, beside: @escaping @Sendable (StopFlag) throws -> B
 ) throws -> (A, B) {
   let besideResult = Slots<Result<B, any Error>>(count: 1)
+  let workFailed = StopFlag()
   let group = DispatchGroup()
   group.enter()
   DispatchQueue.global().async {
-    besideResult.store(Result { try beside() }, at: 0)
+    besideResult.store(Result { try beside(workFailed) }, at: 0)
     group.leave()
   }
   let workResult = Result { try work() }
+  if case .failure = workResult { workFailed.stop() }
   group.wait()
   return (try workResult.get(), try besideResult.values[0].get())
 }

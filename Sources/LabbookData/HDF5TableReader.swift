@@ -307,9 +307,9 @@ public enum HDF5TableReader {
     let type = type ?? dataset.elementType
     switch type {
     case .integer, .float:
+      // A 1-D dataset has one column.
       if field == nil, dataset.shape.count == 1,
-        let columns = try dataset.readDoubleColumnsInParallel(threads: defaultThreadCount),
-        let values = columns.first, columns.count == 1
+        let values = try dataset.readDoubleColumnsInParallel(threads: defaultThreadCount)?.first
       {
         return .numeric(name, values)
       }

@@ -53,9 +53,6 @@ public struct IsolatedReader: Sendable {
     environment["SWIFT_BACKTRACE"] = "enable=no"
     process.environment = environment
     let output = Pipe()
-    // A pipe of 1 MiB (Linux's F_SETPIPE_SZ, 1031; the default is 64 KiB): a large table crosses in
-    // a sixteenth of the wake-ups. Advice only; the pipe works at any size.
-    _ = fcntl(output.fileHandleForReading.fileDescriptor, 1031, Int32(1 << 20))
     let errors = Pipe()
     process.standardOutput = output
     process.standardError = errors

@@ -33,21 +33,15 @@ struct LoadCommand: Command {
     let reader = session.isolatedReader
     // The file is hashed for the notebook while it is read (the read mostly waits on the reader
     // process); a read that fails stops the hash, so a large file that is not HDF5 fails at once.
-    let readFailed = StopFlag()
     let (table, digest) = try concurrently(
       {
-        do {
-          return try located(objectPath?.span ?? file.span) {
-            if let reader {
-              return try reader.loadTable(path: path, inside: inside, name: stem(path))
-            }
-            return try HDF5TableReader.load(path: path, inside: inside, name: stem(path))
+        try located(objectPath?.span ?? file.span) {
+          if let reader {
+            return try reader.loadTable(path: path, inside: inside, name: stem(path))
           }
-        } catch {
-          readFailed.stop()
-          throw error
+          return try HDF5TableReader.load(path: path, inside: inside, name: stem(path))
         }
-      }, beside: { try SHA256Digest.hex(fileAt: path, until: readFailed) })
+      }, beside: { readFailed in try SHA256Digest.hex(fileAt: path, until: readFailed) })
     return .loaded(table, source: try session.recordInput(path, sha256: digest))
   }
 }
