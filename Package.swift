@@ -85,6 +85,7 @@ let package = Package(
       name: "labbook-bench", dependencies: ["LabbookData", "LabbookML", "LabbookCore", "HDF5Kit"],
       path: "benchmarks/Sources/labbook-bench"),
     .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "CHDF5"]),
+    .testTarget(name: "LabbookCoreTests", dependencies: ["LabbookCore"]),
     .testTarget(name: "LabbookDataTests", dependencies: ["LabbookData", "LabbookCore", "HDF5Kit", "CHDF5"]),
     .testTarget(name: "LabbookMLTests", dependencies: ["LabbookML", "LabbookData", "LabbookCore"]),
     .testTarget(name: "LabbookNotebookTests", dependencies: ["LabbookNotebook", "LabbookCore"]),

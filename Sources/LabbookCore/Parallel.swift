@@ -1,15 +1,17 @@
 import Dispatch
 import Foundation
 
-/// Runs `body(index)` for every index in 0..<count on at most `threads` workers. Each index is
-/// processed exactly once and callers store results by index, so the outcome never depends on the
-/// number of threads or on scheduling.
+/// Runs `body(index)` for every index in 0..<count on at most `threads` workers (this thread and the
+/// `WorkerPool`'s). Each index is processed exactly once and callers store results by index, so the
+/// outcome never depends on the number of threads or on scheduling.
 public func parallelFor(count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
   let workers = max(1, min(threads, count))
   if workers == 1 {
     for index in 0..<count { body(index) }
     return
   }
+  if WorkerPool.shared.run(count: count, extraThreads: workers - 1, body) { return }
+  // The pool is running another job (a nested or concurrent call): Dispatch's threads instead.
   DispatchQueue.concurrentPerform(iterations: workers) { worker in
     var index = worker
     while index < count {

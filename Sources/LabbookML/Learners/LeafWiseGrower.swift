@@ -60,6 +60,8 @@ struct LeafWiseGrower {
     // Training positions (Int32: the grower needs m < 2³¹), grouped by leaf as the tree grows.
     var positions = (0..<m).map { Int32($0) }
     var scratch = [Int32](repeating: 0, count: m)
+    // The smaller child's gradients and hessians in leaf order, rewritten at every split.
+    var ordered = [Double].unfilled(count: 2 * m)
     var tree = BinnedTree()
     var rootG = 0.0
     var rootH = 0.0
@@ -95,7 +97,7 @@ struct LeafWiseGrower {
         start: middle, end: parent.end, g: parent.g - split.leftG, h: parent.h - split.leftH, depth: parent.depth + 1,
         histogram: leftIsSmaller ? parent.histogram : pool.take(), best: nil, parent: (nodeIndex, false))
       (left.best, right.best) = summarizeChildren(
-        left, right, leftIsSmaller: leftIsSmaller, positions: positions, gradients, hessians)
+        left, right, leftIsSmaller: leftIsSmaller, positions: positions, gradients, hessians, ordered: &ordered)
       active.replaceSubrange(index...index, with: [left, right])
     }
     var leafStarts: [Int] = []
@@ -141,7 +143,8 @@ struct LeafWiseGrower {
   /// After a split: the smaller child's histogram from its rows, the larger child's as the parent's
   /// (already in its buffer) minus the smaller's, and both children's best splits.
   private func summarizeChildren(
-    _ left: Leaf, _ right: Leaf, leftIsSmaller: Bool, positions: [Int32], _ g: [Double], _ h: [Double]
+    _ left: Leaf, _ right: Leaf, leftIsSmaller: Bool, positions: [Int32], _ g: [Double], _ h: [Double],
+    ordered: inout [Double]
   ) -> (Candidate?, Candidate?) {
     let small = leftIsSmaller ? left : right
     let large = leftIsSmaller ? right : left
@@ -150,7 +153,6 @@ struct LeafWiseGrower {
     let count = small.count
     let leftFound = Slots<Candidate?>(count: codes.count)
     let rightFound = Slots<Candidate?>(count: codes.count)
-    var ordered = [Double](repeating: 0, count: count * 2)
     positions.withUnsafeBufferPointer { allPositions in
       let smallPositions = Shared(UnsafeBufferPointer(rebasing: allPositions[small.start..<small.end]))
       // Gather the smaller child's g and h into leaf order (in two halves when large: a plain copy, so
@@ -167,7 +169,7 @@ struct LeafWiseGrower {
         }
       }
       ordered.withUnsafeBufferPointer { orderedBuffer in
-        let ordered = Shared(orderedBuffer)
+        let ordered = Shared(UnsafeBufferPointer(rebasing: orderedBuffer[0..<(2 * count)]))
         parallelFor(count: codes.count, threads: threads) { feature in
           codes[feature].withUnsafeBufferPointer { codeBuffer in
             small.histogram.fill(

@@ -16,6 +16,11 @@ func usage() -> Never {
 }
 guard arguments.count >= 3 else { usage() }
 
+/// Worker threads: all cores, or $LABBOOK_THREADS (as the product reads it), e.g. 1 to profile one core.
+let benchThreads =
+  Int(ProcessInfo.processInfo.environment["LABBOOK_THREADS"] ?? "").flatMap { $0 >= 1 ? $0 : nil }
+  ?? ProcessInfo.processInfo.activeProcessorCount
+
 func seconds(_ body: () throws -> Void) rethrows -> Double {
   let start = DispatchTime.now().uptimeNanoseconds
   try body()
@@ -35,7 +40,7 @@ case "load":
   print("labbook_hdf5_raw_read \(try best { _ = try HDF5File.open(arguments[2]).root.openDataset("X").readDoubles() })")
   print("labbook_hdf5 \(try best { _ = try HDF5TableReader.load(path: arguments[2], name: "t") })")
   if arguments[3] != "-" {
-    print("labbook_csv \(try best { _ = try CSVImport.read(path: arguments[3], name: "t") })")
+    print("labbook_csv \(try best { _ = try CSVImport.read(path: arguments[3], name: "t", threads: benchThreads) })")
   }
 case "table":
   // labbook-bench table FILE.h5 LABEL [repeats]: the best time to load FILE as a table, and to hash
@@ -95,7 +100,7 @@ case "learn":
   let elapsed = try seconds {
     model = try Trainer.train(
       kind, on: train, target: "y", parameters: parameters, seed: 0,
-      threads: ProcessInfo.processInfo.activeProcessorCount)
+      threads: benchThreads)
   }
   if peakReset, let peak = peakResidentKilobytes() { print("labbook_\(kind.rawValue)_training_peak_rss_kb \(peak)") }
   let metrics = try model!.evaluate(on: test)
@@ -113,7 +118,7 @@ case "importance":
   let table = try HDF5TableReader.load(path: arguments[2], name: "synthetic")
   let train = table.taking(Array(0..<10_000))
   let rest = table.taking(Array(10_000..<table.rowCount))
-  let threads = ProcessInfo.processInfo.activeProcessorCount
+  let threads = benchThreads
   let model = try Trainer.train(
     .gbm, on: train, target: "y",
     parameters: [("trees", .number(100)), ("leaves", .number(31)), ("rate", .number(0.1))], seed: 0, threads: threads)
@@ -139,7 +144,7 @@ case "automl":
   let train = table.taking((entry["train"] as! [Int]), name: "train")
   let test = table.taking((entry["test"] as! [Int]), name: "test")
   let settings = AutoML.Settings(
-    target: target, budget: budget, seed: seed, threads: ProcessInfo.processInfo.activeProcessorCount)
+    target: target, budget: budget, seed: seed, threads: benchThreads)
   var result: AutoMLResult?
   let elapsed = try seconds { result = try AutoML.run(train, settings: settings) }
   let metrics = try result!.model.evaluate(on: test)
