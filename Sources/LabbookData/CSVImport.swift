@@ -25,8 +25,11 @@ public enum CSVImport {
     }
   }
 
-  static func parse(_ bytes: UnsafeBufferPointer<UInt8>, name: String, source: String, threads: Int) throws -> Table {
-    let fields = try FieldIndex(bytes, source: source, threads: threads)
+  static func parse(
+    _ bytes: UnsafeBufferPointer<UInt8>, name: String, source: String, threads: Int,
+    pieceSize: Int = FieldIndex.pieceSize
+  ) throws -> Table {
+    let fields = try FieldIndex(bytes, source: source, threads: threads, pieceSize: pieceSize)
     guard fields.columnCount > 0 else { throw DataError("'\(source)' is empty: a CSV file needs a header row") }
     var names: [String] = []
     for column in 0..<fields.columnCount {
@@ -34,54 +37,93 @@ public enum CSVImport {
       if header.isEmpty { throw DataError("'\(source)' line 1: column \(column + 1) has no name") }
       names.append(header)
     }
-    // Columns convert independently, so they convert in parallel; each lands in its own slot, so
-    // the result does not depend on scheduling.
-    let slots = Slots<Column>(count: fields.columnCount)
     let shared = SharedBytes(buffer: bytes)
+    var (numbers, numeric) = parseNumbers(fields, shared, threads: threads)
+    // The columns that are not numbers become categories, independently, so in parallel; each lands in
+    // its own slot, so the result does not depend on scheduling.
+    let textColumns = (0..<fields.columnCount).filter { !numeric[$0] }
+    let categorical = Slots<Column>(count: textColumns.count)
     let headers = names
-    parallelFor(count: fields.columnCount, threads: threads) { column in
-      slots.store(inferColumn(name: headers[column], column: column, fields: fields, bytes: shared.buffer), at: column)
+    parallelFor(count: textColumns.count, threads: threads) { t in
+      let column = textColumns[t]
+      categorical.store(categories(name: headers[column], column: column, fields: fields, bytes: shared.buffer), at: t)
     }
-    return try Table(name: name, columns: slots.values)
+    var columns: [Column] = []
+    var nextText = categorical.values.makeIterator()
+    for column in 0..<fields.columnCount {
+      if numeric[column] {
+        columns.append(.numeric(names[column], numbers[column]))
+        numbers[column] = []
+      } else {
+        columns.append(nextText.next()!)
+      }
+    }
+    return try Table(name: name, columns: columns)
   }
 
-  static func inferColumn(name: String, column: Int, fields: FieldIndex, bytes: UnsafeBufferPointer<UInt8>) -> Column {
-    let rows = fields.rowCount - 1
-    // Written row by row below; if a field is not a number the array is dropped.
-    var numbers = [Double].unfilled(count: max(rows, 0))
-    let numeric = numbers.withUnsafeMutableBufferPointer { numbers -> Bool in
-      for row in 1...max(rows, 1) where rows > 0 {
-        let (start, end, quoted) = fields.range(row: row, column: column)
-        if quoted {
-          // A quoted field is text as written (after undoubling quotes); it may still be a number.
-          let text = fields.text(row: row, column: column, in: bytes).trimmingCharacters(in: .whitespaces)
-          if missingMarkers.contains(text) {
-            numbers[row - 1] = .nan
-          } else if let value = Double(text) {
-            numbers[row - 1] = value
+  /// Every field as a number, row by row, the pieces in parallel (each writes only its own rows, and reads
+  /// its bytes and fields front to back); a column is numeric when no piece found a field in it that is
+  /// neither a number nor a missing marker. The arrays of other columns are garbage, to be dropped.
+  static func parseNumbers(_ fields: FieldIndex, _ bytes: SharedBytes, threads: Int) -> ([[Double]], [Bool]) {
+    let width = fields.columnCount
+    let rows = max(fields.rowCount - 1, 0)
+    // A header alone: empty columns, numeric as an empty column of numbers is.
+    if rows == 0 { return (Array(repeating: [], count: width), Array(repeating: true, count: width)) }
+    var numbers = (0..<width).map { _ in [Double].unfilled(count: rows) }
+    let pieces = fields.pieces
+    let failed = Slots<[Bool]>(count: pieces.count)
+    var outputs: [UnsafeMutablePointer<Double>] = []
+    for column in 0..<width { outputs.append(numbers[column].withUnsafeMutableBufferPointer { $0.baseAddress! }) }
+    // (The arrays are not resized or copied until the loop below ends, so their storage stays put.)
+    let columnOutputs = Shared(outputs)
+    parallelFor(count: pieces.count, threads: threads) { p in
+      let piece = pieces[p]
+      var columnFailed = [Bool](repeating: false, count: width)
+      var quotedCursor = 0
+      let firstRow = fields.firstRow(ofPiece: p)
+      let buffer = bytes.buffer
+      for row in (p == 0 ? 1 : 0)..<piece.rows {
+        let out = firstRow + row - 1
+        for column in 0..<width {
+          let field = row * width + column
+          if columnFailed[column] { continue }
+          while quotedCursor < piece.quoted.count, piece.quoted[quotedCursor] < field { quotedCursor += 1 }
+          let quoted = quotedCursor < piece.quoted.count && piece.quoted[quotedCursor] == field
+          if let value = number(piece.starts[field], piece.ends[field], quoted, in: buffer) {
+            columnOutputs.value[column][out] = value
           } else {
-            return false
+            columnFailed[column] = true
           }
-          continue
-        }
-        let (s, e) = trimmed(bytes, start, end)
-        if isMissing(bytes, s, e) {
-          numbers[row - 1] = .nan
-        } else if let value = parseNumber(bytes, s, e) {
-          numbers[row - 1] = value
-        } else {
-          return false
         }
       }
-      return true
+      failed.store(columnFailed, at: p)
     }
-    if numeric { return .numeric(name, numbers) }
+    let failures = failed.values
+    let numeric = (0..<width).map { column in !failures.contains { $0[column] } }
+    return (numbers, numeric)
+  }
+
+  /// A field's number: NaN for a missing marker, nil when it is neither. A quoted field is text as
+  /// written (after undoubling quotes); it may still be a number.
+  @inline(__always) static func number(_ start: Int, _ end: Int, _ quoted: Bool, in bytes: UnsafeBufferPointer<UInt8>)
+    -> Double?
+  {
+    if quoted {
+      let text = FieldIndex.text(start, end, true, in: bytes).trimmingCharacters(in: .whitespaces)
+      return missingMarkers.contains(text) ? .nan : Double(text)
+    }
+    let (s, e) = trimmed(bytes, start, end)
+    return isMissing(bytes, s, e) ? .nan : parseNumber(bytes, s, e)
+  }
+
+  /// A column of text fields as categories: levels sorted, as pandas orders them; missing markers -1.
+  static func categories(name: String, column: Int, fields: FieldIndex, bytes: UnsafeBufferPointer<UInt8>) -> Column {
     var codeOf: [String: Int32] = [:]
     var firstSeen: [String] = []
     var codes = [Int32]()
-    codes.reserveCapacity(rows)
-    for row in 1...max(rows, 1) where rows > 0 {
-      let text = fields.text(row: row, column: column, in: bytes)
+    codes.reserveCapacity(max(fields.rowCount - 1, 0))
+    fields.forEachField(column: column) { start, end, quoted in
+      let text = FieldIndex.text(start, end, quoted, in: bytes)
       if missingMarkers.contains(text.trimmingCharacters(in: .whitespaces)) {
         codes.append(-1)
       } else if let code = codeOf[text] {
@@ -93,7 +135,7 @@ public enum CSVImport {
         codes.append(code)
       }
     }
-    // Levels sorted, as pandas orders categories; remap the codes of first appearance.
+    // Remap the codes of first appearance to the sorted levels' positions.
     let levels = firstSeen.sorted()
     var rank = [Int32](repeating: 0, count: firstSeen.count)
     for (position, level) in levels.enumerated() { rank[Int(codeOf[level]!)] = Int32(position) }

@@ -102,4 +102,63 @@ import Testing
       Issue.record("no error")
     }
   }
+
+  /// The table from pieces converted row by row in parallel is the table the file holds: expected
+  /// columns are built from the values the file was written from (Swift's shortest round-trip spelling),
+  /// not by parsing. Column `late` is numbers until its last row, so only the last piece finds it is
+  /// text; `quoted` holds numbers in quotes, which stay numbers.
+  @Test func tablesFromPiecesHoldTheValuesWritten() throws {
+    var generator = SeededGenerator(seed: 8)
+    let rows = 400
+    var x: [Double] = []
+    var late: [String] = []
+    var quoted: [Double] = []
+    var text = "x,late,quoted,label\n"
+    for row in 0..<rows {
+      let value =
+        generator.uniform(below: 7) == 0 ? Double.nan : Double(generator.uniform(below: 2_000_001)) / 997 - 1000
+      x.append(value)
+      late.append(row == rows - 1 ? "end" : "\(row % 5)")
+      quoted.append(Double(row) * 0.25)
+      let spelled = value.isNaN ? (row % 2 == 0 ? "" : "NA") : "\(value)"
+      text += "\(spelled),\(late[row]),\"\(quoted[row])\",\(row % 3 == 0 ? "a" : "b")"
+      text += row % 4 == 0 ? "\r\n" : "\n"
+    }
+    let bytes = Array(text.utf8)
+    for (threads, pieceSize) in [(1, FieldIndex.pieceSize), (2, 1), (2, 300), (3, 2_000)] {
+      let table = try bytes.withUnsafeBufferPointer {
+        try CSVImport.parse($0, name: "t", source: "x.csv", threads: threads, pieceSize: pieceSize)
+      }
+      let context = "\(threads) threads, pieces of \(pieceSize)"
+      guard case .numeric(let parsedX) = try table.column("x").values else {
+        Issue.record("x is not numeric, \(context)")
+        continue
+      }
+      #expect(parsedX.count == rows)
+      #expect(zip(parsedX, x).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }, "\(context)")
+      #expect(try table.column("quoted").values == .numeric(quoted), "\(context)")
+      let lateColumn = try table.column("late")
+      #expect(!lateColumn.isNumeric, "\(context)")
+      #expect((0..<rows).map { lateColumn.text(at: $0) } == late, "\(context)")
+      let label = try table.column("label")
+      #expect((0..<rows).map { label.text(at: $0) } == (0..<rows).map { $0 % 3 == 0 ? "a" : "b" }, "\(context)")
+    }
+  }
+
+  /// The eight-bytes-at-a-time search finds what a byte-by-byte loop finds, with the comma or line feed
+  /// at every offset of a word, near bytes that differ from them by one bit, and none at all.
+  @Test func delimiterSearchMatchesAByteLoop() {
+    var generator = SeededGenerator(seed: 12)
+    let alphabet: [UInt8] = [0x2C, 0x0A, 0x2D, 0x2E, 0x0B, 0x08, 0xAC, 0x8A, 0x41, 0x30, 0x00, 0xFF, 0x2B, 0x0D]
+    for trial in 0..<3_000 {
+      let count = generator.uniform(below: 40)
+      var bytes = (0..<count).map { _ in alphabet[2 + generator.uniform(below: alphabet.count - 2)] }
+      if count > 0, trial % 4 != 0 { bytes[generator.uniform(below: count)] = alphabet[generator.uniform(below: 2)] }
+      let from = count == 0 ? 0 : generator.uniform(below: count)
+      var expected = from
+      while expected < count, bytes[expected] != 0x2C, bytes[expected] != 0x0A { expected += 1 }
+      let found = bytes.withUnsafeBufferPointer { FieldIndex.Piece.delimiterOrNewline($0, from: from, to: count) }
+      #expect(found == expected, "\(bytes) from \(from)")
+    }
+  }
 }

@@ -288,6 +288,17 @@ enum LabbookCoreSpan {
       if generator.uniform(below: 2) == 0 { text = "-" + text }
       samples.append(text)
     }
+    // Fractions with leading zeros and runs of digits across the eight-at-a-time steps: every count of
+    // zeros and digits up to 24, some with an exponent or a non-digit inside an eight-byte block.
+    for zeros in 0...24 {
+      for length in 1...24 {
+        let digits = String(generator.next() % 1_000_000_000_000_000_000).padding(
+          toLength: length, withPad: "7", startingAt: 0)
+        let integer = ["0", "", "42", "1234567890123"][(zeros + length) % 4]
+        samples.append(integer + "." + String(repeating: "0", count: zeros) + digits)
+        samples.append(integer + "." + String(repeating: "0", count: zeros) + digits + "e-5")
+      }
+    }
     for text in samples {
       let bytes = Array(text.utf8)
       let parsed = bytes.withUnsafeBufferPointer { CSVImport.parseNumber($0, 0, $0.count) }
@@ -296,7 +307,9 @@ enum LabbookCoreSpan {
   }
 
   @Test func rejectsWhatIsNotADecimalNumber() {
-    for text in ["1,5", "0x10", "nan", "1e", "--1", "1.2.3", "abc", "1e5x"] {
+    for text in [
+      "1,5", "0x10", "nan", "1e", "--1", "1.2.3", "abc", "1e5x", "0.12345678x", "0.1234567x9", "1.00000000.5",
+    ] {
       let bytes = Array(text.utf8)
       #expect(bytes.withUnsafeBufferPointer { CSVImport.parseNumber($0, 0, $0.count) } == nil, "\(text)")
     }
