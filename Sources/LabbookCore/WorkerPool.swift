@@ -32,7 +32,9 @@ final class WorkerPool: @unchecked Sendable {
 
   private final class Job: @unchecked Sendable {
     let count: Int
-    let body: (Int) -> Void
+    /// Let go by the caller once every helper that joined has finished: a helper may still hold the
+    /// job itself for a moment, but the body must not outlive `withoutActuallyEscaping`.
+    var body: ((Int) -> Void)?
     let next = Atomic<Int>(0)
     let finishedHelpers = Atomic<Int>(0)
     /// Guarded by the pool's condition: helpers still welcome, helpers that joined, whether it is over.
@@ -48,6 +50,7 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Takes indices until none are left.
     func work() {
+      guard let body else { return }
       while true {
         let index = next.add(1, ordering: .relaxed).oldValue
         if index >= count { return }
@@ -84,6 +87,7 @@ final class WorkerPool: @unchecked Sendable {
       let joined = job.joined
       condition.unlock()
       while job.finishedHelpers.load(ordering: .acquiring) < joined {}
+      job.body = nil
     }
     return true
   }

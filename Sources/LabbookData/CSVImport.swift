@@ -12,9 +12,63 @@ public enum CSVImport {
   public static let missingMarkers: Set<String> = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A"]
 
   public static func read(path: String, name: String, threads: Int = defaultThreadCount) throws -> Table {
-    guard FileManager.default.fileExists(atPath: path) else { throw DataError("no such file: '\(path)'") }
-    guard let data = FileManager.default.contents(atPath: path) else { throw DataError("cannot read '\(path)'") }
-    return try parse(data, name: name, source: path, threads: threads)
+    let bytes = try fileBytes(path: path, threads: threads)
+    return try bytes.withUnsafeBufferPointer { try parse($0, name: name, source: path, threads: threads) }
+  }
+
+  /// The whole of a regular file (a device or pipe is refused, not read). Large files are read in bands
+  /// by parallel `pread`s into one buffer: most of a read's cost is faulting in the fresh pages it
+  /// copies into (0.11 s for 161 MB on one core), and page faults proceed in parallel.
+  static func fileBytes(path: String, threads: Int) throws -> [UInt8] {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      throw DataError(
+        errno == ENOENT ? "no such file: '\(path)'" : "cannot read '\(path)': \(String(cString: strerror(errno)))")
+    }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+      throw DataError("'\(path)' is not a regular file")
+    }
+    let size = Int(info.st_size)
+    let band = 16 << 20
+    let bands = (size + band - 1) / band
+    var bytes = [UInt8].unfilled(count: size)
+    // Per band: 0 read whole, -1 ended early (the file shrank), else the errno of a failed read.
+    let outcome = Slots<Int32>(count: bands)
+    bytes.withUnsafeMutableBufferPointer { buffer in
+      let out = Shared(buffer)
+      parallelFor(count: bands, threads: threads) { b in
+        var offset = b * band
+        let end = min(size, offset + band)
+        var result: Int32 = 0
+        while offset < end {
+          let count = pread(descriptor, out.value.baseAddress! + offset, end - offset, off_t(offset))
+          if count < 0, errno == EINTR { continue }
+          if count <= 0 {
+            result = count == 0 ? -1 : errno
+            break
+          }
+          offset += count
+        }
+        outcome.store(result, at: b)
+      }
+    }
+    for result in outcome.values where result != 0 {
+      throw DataError(
+        result < 0
+          ? "'\(path)' became shorter while it was read"
+          : "cannot read '\(path)': \(String(cString: strerror(result)))")
+    }
+    // A file that grew while it was read: the rest, as a plain read would have taken it.
+    var more = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let count = more.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, $0.count, off_t(bytes.count)) }
+      if count < 0, errno == EINTR { continue }
+      if count <= 0 { break }
+      bytes += more.prefix(count)
+    }
+    return bytes
   }
 
   public static func parse(_ data: Data, name: String, source: String, threads: Int = defaultThreadCount) throws

@@ -38,6 +38,24 @@ import Testing
     }
   }
 
+  /// With every core also busy elsewhere, helpers get preempted anywhere, including between finishing
+  /// a job and letting go of it: the body must not be kept alive past the call (a first version trapped
+  /// in `withoutActuallyEscaping` so, during a gbm fit beside a fuzzer).
+  @Test func manyJobsOnBusyCores() {
+    let stop = StopFlag()
+    let spinners = DispatchGroup()
+    for _ in 0..<3 {
+      DispatchQueue.global().async(group: spinners) { while !stop.isSet {} }
+    }
+    for call in 0..<100_000 {
+      let tally = Tally(count: 2)
+      #expect(pool.run(count: 2, extraThreads: 2) { tally.record($0) })
+      if call % 5_000 == 0 { #expect(tally.counts == [1, 1]) }
+    }
+    stop.stop()
+    spinners.wait()
+  }
+
   @Test func everyBodyHasFinishedWhenTheCallReturns() {
     for _ in 0..<20 {
       let done = Tally(count: 8)

@@ -36,6 +36,43 @@ let bundledDatasets = repositoryRoot + "/datasets"
     #expect(throws: DataError.self) { try CSVImport.parse(Data(), name: "t", source: "x.csv") }
   }
 
+  /// A file of several 16 MiB bands, read by parallel preads, is byte for byte what Foundation reads; a
+  /// pipe is refused at once (a read would block), a missing file named.
+  @Test func fileBytesInBandsAreTheFile() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bands-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var generator = SeededGenerator(seed: 3)
+    let size = (16 << 20) * 2 + 12_345
+    // Random pages, each beginning with its own number, so a band read to the wrong place shows.
+    let page = (0..<4096).map { _ in UInt8(truncatingIfNeeded: generator.next() >> 17) }
+    var written = [UInt8]()
+    written.reserveCapacity(size)
+    while written.count < size {
+      written += withUnsafeBytes(of: UInt64(written.count / 4096)) { Array($0) }
+      written += page[8...].prefix(size - written.count)
+    }
+    let file = directory + "/big.bin"
+    try Data(written).write(to: URL(fileURLWithPath: file))
+    for threads in [1, 2, 3] {
+      #expect(
+        try CSVImport.fileBytes(path: file, threads: threads) == Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+      )
+    }
+    let pipe = directory + "/pipe"
+    #expect(mkfifo(pipe, 0o600) == 0)
+    let fifoDescriptor = open(pipe, O_RDWR | O_NONBLOCK)  // a writer, so opening it to read cannot block
+    defer { close(fifoDescriptor) }
+    for (path, message) in [
+      (pipe, "'\(pipe)' is not a regular file"), (directory + "/none.csv", "no such file: '\(directory)/none.csv'"),
+    ] {
+      do {
+        _ = try CSVImport.fileBytes(path: path, threads: 2)
+        Issue.record("read \(path)")
+      } catch { #expect("\(error)" == message) }
+    }
+  }
+
   @Test func germanCreditTypes() throws {
     let table = try CSVImport.read(path: bundledDatasets + "/german_credit.csv", name: "credit")
     #expect(table.rowCount == 1000)
