@@ -5,6 +5,7 @@ import Foundation
 public enum SHA256Digest {
   public static func hex(_ data: Data) -> String { hexString(SHA256.hash(data: data)) }
   public static func hex(_ string: String) -> String { hex(Data(string.utf8)) }
+  public static func hex(_ bytes: UnsafeRawBufferPointer) -> String { hexString(SHA256.hash(data: bytes)) }
 
   /// Hashes a regular file in 1 MiB pieces, so large inputs are not held twice in memory. A device,
   /// pipe or socket is refused (opened without blocking, then checked), so a path in a notebook cannot

@@ -86,7 +86,8 @@ final class WorkerPool: @unchecked Sendable {
       self.job = nil
       let joined = job.joined
       condition.unlock()
-      while job.finishedHelpers.load(ordering: .acquiring) < joined {}
+      // Yielding, not spinning: on a machine busy with other work a helper may be waiting for this core.
+      while job.finishedHelpers.load(ordering: .acquiring) < joined { sched_yield() }
       job.body = nil
     }
     return true
@@ -133,7 +134,9 @@ final class WorkerPool: @unchecked Sendable {
     var polls = 0
     while generation.load(ordering: .acquiring) == seen {
       polls &+= 1
-      if polls & 255 == 0, DispatchTime.now().uptimeNanoseconds > deadline {
+      // Yield between polls: a thread with work (the caller, or another program) takes the core first.
+      sched_yield()
+      if polls & 15 == 0, DispatchTime.now().uptimeNanoseconds > deadline {
         sleepers.add(1, ordering: .sequentiallyConsistent)
         condition.lock()
         while generation.load(ordering: .sequentiallyConsistent) == seen { condition.wait() }

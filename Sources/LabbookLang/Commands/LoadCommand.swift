@@ -66,8 +66,10 @@ struct ImportCommand: Command {
 
   func execute(in session: Session) throws -> Value {
     let path = try session.path(file, "the file")
-    let table = try located(file.span) { try CSVImport.read(path: path, name: stem(path), threads: session.threads) }
-    return .loaded(table, source: try session.recordInput(path))
+    let (table, digest) = try located(file.span) {
+      try CSVImport.readHashing(path: path, name: stem(path), threads: session.threads)
+    }
+    return .loaded(table, source: try session.recordInput(path, sha256: digest))
   }
 }
 
