@@ -31,7 +31,7 @@ let package = Package(
     // The learners' inner loops are optimised even in debug builds, so the test suite (which trains
     // hundreds of models) stays fast; everything else keeps debug settings.
     .target(
-      name: "LabbookML", dependencies: ["LabbookData", "LabbookCore", "HDF5Kit"],
+      name: "LabbookML", dependencies: ["LabbookData", "LabbookCore", "HDF5Kit", "CLabbookSupport"],
       swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
     .target(
       name: "LabbookNotebook",

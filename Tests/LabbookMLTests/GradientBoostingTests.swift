@@ -79,6 +79,22 @@ import Testing
   /// The split search reads a histogram; here every threshold is tried on the rows themselves (left =
   /// rows whose code is at most the threshold, missing rows right and then left) and the first largest
   /// gain must be the one the search returns.
+  /// A value's bin is the first whose upper bound is at least the value, as a scan from the first bin
+  /// finds it: for bound counts of 1 to 255, values on, between, below and above the bounds, ±∞ and NaN.
+  @Test func binCodesAreTheFirstBoundAtOrAboveTheValue() {
+    var generator = SeededGenerator(seed: 17)
+    for count in 1...255 {
+      let finite = (0..<(count - 1)).map { _ in Double(generator.uniform(below: 10_000)) / 7 }
+      let bins = FeatureBins(upperBounds: Array(Set(finite)).sorted() + [.infinity], isCategorical: false)
+      var values = bins.upperBounds + [-.infinity, .nan, -1e300, 1e300]
+      for _ in 0..<50 { values.append(Double(generator.uniform(below: 12_000)) / 7 - 100) }
+      for value in values {
+        let expected = value.isNaN ? FeatureBins.missing : UInt8(bins.upperBounds.firstIndex { value <= $0 }!)
+        #expect(bins.code(value) == expected, "\(value) in \(bins.upperBounds.count) bins")
+      }
+    }
+  }
+
   @Test func splitSearchFindsTheBestSplitOfTheRows() throws {
     var generator = SeededGenerator(seed: 7)
     let n = 2_000

@@ -1,3 +1,4 @@
+import CLabbookSupport
 import Foundation
 import LabbookCore
 
@@ -54,13 +55,11 @@ package struct FeatureBins: Sendable, Equatable {
       let level = Int(value)
       return level >= 0 && level < count ? UInt8(level) : FeatureBins.missing
     }
-    var low = 0
-    var high = upperBounds.count - 1
-    while low < high {
-      let middle = (low + high) / 2
-      if value <= upperBounds[middle] { high = middle } else { low = middle + 1 }
+    return upperBounds.withUnsafeBufferPointer { bounds in
+      var code: UInt8 = 0
+      withUnsafePointer(to: value) { lb_bin_codes($0, 1, bounds.baseAddress, bounds.count, &code) }
+      return code
     }
-    return UInt8(low)
   }
 }
 
@@ -76,7 +75,21 @@ struct BinnedMatrix: Sendable {
     let slots = Slots<[UInt8]>(count: bins.count)
     parallelFor(count: bins.count, threads: threads) { f in
       let featureBins = bins[f]
-      slots.store(x.features[f].values.map { featureBins.code($0) }, at: f)
+      let values = x.features[f].values
+      if featureBins.isCategorical {
+        slots.store(values.map { featureBins.code($0) }, at: f)
+      } else {
+        // The whole column in C (`lb_bin_codes`: the same first-bound search as `code`, branch-free).
+        var codes = [UInt8].unfilled(count: values.count)
+        values.withUnsafeBufferPointer { v in
+          featureBins.upperBounds.withUnsafeBufferPointer { b in
+            codes.withUnsafeMutableBufferPointer { c in
+              lb_bin_codes(v.baseAddress, v.count, b.baseAddress, b.count, c.baseAddress)
+            }
+          }
+        }
+        slots.store(codes, at: f)
+      }
     }
     codes = slots.values
   }
