@@ -11,6 +11,7 @@ internally), the scaling timed with the fit; forest (100 trees) beside RandomFor
 Also gbm's peak memory, from one run under /usr/bin/time, against the raw float64 matrix.
 """
 
+import os
 import statistics
 import subprocess
 import sys
@@ -71,6 +72,10 @@ peers = {
         lambda: RandomForestClassifier(n_jobs=2, random_state=0).fit(xt, yt), lambda m: m.predict_proba(xv)[:, 1]),
 }
 plan = [("gbm", ["lightgbm", "sklearn_hgb"]), ("logistic", ["sklearn_logistic"]), ("forest", ["sklearn_forest"])]
+# LEARNERS="gbm logistic" runs only those (the forest rounds take most of the time).
+chosen = os.environ.get("LEARNERS", "").split()
+if chosen:
+    plan = [entry for entry in plan if entry[0] in chosen]
 rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 seconds = {}
 auc = {}
