@@ -3,7 +3,7 @@ import Testing
 
 @testable import LabbookCore
 
-/// `parallelFor` runs on a pool of spinning helpers (`WorkerPool`): each index exactly once, every body
+/// `parallelFor` runs on a pool of polling helpers (`WorkerPool`): each index exactly once, every body
 /// finished before the call returns, at most the threads asked for; nested or concurrent calls find the
 /// pool busy and take Dispatch's threads. The pool tests use a pool of their own, so that tests running
 /// beside them cannot make it busy.
