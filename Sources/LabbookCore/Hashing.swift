@@ -15,12 +15,11 @@ public enum SHA256Digest {
   /// As `hex(fileAt:)`, giving up (with `CancellationError`) once `stop` says so, checked every MiB: for
   /// a hash computed beside other work that may fail first.
   public static func hex(fileAt path: String, until stop: StopFlag?) throws -> String {
-    let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-    guard descriptor >= 0 else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path]) }
-    let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-    var info = stat()
-    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-      throw NotARegularFile(path: path)
+    let handle: FileHandle
+    switch RegularFile.open(path) {
+    case .opened(let descriptor, _): handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    case .notRegular: throw NotARegularFile(path: path)
+    case .missing, .failed: throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path])
     }
     var hasher = SHA256()
     while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {

@@ -105,13 +105,22 @@ struct FieldIndex: Sendable {
   /// Calls `body(start, end, quoted)` for `column`'s field in every row after the header, in row order.
   func forEachField(column: Int, _ body: (Int, Int, Bool) -> Void) {
     for (p, piece) in pieces.enumerated() {
-      var quotedCursor = 0
+      var quoted = QuotedCursor()
       for row in (p == 0 ? 1 : 0)..<piece.rows {
         let field = row * columnCount + column
-        while quotedCursor < piece.quoted.count, piece.quoted[quotedCursor] < field { quotedCursor += 1 }
-        let quoted = quotedCursor < piece.quoted.count && piece.quoted[quotedCursor] == field
-        body(piece.starts[field], piece.ends[field], quoted)
+        body(piece.starts[field], piece.ends[field], quoted.isQuoted(field, in: piece))
       }
+    }
+  }
+
+  /// Whether fields of a piece were quoted, asked in increasing field order: a position in the piece's
+  /// sorted list of quoted fields that only moves forward, so a pass over a piece costs one walk of it.
+  struct QuotedCursor {
+    private var next = 0
+
+    mutating func isQuoted(_ field: Int, in piece: Piece) -> Bool {
+      while next < piece.quoted.count, piece.quoted[next] < field { next += 1 }
+      return next < piece.quoted.count && piece.quoted[next] == field
     }
   }
 
