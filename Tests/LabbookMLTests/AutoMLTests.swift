@@ -80,6 +80,30 @@ import Testing
     #expect(throws: MLError.self) { try AutoML.run(Self.diabetes, settings: tampered) }
   }
 
+  /// Wine's target holds the whole numbers 0, 1 and 2: read alone, three classes. A regression metric
+  /// (or `task regression`) makes the search a regression, as `train ... task regression` would be; with
+  /// neither, it is classification. (The panel's Somerville table, lake visits 0 to 88, hit exactly this.)
+  @Test func theMetricOrTaskDecidesWhatAWholeNumberTargetIs() throws {
+    var settings = Self.settings(threads: 2, trials: 3)
+    settings.metric = "r2"
+    let byMetric = try AutoML.run(Self.wine, settings: settings)
+    #expect(byMetric.model.task == .regression && byMetric.metric == "r2")
+    settings.metric = nil
+    settings.task = .regression
+    let byTask = try AutoML.run(Self.wine, settings: settings)
+    #expect(byTask.model.task == .regression && byTask.metric == "r2")
+    #expect(byTask.trials.map { $0.score?.bitPattern } == byMetric.trials.map { $0.score?.bitPattern })
+    settings.task = nil
+    let inferred = try AutoML.run(Self.wine, settings: settings)
+    #expect(inferred.model.task == .classification && inferred.metric == "accuracy")
+  }
+
+  static let letters = try! Table(
+    name: "letters",
+    columns: [
+      .numeric("x", (0..<20).map(Double.init)), .categorical("target", (0..<20).map { $0 % 2 == 0 ? "a" : "b" }),
+    ])
+
   @Test func badSettingsAreClearErrors() throws {
     func message(_ change: (inout AutoML.Settings) -> Void, table: Table = AutoMLTests.wine) -> String {
       var settings = AutoML.Settings(target: "target", budget: 1, seed: 0, threads: 1)
@@ -96,9 +120,12 @@ import Testing
     #expect(message { $0.budget = 0 }.contains("budget must be positive"))
     #expect(message { $0.holdout = 1.5 }.contains("between 0 and 1"))
     #expect(message { ($0.holdout, $0.folds) = (0.2, 5) }.contains("not both"))
-    #expect(message { $0.metric = "r2" }.contains("not a classification metric"))
+    #expect(message { ($0.task, $0.metric) = (.classification, "r2") }.contains("not a classification metric"))
+    #expect(message({ $0.metric = "r2" }, table: Self.letters).contains("categorical, so it cannot be a regression"))
+    #expect(message { ($0.task, $0.metric) = (.regression, "auc") }.contains("not a regression metric"))
     #expect(message { $0.models = [.ridge] }.contains("cannot learn a classification target"))
     #expect(message({ $0.metric = "accuracy" }, table: Self.diabetes).contains("not a regression metric"))
+    #expect(message({ $0.metric = "accuracy" }, table: Self.diabetes).contains("`task classification`"))
     let single = try Table(
       name: "one", columns: [.numeric("x", [1, 2, 3, 4]), .categorical("target", ["a", "a", "a", "a"])])
     #expect(message({ _ in }, table: single).contains("single class"))

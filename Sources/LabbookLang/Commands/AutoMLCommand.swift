@@ -5,12 +5,12 @@ import LabbookML
 import LabbookRender
 import LabbookValues
 
-/// `S = automl T target COL [metric M] [budget 30s] [models [..]] [folds K] [seed N] [with P]`
+/// `S = automl T target COL [task K] [metric M] [budget 30s] [models [..]] [folds K] [seed N] [with P]`
 struct AutoMLCommand: Command {
   static let keyword = "automl"
   static let help = CommandHelp(
     usage:
-      "automl TABLE target COLUMN [metric METRIC] [budget 30s | budget N trials] [models [LEARNERS]] [folds K | holdout SHARE] [seed N] [with PIPELINE] [executor local|slurm] [partition P] [round N]",
+      "automl TABLE target COLUMN [task classification|regression] [metric METRIC] [budget 30s | budget N trials] [models [LEARNERS]] [folds K | holdout SHARE] [seed N] [with PIPELINE] [executor local|slurm] [partition P] [round N]",
     summary: "a time-budgeted search over learners and hyper-parameters; S.best is the best, refitted on TABLE",
     details: """
       The search (after FLAML) starts every learner at a cheap setting (few trees, few leaves) and moves by
@@ -23,7 +23,9 @@ struct AutoMLCommand: Command {
       better out of fold than the best trial alone. S.best, refitted on all rows within the budget, is that
       ensemble or the best trial. Scores: 5-fold cross-validation for small data (repeated three times up to 1,000 rows), a 10%
       holdout for large data (folds K forces K-fold, holdout 0.2 a 20% holdout). metric: accuracy (default),
-      precision, recall, f1, auc, logloss; or r2 (default), rmse, mae.
+      precision, recall, f1, auc, logloss; or r2 (default), rmse, mae. The task is inferred as for `train` (a
+      whole-number target with few values is classification) unless `task` says or the metric names it
+      (`metric r2` on a count is regression).
       models: learners to consider (default gbm, forest, logistic, knn, tree, bayes; for regression gbm, forest,
       ridge, knn, tree). `with P` puts P before every learner; learners that need it also get a scaling step the
       search chooses. The notebook records the trials that ran; replay re-runs exactly those, not racing the clock.
@@ -43,7 +45,8 @@ struct AutoMLCommand: Command {
     try parser.expect("target")
     target = try parser.name("the target column")
     options = try parser.options([
-      "metric": .name, "budget": .value, "trials": .flag, "models": .columns, "folds": .value, "holdout": .value,
+      "metric": .name, "task": .name, "budget": .value, "trials": .flag, "models": .columns, "folds": .value,
+      "holdout": .value,
       "seed": .value,
       "with": .value, "executor": .name, "partition": .name, "round": .value,
     ])
@@ -96,6 +99,12 @@ struct AutoMLCommand: Command {
         throw LabError(message, at: metric.span)
       }
       settings.metric = metric.value
+    }
+    if let task = options["task"]?.nameValue {
+      guard let parsed = LabbookML.Task(rawValue: task.value) else {
+        throw LabError("`task` is `classification` or `regression`, not '\(task.value)'", at: task.span)
+      }
+      settings.task = parsed
     }
     if case .columns(let names, _)? = options["models"] {
       settings.models = try names.map { try learnerKind($0) }

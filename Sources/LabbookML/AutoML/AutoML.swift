@@ -99,6 +99,8 @@ public enum AutoML {
   public struct Settings: Sendable {
     public var target: String
     public var metric: String?
+    /// The task when the statement says (`task regression`); else the metric's task, else inferred from the target.
+    public var task: Task?
     public var budget: Double
     public var models: [LearnerKind]?
     public var folds: Int?
@@ -156,11 +158,18 @@ public enum AutoML {
     guard (settings.budget > 0 && settings.budget <= maximumBudget) || settings.recorded != nil else {
       throw MLError("the budget must be positive, such as budget 30s")
     }
-    let target = try Target.read(table, column: settings.target, task: nil)
+    // A regression metric names its task: `metric r2` on a whole-number target with few values (a count)
+    // means regression, which inference from the target alone would call classes. (A classification
+    // metric does not: on a continuous target it is a mistake, and the check below says so.)
+    let impliedTask = settings.metric.flatMap(Metrics.task(of:)) == .regression ? Task.regression : nil
+    let target = try Target.read(table, column: settings.target, task: settings.task ?? impliedTask)
     let metric = settings.metric ?? (target.task == .classification ? "accuracy" : "r2")
     guard Metrics.names(for: target.task).contains(metric) else {
+      let hint =
+        settings.task == nil && target.task == .regression
+        ? " (or `task classification` to take the target's whole-number values as classes)" : ""
       throw MLError(
-        "`\(metric)` is not a \(target.task.rawValue) metric; use one of \(Metrics.names(for: target.task).joined(separator: ", "))"
+        "`\(metric)` is not a \(target.task.rawValue) metric; use one of \(Metrics.names(for: target.task).joined(separator: ", "))\(hint)"
       )
     }
     if metric == "auc" || metric == "precision" || metric == "recall" || metric == "f1", target.classes.count < 2 {

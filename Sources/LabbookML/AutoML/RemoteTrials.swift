@@ -180,7 +180,8 @@ public struct RemoteSearch: Sendable {
   public func score(_ trial: RemoteTrial) throws -> RemoteTrialResult {
     let start = Date()
     let evaluation = TrialEvaluation(
-      table: table, target: try Target.read(table, column: target, task: nil), metric: metric, method: method,
+      table: table, target: try Target.read(table, column: target, task: Metrics.task(of: metric)), metric: metric,
+      method: method,
       seed: evaluationSeed)
     var local = Trial(id: trial.id, learner: trial.learner, parameters: trial.parameters, seconds: 0)
     let predictions = AutoML.score(&local, evaluation: evaluation, pipeline: pipeline, seed: seed)

@@ -41,6 +41,13 @@ public struct Metrics: Sendable, Equatable {
   public static let classificationNames = ["accuracy", "precision", "recall", "f1", "auc", "logloss"]
   public static let regressionNames = ["r2", "rmse", "mae"]
 
+  /// The task a metric belongs to (the two lists are disjoint), or nil for an unknown name.
+  public static func task(of metric: String) -> Task? {
+    if classificationNames.contains(metric) { return .classification }
+    if regressionNames.contains(metric) { return .regression }
+    return nil
+  }
+
   /// The metrics of a task, in SPEC §3's order.
   public static func names(for task: Task) -> [String] {
     task == .classification ? classificationNames : regressionNames
