@@ -30,6 +30,7 @@ import Testing
     ("s = automl c target risk budget 1e300h", "at most 30 days"),
     ("show c rows 1e400", "number '1e400' is too large"),
     ("s = automl c target risk seed 1e300", "`seed`"),
+    ("s = automl c target risk task regresion", "`task` is `classification` or `regression`, not 'regresion'"),
     ("p = pipeline bin 1e300", "`bin` needs a whole number of bins from 2 to 1000"),
   ]
 

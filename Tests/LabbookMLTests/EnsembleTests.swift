@@ -65,6 +65,34 @@ import Testing
     #expect(chosen.loss < selection.loss(first) && chosen.loss < selection.loss(second))
   }
 
+  /// Search version 3 hill-climbs a stepped metric's ensemble on the log loss. Two trials each sure and
+  /// right on half the rows (p = 0.9 for the truth) and slightly wrong on the other half (0.45): each has
+  /// accuracy 0.5, their average gives the truth 0.675 on every row. Expected losses by hand:
+  /// one trial −(ln 0.9 + ln 0.45)/2 = 0.451934..., the pair −ln 0.675 = 0.39304...
+  @Test func aSteppedMetricsEnsembleIsChosenOnTheLogLoss() throws {
+    let n = 40
+    let truth = (0..<n).map { Double($0 % 2) }
+    let table = try Table(name: "t", columns: [.numeric("x", (0..<n).map(Double.init)), .numeric("y", truth)])
+    let target = try Target.read(table, column: "y", task: .classification)
+    let evaluation = TrialEvaluation(
+      table: table, target: target, metric: "accuracy", method: .crossValidation(folds: 2, repeats: 1), seed: 1)
+    func predictions(_ sure: (Int) -> Bool) -> [Double] {
+      evaluation.scoringRows.flatMap { row -> [Double] in
+        let forTruth = sure(row) ? 0.9 : 0.45
+        return truth[row] == 1 ? [1 - forTruth, forTruth] : [forTruth, 1 - forTruth]
+      }
+    }
+    let first = predictions { $0 < n / 2 }
+    let second = predictions { $0 >= n / 2 }
+    let selection = EnsembleSelection(evaluation: evaluation, byLogLoss: true)
+    #expect(abs(selection.loss(first) - 0.451_934_105_937_798_9) < 1e-12)
+    let chosen = try #require(selection.select([(1, first), (2, second)]))
+    #expect(chosen.members.map(\.0).sorted() == [1, 2] && chosen.members.allSatisfy { $0.1 == 0.5 })
+    #expect(abs(chosen.loss - 0.393_042_588_109_607_2) < 1e-12)
+    let averaged = EnsembleSelection.average(chosen.members, of: [(1, first), (2, second)])
+    #expect(EnsembleSelection(evaluation: evaluation).loss(averaged) < -0.999_999)  // accuracy 1, as a loss
+  }
+
   /// A round's gate refuses a trial; the trials after it still run (before, the whole search stopped).
   @Test func aRefusedTrialIsSkippedAndTheRoundGoesOn() throws {
     let results = RoundResults(count: 4)

@@ -86,8 +86,9 @@ public enum AutoML {
   /// The search's version, recorded in the notebook so that replay proposes what the recording's
   /// search proposed: 1, recordings without a version: forest searched once, the ensemble library the
   /// 16 best trials; 2: forest searched twice (`splits best` and `splits random`), the library at most
-  /// four per learner.
-  public static let searchVersion = 2
+  /// four per learner; 3: a stepped metric's (accuracy, precision, recall, f1) ensemble selected and
+  /// accepted on the out-of-fold log loss.
+  public static let searchVersion = 3
   public static let roundSize = 4
   /// Proposals per round on a cluster, unless the statement says (`round N`).
   public static let remoteRoundSize = 16
@@ -335,10 +336,21 @@ public enum AutoML {
     }
     // Ensemble selection over the best trials' out-of-fold predictions; kept when it scores better out of
     // fold than the best trial alone and (searching by the clock) its members' refits fit the time left.
+    // From search version 3, a stepped metric's ensemble is chosen on the log loss, and kept when its log
+    // loss beats every library trial's own; `loss` is then the metric's, for the report.
     var ensemble: (members: [(Int, Double)], loss: Double)?
-    if let selected = EnsembleSelection(evaluation: evaluation).select(pool.map { ($0.id, $0.predictions) }),
-      selected.loss < evaluation.loss(top)!
+    let byLogLoss = settings.searchVersion >= 3 && top.tieBreak != nil
+    let selector = EnsembleSelection(evaluation: evaluation, byLogLoss: byLogLoss)
+    let library = pool.map { (id: $0.id, predictions: $0.predictions) }
+    if var selected = selector.select(library),
+      byLogLoss
+        ? selected.loss < library.map({ selector.loss($0.predictions) }).min()!
+        : selected.loss < evaluation.loss(top)!
     {
+      if byLogLoss {
+        selected.loss = EnsembleSelection(evaluation: evaluation).loss(
+          EnsembleSelection.average(selected.members, of: library))
+      }
       let members = selected.members.map { id in trials.first { $0.id == id.0 }! }
       let rowsShare = Double(table.rowCount) / Double(max(1, evaluation.trainingRows))
       let expected = members.reduce(0.0) { total, trial in

@@ -36,6 +36,16 @@ struct EnsembleSelection {
   }
 
   let evaluation: TrialEvaluation
+  /// Hill-climb on the out-of-fold log loss instead of the metric (search version 3, for the stepped
+  /// metrics: accuracy, precision, recall, f1). A count of rows gives the greedy steps almost nothing to
+  /// tell candidates apart by on small data, so they follow whichever rows happen to flip; the log loss,
+  /// a smooth proper score, rewards the averaged probabilities themselves.
+  var byLogLoss = false
+
+  init(evaluation: TrialEvaluation, byLogLoss: Bool = false) {
+    self.evaluation = evaluation
+    self.byLogLoss = byLogLoss
+  }
 
   /// Picks among `pool` (trial id → out-of-fold predictions); returns (trial id, weight) pairs, best first,
   /// and the ensemble's loss, or nil when fewer than two trials would be in it.
@@ -76,8 +86,18 @@ struct EnsembleSelection {
     return (members, bestLoss)
   }
 
+  /// The weighted average of the members' out-of-fold predictions.
+  static func average(_ members: [(Int, Double)], of library: [(id: Int, predictions: [Double])]) -> [Double] {
+    var sum = [Double](repeating: 0, count: library.first?.predictions.count ?? 0)
+    for (id, weight) in members {
+      guard let predictions = library.first(where: { $0.id == id })?.predictions else { continue }
+      for i in sum.indices { sum[i] += weight * predictions[i] }
+    }
+    return sum
+  }
+
   /// The search's loss of predictions at the scoring rows (the metric oriented lower-is-better, with the
-  /// log-loss tie-break for stepped metrics), computed as `Metrics` does.
+  /// log-loss tie-break for stepped metrics; or the log loss alone, `byLogLoss`), computed as `Metrics` does.
   func loss(_ predictions: [Double]) -> Double {
     let truth = evaluation.truth
     if truth.task == .regression {
@@ -85,6 +105,7 @@ struct EnsembleSelection {
       return evaluation.loss(metrics.value(evaluation.metric) ?? .infinity)
     }
     let metrics = Metrics.classification(truth: truth.codes, probabilities: predictions, labels: truth.classes)
+    if byLogLoss { return metrics.logLoss ?? .infinity }
     let score = metrics.value(evaluation.metric) ?? (Metrics.lowerIsBetter(evaluation.metric) ? .infinity : -.infinity)
     return evaluation.loss(
       score, tieBreak: TrialEvaluation.steppedMetrics.contains(evaluation.metric) ? metrics.logLoss : nil)
