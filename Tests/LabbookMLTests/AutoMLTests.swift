@@ -126,6 +126,18 @@ import Testing
     #expect(message { $0.models = [.ridge] }.contains("cannot learn a classification target"))
     #expect(message({ $0.metric = "accuracy" }, table: Self.diabetes).contains("not a regression metric"))
     #expect(message({ $0.metric = "accuracy" }, table: Self.diabetes).contains("`task classification`"))
+    // A count read as classes, two of them with one row each (Somerville's lake visits had 9 and 50): every
+    // trial would fail on the fold that scores them.
+    let counts: [Double] = (0..<30).map { row -> Double in
+      if row == 0 { return 9 }
+      if row == 1 { return 50 }
+      return Double(row % 3)
+    }
+    let visits = try Table(
+      name: "visits", columns: [.numeric("x", (0..<30).map(Double.init)), .numeric("target", counts)])
+    let rare = message({ _ in }, table: visits)
+    #expect(
+      rare.contains("class '9' of 'target' has a single row (as do 1 more)") && rare.contains("`task regression`"))
     let single = try Table(
       name: "one", columns: [.numeric("x", [1, 2, 3, 4]), .categorical("target", ["a", "a", "a", "a"])])
     #expect(message({ _ in }, table: single).contains("single class"))
