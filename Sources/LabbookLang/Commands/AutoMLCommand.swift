@@ -20,7 +20,8 @@ struct AutoMLCommand: Command {
       the time left is skipped and the search goes on with cheaper ones, until nothing fits. `budget N trials` runs
       exactly N trials whatever the clock says (reproducible on a shared machine). At the end, ensemble selection
       (Caruana et al., 2004) combines the best trials' out-of-fold predictions; the ensemble is kept when it scores
-      better out of fold than the best trial alone. S.best, refitted on all rows within the budget, is that
+      better out of fold than the best trial alone (for accuracy, precision, recall and f1 it is built and judged on
+      the log loss: a count of rows is too coarse to steer it). S.best, refitted on all rows within the budget, is that
       ensemble or the best trial. Scores: 5-fold cross-validation for small data (repeated three times up to 1,000 rows), a 10%
       holdout for large data (folds K forces K-fold, holdout 0.2 a 20% holdout). metric: accuracy (default),
       precision, recall, f1, auc, logloss; or r2 (default), rmse, mae. The task is inferred as for `train` (a
