@@ -40,24 +40,31 @@ import Testing
     #expect(cv.perFold.count == 3)
   }
 
-  /// Two predictors each right on half the rows (and unsure on the other half): the average is right
-  /// on all of them, so selection takes both, equally, and beats either alone.
-  @Test func selectionCombinesComplementaryTrials() throws {
+  /// Forty rows of alternating classes, scored by 2-fold cross-validation on `metric`, and two binary
+  /// predictors that give the truth probability `sure` on one half of the rows (the first half, the
+  /// second) and `unsure` on the other.
+  static func complementaryHalves(metric: String, sure: Double, unsure: Double) throws
+    -> (evaluation: TrialEvaluation, first: [Double], second: [Double])
+  {
     let n = 40
     let truth = (0..<n).map { Double($0 % 2) }
     let table = try Table(name: "t", columns: [.numeric("x", (0..<n).map(Double.init)), .numeric("y", truth)])
     let target = try Target.read(table, column: "y", task: .classification)
     let evaluation = TrialEvaluation(
-      table: table, target: target, metric: "logloss", method: .crossValidation(folds: 2, repeats: 1), seed: 1)
-    func predictions(_ sure: (Int) -> Bool) -> [Double] {
+      table: table, target: target, metric: metric, method: .crossValidation(folds: 2, repeats: 1), seed: 1)
+    func predictions(_ isSure: (Int) -> Bool) -> [Double] {
       evaluation.scoringRows.flatMap { row -> [Double] in
-        let positive = truth[row] == 1
-        let p = sure(row) ? (positive ? 0.95 : 0.05) : 0.5
-        return [1 - p, p]
+        let forTruth = isSure(row) ? sure : unsure
+        return truth[row] == 1 ? [1 - forTruth, forTruth] : [forTruth, 1 - forTruth]
       }
     }
-    let first = predictions { $0 < n / 2 }
-    let second = predictions { $0 >= n / 2 }
+    return (evaluation, predictions { $0 < n / 2 }, predictions { $0 >= n / 2 })
+  }
+
+  /// Two predictors each right on half the rows (and unsure on the other half): the average is right
+  /// on all of them, so selection takes both, equally, and beats either alone.
+  @Test func selectionCombinesComplementaryTrials() throws {
+    let (evaluation, first, second) = try Self.complementaryHalves(metric: "logloss", sure: 0.95, unsure: 0.5)
     let selection = EnsembleSelection(evaluation: evaluation)
     let chosen = try #require(selection.select([(1, first), (2, second)]))
     #expect(chosen.members.map(\.0).sorted() == [1, 2])
@@ -70,20 +77,7 @@ import Testing
   /// accuracy 0.5, their average gives the truth 0.675 on every row. Expected losses by hand:
   /// one trial −(ln 0.9 + ln 0.45)/2 = 0.451934..., the pair −ln 0.675 = 0.39304...
   @Test func aSteppedMetricsEnsembleIsChosenOnTheLogLoss() throws {
-    let n = 40
-    let truth = (0..<n).map { Double($0 % 2) }
-    let table = try Table(name: "t", columns: [.numeric("x", (0..<n).map(Double.init)), .numeric("y", truth)])
-    let target = try Target.read(table, column: "y", task: .classification)
-    let evaluation = TrialEvaluation(
-      table: table, target: target, metric: "accuracy", method: .crossValidation(folds: 2, repeats: 1), seed: 1)
-    func predictions(_ sure: (Int) -> Bool) -> [Double] {
-      evaluation.scoringRows.flatMap { row -> [Double] in
-        let forTruth = sure(row) ? 0.9 : 0.45
-        return truth[row] == 1 ? [1 - forTruth, forTruth] : [forTruth, 1 - forTruth]
-      }
-    }
-    let first = predictions { $0 < n / 2 }
-    let second = predictions { $0 >= n / 2 }
+    let (evaluation, first, second) = try Self.complementaryHalves(metric: "accuracy", sure: 0.9, unsure: 0.45)
     let selection = EnsembleSelection(evaluation: evaluation, byLogLoss: true)
     #expect(abs(selection.loss(first) - 0.451_934_105_937_798_9) < 1e-12)
     let chosen = try #require(selection.select([(1, first), (2, second)]))

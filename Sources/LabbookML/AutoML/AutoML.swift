@@ -191,24 +191,7 @@ public enum AutoML {
       throw MLError("`holdout` is a share of the rows between 0 and 1, such as 0.2")
     }
     if settings.holdout != nil, settings.folds != nil { throw MLError("give `folds` or `holdout`, not both") }
-    // A class with a single row is missing from the training rows of the fold (or the holdout) that
-    // scores it, and every trial would fail on it: say so up front, with the ways out.
-    if target.task == .classification {
-      var counts = [Int](repeating: 0, count: target.classes.count)
-      for code in target.codes { counts[code] += 1 }
-      let single = counts.indices.filter { counts[$0] < 2 }.map { target.classes[$0] }
-      if let first = single.first {
-        let others = single.count > 1 ? " (as do \(single.count - 1) more)" : ""
-        let count =
-          table.columns.first { $0.name == settings.target }.map {
-            if case .numeric = $0.values { true } else { false }
-          }
-          ?? false
-        throw MLError(
-          "class '\(first)' of '\(settings.target)' has a single row\(others): scoring needs every class in the training rows of each fold; drop such rows first (filter \(table.name) where \(settings.target) != ...)\(count ? ", or, if the numbers are counts or amounts, search a regression (`task regression` or `metric r2`)" : "")"
-        )
-      }
-    }
+    try requireTwoRowsPerClass(target, in: table)
     let method =
       settings.holdout.map { TrialEvaluation.Method.holdout(share: $0) }
       ?? TrialEvaluation.chooseMethod(rows: table.rowCount, width: width, folds: settings.folds)
@@ -399,6 +382,24 @@ public enum AutoML {
     result.ensemble = members
     result.ensembleScore = ensemble.map { Metrics.lowerIsBetter(metric) ? $0.loss : -$0.loss }
     return result
+  }
+
+  /// A class with a single row is missing from the training rows of the fold (or the holdout) that scores
+  /// it, and every trial would fail on it: say so before any trial runs, with the ways out.
+  static func requireTwoRowsPerClass(_ target: Target, in table: Table) throws {
+    guard target.task == .classification else { return }
+    var counts = [Int](repeating: 0, count: target.classes.count)
+    for code in target.codes { counts[code] += 1 }
+    let single = counts.indices.filter { counts[$0] < 2 }.map { target.classes[$0] }
+    guard let first = single.first else { return }
+    let others = single.count > 1 ? " (as do \(single.count - 1) more)" : ""
+    let numeric = table.columns.first { $0.name == target.name }?.isNumeric ?? false
+    let regression =
+      numeric
+      ? ", or, if the numbers are counts or amounts, search a regression (`task regression` or `metric r2`)" : ""
+    throw MLError(
+      "class '\(first)' of '\(target.name)' has a single row\(others): scoring needs every class in the training rows of each fold; drop such rows first (filter \(table.name) where \(target.name) != ...)\(regression)"
+    )
   }
 
   /// The learner's own hyper-parameters (without the pipeline's `scale`).
