@@ -330,10 +330,7 @@ public enum AutoML {
       }.min { ($0.units, evaluation.loss($0)!, $0.id) < ($1.units, evaluation.loss($1)!, $1.id) }!
     }
     func refit(_ trial: Trial, profiling: Bool) throws -> TrainedModel {
-      try Trainer.train(
-        trial.learner, on: table, target: settings.target, task: target.task,
-        pipeline: pipeline(for: trial, given: settings.pipeline), parameters: learnerParameters(trial),
-        seed: derivedSeed(settings.seed, UInt64(trial.id)), threads: settings.threads, profilingTraining: profiling)
+      try AutoML.refit(trial, on: table, task: target.task, settings: settings, profiling: profiling)
     }
     // Ensemble selection over the best trials' out-of-fold predictions; kept when it scores better out of
     // fold than the best trial alone and (searching by the clock) its members' refits fit the time left.
@@ -400,6 +397,17 @@ public enum AutoML {
     throw MLError(
       "class '\(first)' of '\(target.name)' has a single row\(others): scoring needs every class in the training rows of each fold; drop such rows first (filter \(table.name) where \(target.name) != ...)\(regression)"
     )
+  }
+
+  /// A trial's configuration trained on every row of `table`, as the search refits its best (the same
+  /// seed, so the same model).
+  public static func refit(
+    _ trial: Trial, on table: Table, task: Task, settings: Settings, profiling: Bool = false
+  ) throws -> TrainedModel {
+    try Trainer.train(
+      trial.learner, on: table, target: settings.target, task: task,
+      pipeline: pipeline(for: trial, given: settings.pipeline), parameters: learnerParameters(trial),
+      seed: derivedSeed(settings.seed, UInt64(trial.id)), threads: settings.threads, profilingTraining: profiling)
   }
 
   /// The learner's own hyper-parameters (without the pipeline's `scale`).

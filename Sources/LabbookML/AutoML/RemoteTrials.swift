@@ -118,6 +118,8 @@ public struct RemoteSearch: Sendable {
   public var table: Table
   public var target: String
   public var metric: String
+  /// The search's task as the searching process resolved it (from `task`, the metric or the target).
+  public var task: Task
   var method: TrialEvaluation.Method
   var evaluationSeed: UInt64
   public var pipeline: Pipeline?
@@ -127,6 +129,7 @@ public struct RemoteSearch: Sendable {
     table = evaluation.table
     target = evaluation.target
     metric = evaluation.metric
+    task = evaluation.task
     method = evaluation.method
     self.evaluationSeed = evaluationSeed
     self.pipeline = pipeline
@@ -143,7 +146,8 @@ public struct RemoteSearch: Sendable {
       methodJSON = .object([("kind", .string("holdout")), ("share", .num(share))])
     }
     return .object([
-      ("target", .string(target)), ("metric", .string(metric)), ("method", methodJSON),
+      ("target", .string(target)), ("metric", .string(metric)), ("task", .string(task.rawValue)),
+      ("method", methodJSON),
       ("evaluation_seed", .string(String(evaluationSeed))), ("seed", .string(String(seed))),
       ("pipeline", pipeline.map { .array($0.steps.map(Self.json)) } ?? .null),
     ])
@@ -153,8 +157,10 @@ public struct RemoteSearch: Sendable {
     self.table = table
     guard let target = json["target"]?.stringValue, let metric = json["metric"]?.stringValue,
       let evaluationSeed = json["evaluation_seed"]?.stringValue.flatMap({ UInt64($0) }),
-      let seed = json["seed"]?.stringValue.flatMap({ UInt64($0) }), let method = json["method"]
-    else { throw MLError("the search file lacks its target, metric, seeds or method") }
+      let seed = json["seed"]?.stringValue.flatMap({ UInt64($0) }), let method = json["method"],
+      let task = json["task"]?.stringValue.flatMap(Task.init(rawValue:))
+    else { throw MLError("the search file lacks its target, metric, task, seeds or method") }
+    self.task = task
     (self.target, self.metric, self.evaluationSeed, self.seed) = (target, metric, evaluationSeed, seed)
     switch method["kind"]?.stringValue {
     case "cv":
@@ -180,8 +186,7 @@ public struct RemoteSearch: Sendable {
   public func score(_ trial: RemoteTrial) throws -> RemoteTrialResult {
     let start = Date()
     let evaluation = TrialEvaluation(
-      table: table, target: try Target.read(table, column: target, task: Metrics.task(of: metric)), metric: metric,
-      method: method,
+      table: table, target: try Target.read(table, column: target, task: task), metric: metric, method: method,
       seed: evaluationSeed)
     var local = Trial(id: trial.id, learner: trial.learner, parameters: trial.parameters, seconds: 0)
     let predictions = AutoML.score(&local, evaluation: evaluation, pipeline: pipeline, seed: seed)

@@ -10,7 +10,7 @@ let arguments = CommandLine.arguments
 func usage() -> Never {
   FileHandle.standardError.write(
     Data(
-      "usage: labbook-bench load FILE.h5 FILE.csv|- [repeats] | table FILE.h5 LABEL [repeats] | session-load FILE.h5 LABBOOK [repeats] | learn FILE.h5 LEARNER | importance FILE.h5 REPEATS | automl DATASET BUDGET SEED\n"
+      "usage: labbook-bench load FILE.h5 FILE.csv|- [repeats] | table FILE.h5 LABEL [repeats] | session-load FILE.h5 LABBOOK [repeats] | learn FILE.h5 LEARNER | importance FILE.h5 REPEATS | automl DATASET BUDGET SEED | automl-study TRAIN.csv TEST.csv TARGET METRIC TRIALS SEED [TOP]\n"
         .utf8))
   exit(2)
 }
@@ -151,6 +151,52 @@ case "automl":
   let score = metrics.task == .classification ? metrics.accuracy! : metrics.r2!
   print(
     "labbook \(dataset) \(budget) \(seed) \(score) \(elapsed) \(result!.trials.count) \(result!.best.learner.rawValue)")
+case "automl-study":
+  // For studying how the search chooses: a search of exactly TRIALS trials on TRAIN.csv, then the TOP
+  // (default 60) distinct trials by cross-validated loss, and the chosen best, each refitted on all of
+  // TRAIN and scored on TEST. One JSON line per refitted trial (its cross-validated score, tie-break,
+  // standard error, work units and test score), then the search's own choice and its model's test score.
+  guard arguments.count >= 8, let trialCount = Int(arguments[6]), let seed = UInt64(arguments[7]) else { usage() }
+  let top = arguments.count > 8 ? Int(arguments[8]) ?? 60 : 60
+  let train = try CSVImport.read(path: arguments[2], name: "train", threads: 1)
+  let test = try CSVImport.read(path: arguments[3], name: "test", threads: 1)
+  let metric = arguments[5]
+  var settings = AutoML.Settings(target: arguments[4], budget: 1e6, seed: seed, threads: benchThreads)
+  settings.metric = metric
+  settings.maximumTrials = trialCount
+  settings.timeGate = false
+  // An older search, as a notebook recorded it (SEARCH_VERSION=2), for comparing versions.
+  if let version = ProcessInfo.processInfo.environment["SEARCH_VERSION"].flatMap(Int.init) {
+    settings.searchVersion = version
+  }
+  let result = try AutoML.run(train, settings: settings)
+  let lowerIsBetter = Metrics.lowerIsBetter(metric)
+  func testScore(_ model: TrainedModel) throws -> Double {
+    let metrics = try model.evaluate(on: test)
+    return metrics.task == .classification ? metrics.accuracy! : metrics.r2!
+  }
+  var seen = Set<String>()
+  var ranked: [Trial] = []
+  for trial in result.trials.filter({ $0.score != nil }).sorted(by: {
+    let (a, b) = (lowerIsBetter ? $0.score! : -$0.score!, lowerIsBetter ? $1.score! : -$1.score!)
+    return (a, $0.tieBreak ?? 0, $0.id) < (b, $1.tieBreak ?? 0, $1.id)
+  }) where seen.insert(trial.learner.rawValue + trial.parameterText).inserted {
+    ranked.append(trial)
+  }
+  var chosen = Array(ranked.prefix(top))
+  if !chosen.contains(where: { $0.id == result.best.id }) { chosen.append(result.best) }
+  func json(_ value: Double?) -> String { value.map { $0.isFinite ? "\($0)" : "null" } ?? "null" }
+  for trial in chosen {
+    let model = try AutoML.refit(trial, on: train, task: result.model.task, settings: settings)
+    print(
+      "{\"id\":\(trial.id),\"learner\":\"\(trial.learner.rawValue)\",\"units\":\(trial.units),\"cv\":\(json(trial.score)),\"tie\":\(json(trial.tieBreak)),\"se\":\(trial.standardError),\"test\":\(try testScore(model)),\"params\":\"\(trial.parameterText)\"}"
+    )
+  }
+  let members =
+    result.ensemble.map { "[" + $0.map { "[\($0.trial),\($0.weight)]" }.joined(separator: ",") + "]" } ?? "null"
+  print(
+    "{\"kind\":\"result\",\"best\":\(result.best.id),\"ensemble\":\(members),\"ensembleCV\":\(json(result.ensembleScore)),\"test\":\(try testScore(result.model)),\"trials\":\(result.trials.count)}"
+  )
 default:
   usage()
 }
