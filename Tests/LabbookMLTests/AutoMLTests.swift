@@ -138,6 +138,15 @@ import Testing
     let rare = message({ _ in }, table: visits)
     #expect(
       rare.contains("class '9' of 'target' has a single row (as do 1 more)") && rare.contains("`task regression`"))
+    // `cv` of a model on that table fails the same way, for the same reason (it said the model had never
+    // seen class 9, though the model was trained on it).
+    let model = try Trainer.train(.tree, on: visits, target: "target", task: .classification, seed: 1, threads: 1)
+    #expect {
+      _ = try CrossValidation.run(model, on: visits, folds: 3, seed: 1, threads: 1)
+    } throws: { error in
+      (error as? MLError)?.message.contains("class '9' of 'target' has a single row in 'visits' (as do 1 more)")
+        ?? false
+    }
     let single = try Table(
       name: "one", columns: [.numeric("x", [1, 2, 3, 4]), .categorical("target", ["a", "a", "a", "a"])])
     #expect(message({ _ in }, table: single).contains("single class"))

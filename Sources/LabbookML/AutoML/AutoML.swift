@@ -384,10 +384,7 @@ public enum AutoML {
   /// A class with a single row is missing from the training rows of the fold (or the holdout) that scores
   /// it, and every trial would fail on it: say so before any trial runs, with the ways out.
   static func requireTwoRowsPerClass(_ target: Target, in table: Table) throws {
-    guard target.task == .classification else { return }
-    var counts = [Int](repeating: 0, count: target.classes.count)
-    for code in target.codes { counts[code] += 1 }
-    let single = counts.indices.filter { counts[$0] < 2 }.map { target.classes[$0] }
+    let single = target.singleRowClasses
     guard let first = single.first else { return }
     let others = single.count > 1 ? " (as do \(single.count - 1) more)" : ""
     let numeric = table.columns.first { $0.name == target.name }?.isNumeric ?? false

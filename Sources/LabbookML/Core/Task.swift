@@ -18,6 +18,15 @@ public struct Target: Sendable, Equatable {
 
   public var rowCount: Int { task == .classification ? codes.count : values.count }
 
+  /// The classes with a single row, in class order. Cross-validation cannot score them: the fold that
+  /// holds the row trains without the class.
+  public var singleRowClasses: [String] {
+    guard task == .classification else { return [] }
+    var counts = [Int](repeating: 0, count: classes.count)
+    for code in codes { counts[code] += 1 }
+    return counts.indices.filter { counts[$0] == 1 }.map { classes[$0] }
+  }
+
   /// A numeric target with whole values and at most this many distinct ones is a classification target.
   public static let maximumClassesForNumericTarget = 20
 

@@ -46,6 +46,13 @@ public struct CrossValidation: Sendable {
       throw MLError("\(k) folds need at least \(k) rows; table '\(table.name)' has \(table.rowCount)")
     }
     let target = try Target.read(table, column: model.target, task: model.task)
+    let single = target.singleRowClasses
+    if let first = single.first {
+      let others = single.count > 1 ? " (as do \(single.count - 1) more)" : ""
+      throw MLError(
+        "class '\(first)' of '\(target.name)' has a single row in '\(table.name)'\(others): the fold that holds it would train without it; drop such rows first (filter \(table.name) where \(target.name) != ...)"
+      )
+    }
     let assignment = foldAssignment(target: target, folds: k, seed: seed)
     var results: [Metrics] = []
     let progress = WorkProgress.begin("fold", total: k)
