@@ -95,6 +95,16 @@ import Testing
     }
   }
 
+  /// A categorical feature's code is its level; anything that is not one of its levels (negative, past the
+  /// last, ±∞, NaN, huge) is missing, and never traps.
+  @Test func categoricalCodesAreLevelsAndAnythingElseIsMissing() {
+    let bins = FeatureBins(upperBounds: [0, 1, 2, 3, 4], isCategorical: true)
+    for level in 0..<5 { #expect(bins.code(Double(level)) == UInt8(level)) }
+    for value in [-1, 5, 255, 256, -.infinity, .infinity, .nan, 1e300, -1e300, Double(Int.max)] {
+      #expect(bins.code(value) == FeatureBins.missing, "\(value)")
+    }
+  }
+
   @Test func splitSearchFindsTheBestSplitOfTheRows() throws {
     var generator = SeededGenerator(seed: 7)
     let n = 2_000

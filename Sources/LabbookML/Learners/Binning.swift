@@ -52,8 +52,9 @@ package struct FeatureBins: Sendable, Equatable {
   @inline(__always) func code(_ value: Double) -> UInt8 {
     if value.isNaN { return FeatureBins.missing }
     if isCategorical {
-      let level = Int(value)
-      return level >= 0 && level < count ? UInt8(level) : FeatureBins.missing
+      // A level code outside the levels (or an infinite value, which Int() would trap on) is not a level.
+      guard value > -1, value < Double(count) else { return FeatureBins.missing }
+      return UInt8(Int(value))
     }
     return upperBounds.withUnsafeBufferPointer { bounds in
       var code: UInt8 = 0
