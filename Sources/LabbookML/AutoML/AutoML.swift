@@ -384,16 +384,13 @@ public enum AutoML {
   /// A class with a single row is missing from the training rows of the fold (or the holdout) that scores
   /// it, and every trial would fail on it: say so before any trial runs, with the ways out.
   static func requireTwoRowsPerClass(_ target: Target, in table: Table) throws {
-    let single = target.singleRowClasses
-    guard let first = single.first else { return }
-    let others = single.count > 1 ? " (as do \(single.count - 1) more)" : ""
     let numeric = table.columns.first { $0.name == target.name }?.isNumeric ?? false
     let regression =
       numeric
       ? ", or, if the numbers are counts or amounts, search a regression (`task regression` or `metric r2`)" : ""
-    throw MLError(
+    try CrossValidation.requireTwoRowsPerClass(target) { first, others in
       "class '\(first)' of '\(target.name)' has a single row\(others): scoring needs every class in the training rows of each fold; drop such rows first (filter \(table.name) where \(target.name) != ...)\(regression)"
-    )
+    }
   }
 
   /// A trial's configuration trained on every row of `table`, as the search refits its best (the same

@@ -33,6 +33,16 @@ public struct CrossValidation: Sendable {
     return fold
   }
 
+  /// Throws when a class of `target` has a single row: the fold that holds the row trains without the
+  /// class. `message` words the error from the first such class and " (as do N more)" (or "").
+  static func requireTwoRowsPerClass(_ target: Target, message: (_ first: String, _ others: String) -> String)
+    throws
+  {
+    let single = target.singleRowClasses
+    guard let first = single.first else { return }
+    throw MLError(message(first, single.count > 1 ? " (as do \(single.count - 1) more)" : ""))
+  }
+
   public static func run(
     _ model: TrainedModel, on table: Table, folds k: Int, seed: UInt64, threads: Int
   ) throws -> CrossValidation {
@@ -46,12 +56,8 @@ public struct CrossValidation: Sendable {
       throw MLError("\(k) folds need at least \(k) rows; table '\(table.name)' has \(table.rowCount)")
     }
     let target = try Target.read(table, column: model.target, task: model.task)
-    let single = target.singleRowClasses
-    if let first = single.first {
-      let others = single.count > 1 ? " (as do \(single.count - 1) more)" : ""
-      throw MLError(
-        "class '\(first)' of '\(target.name)' has a single row in '\(table.name)'\(others): the fold that holds it would train without it; drop such rows first (filter \(table.name) where \(target.name) != ...)"
-      )
+    try requireTwoRowsPerClass(target) { first, others in
+      "class '\(first)' of '\(target.name)' has a single row in '\(table.name)'\(others): the fold that holds it would train without it; drop such rows first (filter \(table.name) where \(target.name) != ...)"
     }
     let assignment = foldAssignment(target: target, folds: k, seed: seed)
     var results: [Metrics] = []
