@@ -17,6 +17,12 @@ public final class HDF5Group: AttributeHolder, @unchecked Sendable {
   public func childPath(_ name: String) -> String { path == "/" ? "/\(name)" : "\(path)/\(name)" }
 
   /// The names of the group's links, in creation order when the group tracks it, else by name.
+  ///
+  /// The links are listed in one pass in the storage's own order (`H5_ITER_NATIVE`) and sorted here.
+  /// Asking libhdf5 for names by position instead (`H5Lget_name_by_idx`) makes it build and sort a table
+  /// of all links for every position — quadratic in the number of columns — and libhdf5 1.10 frees
+  /// uninitialised table entries when a damaged file stops that build half-way (SIGSEGV in `H5MM_xfree`);
+  /// the native order reads a dense group's name index directly and builds no table.
   public func linkNames() throws -> [String] {
     var info = H5G_info_t()
     try checkStatus("cannot list group '\(path)'") { H5Gget_info(handle.id, &info) }
@@ -24,29 +30,15 @@ public final class HDF5Group: AttributeHolder, @unchecked Sendable {
       throw HDF5Error("group '\(path)' declares \(info.nlinks) links; the file may be damaged")
     }
     if count == 0 { return [] }
-    for index in [H5_INDEX_CRT_ORDER, H5_INDEX_NAME] {
-      if let names = linkNames(count: count, index: index) { return names }
-    }
-    throw failure("cannot list the links of group '\(path)'")
-  }
-
-  private func linkNames(count: Int, index: H5_index_t) -> [String]? {
-    var names: [String] = []
-    names.reserveCapacity(count)
+    let listing = LinkListing(capacity: count)
     silenceErrors()
-    for position in 0..<count {
-      let length = H5Lget_name_by_idx(
-        handle.id, ".", index, H5_ITER_INC, hsize_t(position), nil, 0, ReadLimits.linkAccess)
-      if length < 0 || length > ReadLimits.maximumNameBytes {
-        _ = takeErrorStack()
-        return nil
-      }
-      var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-      _ = H5Lget_name_by_idx(
-        handle.id, ".", index, H5_ITER_INC, hsize_t(position), &buffer, Int(length) + 1, ReadLimits.linkAccess)
-      names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    let status = withExtendedLifetime(listing) {
+      H5Literate(handle.id, H5_INDEX_NAME, H5_ITER_NATIVE, nil, collectLink, Unmanaged.passUnretained(listing).toOpaque())
     }
-    return names
+    _ = takeErrorStack()
+    if let problem = listing.problem { throw HDF5Error("group '\(path)': \(problem); the file may be damaged") }
+    if status < 0 { throw HDF5Error("cannot list the links of group '\(path)'; the file may be damaged") }
+    return listing.orderedNames()
   }
 
   /// Whether a link of that name exists directly in this group.
@@ -110,4 +102,53 @@ public final class HDF5Group: AttributeHolder, @unchecked Sendable {
       H5Ocopy(handle.id, name, destination.objectID, name, lb_h5p_default(), lb_h5p_default())
     }
   }
+}
+
+/// The links one `H5Literate` pass has seen so far, with their creation order where the group tracks it.
+private final class LinkListing {
+  var links: [(name: [UInt8], creationOrder: Int64?)] = []
+  var problem: String?
+
+  init(capacity: Int) { links.reserveCapacity(capacity) }
+
+  /// Creation order when every link has one, else by name (byte order, as libhdf5's name index sorts).
+  func orderedNames() -> [String] {
+    let ordered: [(name: [UInt8], creationOrder: Int64?)]
+    if links.allSatisfy({ $0.creationOrder != nil }) {
+      ordered = links.sorted { a, b in
+        a.creationOrder! != b.creationOrder!
+          ? a.creationOrder! < b.creationOrder! : a.name.lexicographicallyPrecedes(b.name)
+      }
+    } else {
+      ordered = links.sorted { $0.name.lexicographicallyPrecedes($1.name) }
+    }
+    return ordered.map { String(decoding: $0.name, as: UTF8.self) }
+  }
+}
+
+/// `H5Literate`'s callback: records one link; stops the iteration (returns 1) on a name or a count no
+/// sound file has.
+private func collectLink(
+  _ group: hid_t, _ name: UnsafePointer<CChar>?, _ info: UnsafePointer<H5L_info_t>?, _ context: UnsafeMutableRawPointer?
+) -> herr_t {
+  guard let context else { return -1 }
+  let listing = Unmanaged<LinkListing>.fromOpaque(context).takeUnretainedValue()
+  guard let name else {
+    listing.problem = "a link has no name"
+    return 1
+  }
+  var length = 0
+  while name[length] != 0 && length <= ReadLimits.maximumNameBytes { length += 1 }
+  guard length <= ReadLimits.maximumNameBytes else {
+    listing.problem = "a link name is longer than \(ReadLimits.maximumNameBytes) bytes"
+    return 1
+  }
+  guard listing.links.count < ReadLimits.maximumLinks else {
+    listing.problem = "more than \(ReadLimits.maximumLinks) links"
+    return 1
+  }
+  let bytes = name.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+  let creationOrder = info.flatMap { $0.pointee.corder_valid ? $0.pointee.corder : nil }
+  listing.links.append((bytes, creationOrder))
+  return 0
 }

@@ -140,6 +140,33 @@ import Testing
     #expect(message { try HDF5TableReader.load(path: path, inside: "/u", name: "t") }.contains("stores only 0 bytes"))
   }
 
+  /// `Tests/Fixtures/hostile/dense-group-link-table.h5` came from fuzzing the `hdf5` target: its group `/s`
+  /// stores its links densely (a fractal heap and a name index) and one link message is damaged. Asking
+  /// libhdf5 1.10 for names by position made it build a table of the links, stop half-way and free the
+  /// uninitialised rest (SIGSEGV or abort in `H5MM_xfree`, in this very process); listing in the name
+  /// index's own order builds no table, and the damage is an error.
+  @Test func aDamagedDenseGroupIsAnErrorNotACrash() throws {
+    let path = repositoryRoot + "/Tests/Fixtures/hostile/dense-group-link-table.h5"
+    #expect(message { try HDF5TableReader.load(path: path, name: "t") }.contains("cannot list the links of group '/s'"))
+  }
+
+  /// More links than fit in an object header (libhdf5 moves a group to dense storage past 8): listed in
+  /// one pass in the name index's hash order, then sorted; the expected order is plain byte order of the
+  /// names, as libhdf5's by-name index gives it.
+  @Test func aLargeGroupWithoutCreationOrderListsByName() throws {
+    let path = temporaryPath("wide.h5")
+    let names = (0..<40).map { "c\(($0 * 17) % 40)" }
+    do {
+      let w = CFixtureWriter(path)
+      w.group("/t")
+      for (i, name) in names.enumerated() { w.doubles("/t/\(name)", [Double(i)], as: lb_h5t_ieee_f64le()) }
+    }
+    let table = try HDF5TableReader.load(path: path, inside: "/t", name: "t")
+    #expect(table.columnNames == names.sorted())
+    guard case .numeric(let c17) = try table.column("c17").values else { throw DataError("c17 is not numeric") }
+    #expect(c17 == [1])
+  }
+
   @Test func devicesAndPipesAreNotFiles() throws {
     #expect(message { try HDF5TableReader.load(path: "/dev/zero", name: "t") }.contains("not a regular file"))
     let fifo = temporaryPath("fifo.h5")
