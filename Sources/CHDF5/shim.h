@@ -10,6 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+// memmem is a GNU extension that <string.h> declares only under _GNU_SOURCE; GlobalHeapCheck.swift
+// scans whole files with it.
+void *memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
+static inline const void *lb_find_bytes(const void *haystack, size_t haystack_length, const void *needle,
+                                        size_t needle_length) {
+    return memmem(haystack, haystack_length, needle, needle_length);
+}
+
 static inline hid_t lb_h5p_default(void) { return (hid_t)H5P_DEFAULT; }
 static inline hid_t lb_h5s_all(void) { return (hid_t)H5S_ALL; }
 static inline hid_t lb_h5e_default(void) { return (hid_t)H5E_DEFAULT; }

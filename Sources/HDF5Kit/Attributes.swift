@@ -41,7 +41,9 @@ extension AttributeHolder {
       let memoryType = try checkID("cannot copy a string type") { H5Tcopy(type) }
       defer { H5Tclose(memoryType) }
       var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
-      try checkStatus("cannot read attribute '\(name)'") { H5Aread(attribute, memoryType, &pointers) }
+      try checkStatus("cannot read attribute '\(name)' of '\(path)'; the file may be damaged") {
+        H5Aread(attribute, memoryType, &pointers)
+      }
       defer { for case let pointer? in pointers { H5free_memory(pointer) } }
       return pointers.map { $0.map { String(cString: $0) } ?? "" }
     }
@@ -50,7 +52,9 @@ extension AttributeHolder {
       throw HDF5Error("attribute '\(name)' of '\(path)' declares strings of \(size) bytes")
     }
     var bytes = [UInt8](repeating: 0, count: try ReadLimits.bytes(n, of: size, reading: path))
-    try checkStatus("cannot read attribute '\(name)'") { H5Aread(attribute, type, &bytes) }
+    try checkStatus("cannot read attribute '\(name)' of '\(path)'; the file may be damaged") {
+      H5Aread(attribute, type, &bytes)
+    }
     return (0..<n).map { index in
       var slice = bytes[(index * size)..<(index * size + size)]
       if let end = slice.firstIndex(of: 0) { slice = slice[slice.startIndex..<end] }
@@ -74,7 +78,9 @@ extension AttributeHolder {
     defer { H5Sclose(space) }
     guard H5Sget_simple_extent_npoints(space) == 1 else { return nil }
     var value: Int64 = 0
-    try checkStatus("cannot read attribute '\(name)'") { H5Aread(attribute, lb_h5t_native_int64(), &value) }
+    try checkStatus("cannot read attribute '\(name)' of '\(path)'; the file may be damaged") {
+      H5Aread(attribute, lb_h5t_native_int64(), &value)
+    }
     return value
   }
 

@@ -18,6 +18,7 @@ public final class HDF5File: @unchecked Sendable {
   /// Opens an existing file read-only, or read-write when `writable`.
   public static func open(_ path: String, writable: Bool = false) throws -> HDF5File {
     guard ReadLimits.pluginsDisabled else { throw HDF5Error("cannot turn off HDF5 filter plugins") }
+    try GlobalHeapCheck.check(path: path)
     let flags = writable ? lb_h5f_acc_rdwr() : lb_h5f_acc_rdonly()
     let id = try checkID("cannot open '\(path)' as HDF5") {
       H5Fopen(path, flags, ReadLimits.fileAccess)

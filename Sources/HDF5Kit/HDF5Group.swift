@@ -33,7 +33,8 @@ public final class HDF5Group: AttributeHolder, @unchecked Sendable {
     let listing = LinkListing(capacity: count)
     silenceErrors()
     let status = withExtendedLifetime(listing) {
-      H5Literate(handle.id, H5_INDEX_NAME, H5_ITER_NATIVE, nil, collectLink, Unmanaged.passUnretained(listing).toOpaque())
+      H5Literate(
+        handle.id, H5_INDEX_NAME, H5_ITER_NATIVE, nil, collectLink, Unmanaged.passUnretained(listing).toOpaque())
     }
     _ = takeErrorStack()
     if let problem = listing.problem { throw HDF5Error("group '\(path)': \(problem); the file may be damaged") }
@@ -147,7 +148,9 @@ private func collectLink(
     listing.problem = "more than \(ReadLimits.maximumLinks) links"
     return 1
   }
-  let bytes = name.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+  let bytes = name.withMemoryRebound(to: UInt8.self, capacity: length) {
+    Array(UnsafeBufferPointer(start: $0, count: length))
+  }
   let creationOrder = info.flatMap { $0.pointee.corder_valid ? $0.pointee.corder : nil }
   listing.links.append((bytes, creationOrder))
   return 0

@@ -13,7 +13,7 @@ public enum ReadLimits {
   static let maximumAttributeElements = 10_000_000
   static let maximumFixedStringBytes = 1 << 24
   /// The most a deflate stream expands (zlib's limit is about 1032:1), with room for the shuffle filter.
-  static let maximumExpansion = 1100
+  public static let maximumExpansion = 1100
   /// Filters built into libhdf5: deflate, shuffle, fletcher32, szip, n-bit, scale-offset.
   static let builtInFilters: Set<Int32> = [1, 2, 3, 4, 5, 6]
 

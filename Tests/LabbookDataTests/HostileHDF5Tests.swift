@@ -150,6 +150,28 @@ import Testing
     #expect(message { try HDF5TableReader.load(path: path, name: "t") }.contains("cannot list the links of group '/s'"))
   }
 
+  /// Files from the hdf5 fuzz target that libhdf5 1.10 could not survive in this very process, each
+  /// now a located error before libhdf5 reads the damaged part:
+  /// - `global-heap-free-space-loop.h5`: a global heap collection whose free-space object has size 0;
+  ///   reading the `columns` attribute spun in `H5HG__cache_heap_deserialize` forever (67 fuzz hangs).
+  /// - `iris-global-heap.h5`: a heap object's size runs past its collection; `H5HG_read` copied past it.
+  /// - `compound-member-outside.h5`: a compound field at offset 4,294,967,295 of a 16-byte record
+  ///   (SIGSEGV in `H5T__conv_struct_opt`).
+  /// - `number-of-327688-bytes.h5`: a float type 327,688 bytes wide (SIGSEGV in `H5VM_memcpyvv`).
+  @Test func fuzzedFilesThatKilledLibhdf5AreLocatedErrors() throws {
+    let hostile = repositoryRoot + "/Tests/Fixtures/hostile/"
+    let expected = [
+      "global-heap-free-space-loop.h5": "the global heap collection at byte 2048 holds a free-space object of size 0",
+      "iris-global-heap.h5": "the global heap collection at byte 2048 holds object 3 of 281474976710673 bytes, past",
+      "compound-member-outside.h5": "field 2 of '/c' lies outside its record (bytes 4294967295 to 4294967299 of 16)",
+      "number-of-327688-bytes.h5": "'/x' declares numbers of 327688 bytes; the file is damaged",
+    ]
+    for (file, words) in expected.sorted(by: { $0.key < $1.key }) {
+      let text = message { try HDF5TableReader.load(path: hostile + file, name: "t") }
+      #expect(text.contains(words), "\(file): \(text)")
+    }
+  }
+
   /// More links than fit in an object header (libhdf5 moves a group to dense storage past 8): listed in
   /// one pass in the name index's hash order, then sorted; the expected order is plain byte order of the
   /// names, as libhdf5's by-name index gives it.

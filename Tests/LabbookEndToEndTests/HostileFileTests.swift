@@ -3,11 +3,14 @@ import LabbookCore
 import Testing
 
 /// Files that crash libhdf5 1.10 itself cannot end a session: the executable reads them in a child
-/// process. `Tests/Fixtures/hostile/iris-global-heap.h5` is datasets/iris.h5 with a few bytes changed
-/// (found by mutating it): reading its `columns` attribute makes libhdf5's H5HG_read copy past a global
-/// heap object (SIGSEGV in memcpy) when read in the same process.
+/// process. `Tests/Fixtures/hostile/global-heap-object-index.h5` came from the hdf5 fuzz target: reading
+/// its `columns` attribute makes libhdf5's H5HG_read follow a variable-length string to a global heap
+/// object that is not there (SIGSEGV), which no check before the read can see (the string's heap index
+/// is only ever decoded inside libhdf5). `chunk-dimension-sigfpe.h5` makes libhdf5 divide by zero
+/// (SIGFPE in `H5D__chunk_set_info`) while opening a dataset.
 @Suite struct HostileFileTests {
-  static let crasher = Labbook.repositoryRoot + "/Tests/Fixtures/hostile/iris-global-heap.h5"
+  static let hostile = Labbook.repositoryRoot + "/Tests/Fixtures/hostile/"
+  static let crasher = hostile + "global-heap-object-index.h5"
 
   @Test func theFixtureReallyCrashesTheReaderProcess() throws {
     let result = try Labbook.run(
@@ -15,6 +18,26 @@ import Testing
     // Process reports a signal death of the child as status = signal number with reason uncaughtSignal;
     // Labbook.launch only gives the status, which is SIGSEGV's number.
     #expect(result.status == SIGSEGV, "the fixture no longer crashes libhdf5: \(result.status) \(result.stderr)")
+  }
+
+  @Test func aDivisionByZeroInTheLibraryIsContainedToo() throws {
+    let result = try Labbook.run(
+      ["--no-record"],
+      stdin: "kept = load \"datasets/iris.h5\"\nbad = load \"\(Self.hostile)chunk-dimension-sigfpe.h5\"\nkept.rows\n",
+      environment: ["SWIFT_BACKTRACE": "enable=no"])
+    #expect(result.stderr.contains("reading it made the HDF5 library crash (SIGFPE"), "\(result.stderr)")
+    #expect(result.stdout.contains("150"), "\(result.stdout)")
+  }
+
+  /// `vlen-length-bomb.h5` (32 KB, from the hdf5 fuzz target) declares variable-length strings of
+  /// gigabytes; libhdf5 sizes and zeroes a buffer for each before reading it. Under a memory limit that
+  /// does not depend on the file it took 18 GB and 47 s; the reader's limit follows the file's size, so
+  /// the allocation fails at once and the statement fails with the library's words.
+  @Test func aFileCannotMakeTheReaderTakeGigabytes() throws {
+    let result = try Labbook.run(
+      ["isolated-read", "table", Self.hostile + "vlen-length-bomb.h5"], environment: ["SWIFT_BACKTRACE": "enable=no"])
+    #expect(result.status == 1, "\(result.status) \(result.stderr)")
+    #expect(result.stderr.contains("memory allocation failed"), "\(result.stderr)")
   }
 
   @Test func theSessionSurvivesAFileThatCrashesTheHDF5Library() throws {

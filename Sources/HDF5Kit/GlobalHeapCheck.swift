@@ -1,0 +1,187 @@
+import CHDF5
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Checks a file's global heap collections before libhdf5 sees them.
+///
+/// Variable-length strings (the `columns` attribute, category columns) live in "global heap
+/// collections": a `GCOL` header followed by objects, each with an index and a size. libhdf5 1.10
+/// walks a collection with `next = start + size`, trusting both: an object 0 of size 0 never advances
+/// (the read spins forever, as the hdf5 fuzz target found in 67 files), and an object whose size runs
+/// past the collection's end is later copied out of bounds (the SIGSEGV in `H5HG_read`). Neither can
+/// happen in a collection libhdf5 wrote, where the objects tile the collection exactly. So every byte
+/// sequence that libhdf5 would accept as a collection header (`GCOL`, version 1) is walked here the way
+/// libhdf5 walks it, and a file where that walk would stall or overrun is refused before it is opened.
+public enum GlobalHeapCheck {
+  static let signature: [UInt8] = Array("GCOL".utf8)
+
+  /// Throws when a collection in the file at `path` would make libhdf5 loop or read out of bounds.
+  /// The file is read with `pread` in blocks (not mapped: a file truncated meanwhile would be SIGBUS).
+  public static func check(path: String) throws {
+    let descriptor = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard descriptor >= 0 else { return }  // libhdf5's own open reports the error with its context
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0 else {
+      return
+    }
+    let file = BlockReader(descriptor: descriptor, size: Int(status.st_size))
+    if let problem = firstProblem(in: file) { throw HDF5Error(problem) }
+  }
+
+  /// The first collection in a whole file held in memory that libhdf5 could not walk safely.
+  public static func firstProblem(in bytes: [UInt8]) -> String? {
+    firstProblem(in: MemoryBytes(bytes: bytes))
+  }
+
+  static func firstProblem(in file: some ByteSource) -> String? {
+    guard let lengthSize = lengthSize(in: file) else { return nil }
+    let block = 8 << 20
+    var blockStart = 0
+    while blockStart < file.size {
+      // Blocks overlap by three bytes so that a signature across a boundary is found once.
+      let bytes = file.read(at: blockStart, count: min(block, file.size - blockStart))
+      if bytes.isEmpty { return nil }
+      let found = bytes.withUnsafeBytes { buffer -> String? in
+        guard let base = buffer.baseAddress else { return nil }
+        var offset = 0
+        while offset + signature.count <= buffer.count {
+          guard let hit = lb_find_bytes(base + offset, buffer.count - offset, signature, signature.count) else { break }
+          let local = base.distance(to: UnsafeRawPointer(hit))
+          let near = BlockFirst(block: bytes, blockStart: blockStart, file: file)
+          if let problem = checkCollection(in: near, at: blockStart + local, lengthSize: lengthSize) {
+            return "the global heap collection at byte \(blockStart + local) \(problem)"
+          }
+          offset = local + 1
+        }
+        return nil
+      }
+      if let found { return found }
+      if blockStart + bytes.count >= file.size { break }
+      blockStart += bytes.count - (signature.count - 1)
+    }
+    return nil
+  }
+
+  /// Reads the collection whose header starts at `start` (as much as libhdf5 would read) and walks it.
+  static func checkCollection(in file: some ByteSource, at start: Int, lengthSize: Int) -> String? {
+    let header = file.read(at: start, count: 8 + lengthSize)
+    guard header.count == 8 + lengthSize, header[4] == 1 else { return nil }  // libhdf5 refuses other versions
+    let declared = header.withUnsafeBytes { littleEndian($0, at: 8, count: lengthSize) }
+    // libhdf5 reads the whole collection or fails with an error; only what it can read is walked.
+    guard declared <= UInt64(file.size - start), declared <= UInt64(ReadLimits.maximumBytes) else { return nil }
+    let collection = file.read(at: start, count: Int(declared))
+    guard collection.count == Int(declared) else { return nil }
+    return collection.withUnsafeBytes { walk($0, lengthSize: lengthSize) }
+  }
+
+  /// The size in bytes of "lengths" the superblock declares (2, 4 or 8), read where libhdf5 finds it:
+  /// at byte 0, 512, 1024, 2048, ... Nil when there is no superblock libhdf5 would accept.
+  static func lengthSize(in file: some ByteSource) -> Int? {
+    let magic: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+    var position = 0
+    while position + 16 <= file.size {
+      let bytes = file.read(at: position, count: 16)
+      guard bytes.count == 16 else { return nil }
+      if Array(bytes[0..<8]) == magic {
+        let size: UInt8
+        switch bytes[8] {
+        case 0, 1: size = bytes[14]
+        case 2, 3: size = bytes[10]
+        default: return nil
+        }
+        return [2, 4, 8].contains(size) ? Int(size) : nil
+      }
+      position = position == 0 ? 512 : position * 2
+    }
+    return nil
+  }
+
+  /// Walks one collection the way `H5HG__cache_heap_deserialize` does (HDF5 1.10.8): a 8 + L byte
+  /// header, then objects of a 2-byte index, 2-byte reference count, 4 reserved bytes and an L-byte
+  /// size; object 0 is free space whose size includes its header; other objects are padded to 8 bytes.
+  static func walk(_ bytes: UnsafeRawBufferPointer, lengthSize: Int) -> String? {
+    let end = bytes.count
+    let objectHeaderSize = 8 + lengthSize
+    var position = 8 + lengthSize
+    while position < end {
+      if position + objectHeaderSize > end { return nil }  // a tail too small for a header is free space
+      let index = Int(bytes[position]) | Int(bytes[position + 1]) << 8
+      let size = littleEndian(bytes, at: position + 8, count: lengthSize)
+      let remaining = UInt64(end - position)
+      let need: UInt64
+      if index == 0 {
+        guard size > 0 else { return "holds a free-space object of size 0, which HDF5 would read forever" }
+        need = size
+      } else {
+        guard size <= remaining - UInt64(objectHeaderSize) else {
+          return "holds object \(index) of \(size) bytes, past the collection's end"
+        }
+        need = UInt64(objectHeaderSize) + (size + 7) / 8 * 8
+      }
+      guard need <= remaining else { return "holds object \(index) of \(size) bytes, past the collection's end" }
+      position += Int(need)
+    }
+    return nil
+  }
+
+  static func littleEndian(_ bytes: UnsafeRawBufferPointer, at offset: Int, count: Int) -> UInt64 {
+    var value: UInt64 = 0
+    for index in stride(from: count - 1, through: 0, by: -1) { value = value << 8 | UInt64(bytes[offset + index]) }
+    return value
+  }
+}
+
+/// Random access to a file's bytes; a short read means the end (or an error, which libhdf5 will report).
+protocol ByteSource {
+  var size: Int { get }
+  func read(at offset: Int, count: Int) -> [UInt8]
+}
+
+struct BlockReader: ByteSource {
+  let descriptor: Int32
+  let size: Int
+
+  func read(at offset: Int, count: Int) -> [UInt8] {
+    guard offset >= 0, count > 0, offset < size else { return [] }
+    let wanted = min(count, size - offset)
+    var bytes = [UInt8](repeating: 0, count: wanted)
+    var filled = 0
+    while filled < wanted {
+      let got = bytes.withUnsafeMutableBytes { buffer in
+        pread(descriptor, buffer.baseAddress! + filled, wanted - filled, off_t(offset + filled))
+      }
+      if got < 0 && errno == EINTR { continue }
+      if got <= 0 { break }
+      filled += got
+    }
+    return filled == wanted ? bytes : Array(bytes[0..<filled])
+  }
+}
+
+struct MemoryBytes: ByteSource {
+  let bytes: [UInt8]
+  var size: Int { bytes.count }
+
+  func read(at offset: Int, count: Int) -> [UInt8] {
+    guard offset >= 0, count > 0, offset < bytes.count else { return [] }
+    return Array(bytes[offset..<min(bytes.count, offset + count)])
+  }
+}
+
+/// Serves reads inside the block already in memory from it, and others from the file.
+struct BlockFirst<File: ByteSource>: ByteSource {
+  let block: [UInt8]
+  let blockStart: Int
+  let file: File
+  var size: Int { file.size }
+
+  func read(at offset: Int, count: Int) -> [UInt8] {
+    let local = offset - blockStart
+    if local >= 0, count >= 0, local <= block.count - count { return Array(block[local..<(local + count)]) }
+    return file.read(at: offset, count: count)
+  }
+}
