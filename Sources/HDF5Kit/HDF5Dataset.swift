@@ -12,6 +12,8 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
   public let count: Int
   let fileType: Handle
   let fileSize: Int
+  /// Whether `checkChunksInflate` has passed (it runs once, before libhdf5 first reads the data).
+  var chunksChecked = false
 
   init(handle: Handle, path: String, fileSize: Int) throws {
     self.handle = handle
@@ -45,6 +47,27 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
       let size = H5Tget_size(type)
       guard size >= 1, size <= 16 else {
         throw HDF5Error("'\(path)' declares numbers of \(size) bytes; the file is damaged")
+      }
+      // The bits that hold the value (and a float's sign, exponent and mantissa within them) must lie in
+      // the element: libhdf5 copies them bit by bit from where the type says (SIGBUS in `H5T__bit_copy`).
+      let precision = H5Tget_precision(type)
+      let offset = Int(H5Tget_offset(type))
+      guard precision >= 1, offset >= 0, precision + offset <= 8 * size else {
+        throw HDF5Error(
+          "'\(path)' declares \(precision)-bit numbers at bit \(offset) of \(size)-byte elements; the file is damaged")
+      }
+      if typeClass == H5T_FLOAT {
+        var sign = 0
+        var exponentStart = 0
+        var exponentBits = 0
+        var mantissaStart = 0
+        var mantissaBits = 0
+        guard H5Tget_fields(type, &sign, &exponentStart, &exponentBits, &mantissaStart, &mantissaBits) >= 0,
+          sign < precision, exponentStart + exponentBits <= precision, mantissaStart + mantissaBits <= precision,
+          exponentBits >= 1, exponentBits <= 64, mantissaBits >= 1
+        else {
+          throw HDF5Error("'\(path)' declares a floating-point layout that does not fit its bits; the file is damaged")
+        }
       }
       return
     }
@@ -157,6 +180,7 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
     else { throw HDF5Error("cannot read rows \(rows) of '\(path)' (shape \(shape))") }
     if rows.lowerBound == 0 { try checkDeclaredSize(elementSize: 8) }
     if rows.isEmpty || shape[1] == 0 { return }
+    try checkChunksInflate()
     let fileSpace = try checkID("cannot read the shape of '\(path)'") { H5Dget_space(handle.id) }
     defer { H5Sclose(fileSpace) }
     var start: [hsize_t] = [hsize_t(rows.lowerBound), 0]
@@ -182,6 +206,7 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
     else { throw HDF5Error("cannot read rows \(rows) of '\(path)' (shape \(shape))") }
     if rows.lowerBound == 0 { try checkDeclaredSize(elementSize: 8 * fields.count) }
     if rows.isEmpty { return }
+    try checkChunksInflate()
     let record = try checkID("cannot make a compound type") { H5Tcreate(H5T_COMPOUND, 8 * fields.count) }
     defer { H5Tclose(record) }
     for (index, field) in fields.enumerated() {
@@ -289,6 +314,7 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
 
   private func read(memoryType: hid_t, elementSize: Int, field: String?, into buffer: UnsafeMutableRawPointer?) throws {
     if count == 0 { return }
+    try checkChunksInflate()
     var type = memoryType
     var wrapper: hid_t = -1
     if let field {

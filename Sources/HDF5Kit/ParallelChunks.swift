@@ -40,7 +40,7 @@ extension HDF5Dataset {
   }
 
   /// The filters this path can undo, in the order they were applied when writing.
-  private enum Filter { case shuffle, deflate }
+  enum Filter { case shuffle, deflate }
 
   private func readInParallel(fieldOffsets: [Int], recordSize: Int, threads: Int) throws -> [[Double]]? {
     guard let chunk = chunkShape, chunk.count == shape.count, chunk.dropFirst() == shape.dropFirst(),
@@ -147,7 +147,7 @@ extension HDF5Dataset {
   }
 
   /// The dataset's filters if each is shuffle or deflate (in the order applied when writing), else nil.
-  private func filterPipeline() throws -> [Filter]? {
+  func filterPipeline() throws -> [Filter]? {
     let plist = try checkID("cannot read how '\(path)' is stored") { H5Dget_create_plist(handle.id) }
     defer { H5Pclose(plist) }
     let count = H5Pget_nfilters(plist)

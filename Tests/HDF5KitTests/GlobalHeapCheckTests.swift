@@ -85,6 +85,20 @@ import Testing
     #expect(GlobalHeapCheck.firstProblem(in: bytes) == nil)
   }
 
+  /// The vectorised search finds what a byte-by-byte search finds, at every alignment and near the end.
+  @Test func theSearchFindsEverySignatureAByteByByteSearchFinds() throws {
+    var generator = SystemRandomNumberGenerator()
+    var bytes = (0..<10_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    for start in [0, 5, 15, 31, 47, 4_000, 4_017, 9_980, 9_991, 9_996] {
+      bytes.replaceSubrange(start..<(start + 4), with: Array("GCOL".utf8))
+    }
+    bytes.replaceSubrange(5_000..<5_004, with: Array("GCOX".utf8))  // first and last bytes alone are not enough
+    bytes.replaceSubrange(5_100..<5_104, with: Array("GXOL".utf8))
+    let naive = (0...(bytes.count - 4)).filter { Array(bytes[$0..<($0 + 4)]) == Array("GCOL".utf8) }
+    #expect(GlobalHeapCheck.signatureOffsets(in: MemoryBytes(bytes: bytes)) == naive)
+    #expect(naive.count >= 10)
+  }
+
   /// The file is scanned in 8 MB blocks; a header across a block boundary is still found.
   @Test func aCollectionAcrossABlockBoundaryIsFound() throws {
     var bytes = [UInt8](repeating: 0, count: (8 << 20) + 4096)

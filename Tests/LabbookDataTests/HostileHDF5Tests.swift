@@ -172,6 +172,38 @@ import Testing
     }
   }
 
+  /// A deflated chunk whose stream holds fewer bytes than the chunk: libhdf5 1.10 copies the chunk's
+  /// full size out of the shorter buffer (a heap overflow the hdf5 fuzz target found). Written here with
+  /// `H5Dwrite_chunk`, as a hostile tool would: 64 bytes of zlib stream in a chunk of 16 int64 (128 bytes).
+  @Test func aChunkThatInflatesShortIsAnError() throws {
+    let path = temporaryPath("short-chunk.h5")
+    do {
+      let w = CFixtureWriter(path)
+      w.group("/t")
+      let values = (0..<32).map { Int64($0) }
+      values.withUnsafeBytes {
+        w.dataset(
+          "/t/a", fileType: lb_h5t_std_i64le(), memoryType: lb_h5t_native_int64(), dims: [32],
+          buffer: $0.baseAddress,
+          configure: { dcpl in
+            var chunk: [hsize_t] = [16]
+            H5Pset_chunk(dcpl, 1, &chunk)
+            H5Pset_deflate(dcpl, 6)
+          })
+      }
+      let id = H5Dopen2(w.file, "/t/a", lb_h5p_default())
+      defer { H5Dclose(id) }
+      let short = [UInt8](repeating: 7, count: 64)
+      var stream = [UInt8](repeating: 0, count: 256)
+      var length = uLong(stream.count)
+      #expect(compress(&stream, &length, short, uLong(short.count)) == Z_OK)
+      var offset: [hsize_t] = [0]
+      #expect(H5Dwrite_chunk(id, lb_h5p_default(), 0, &offset, Int(length), stream) >= 0)
+    }
+    let text = message { try HDF5TableReader.load(path: path, inside: "/t", name: "t") }
+    #expect(text.contains("the chunk at [0] of '/t/a' does not inflate to its 128 bytes (64)"), "\(text)")
+  }
+
   /// More links than fit in an object header (libhdf5 moves a group to dense storage past 8): listed in
   /// one pass in the name index's hash order, then sorted; the expected order is plain byte order of the
   /// names, as libhdf5's by-name index gives it.
