@@ -52,13 +52,14 @@ struct IsolatedRead: ParsableCommand {
     setrlimit(Int32(RLIMIT_AS.rawValue), &memory)
   }
 
-  /// The program itself (1 GiB of address space is several times what it uses) plus eight bytes of
-  /// memory for every byte the file can decompress to (deflate expands at most about 1,032 times), and
-  /// never more than the read limit plus 4 GiB.
+  /// The program itself plus eight bytes of memory for every byte the file can decompress to (deflate
+  /// expands at most about 1,032 times), and never more than the read limit plus 4 GiB. The program's
+  /// share is 1 GiB (several times what it uses) and 256 MiB per core: the address space counts what is
+  /// reserved, not used, and each reading thread reserves a malloc arena (64 MiB) and a stack.
   static func addressSpaceLimit(fileSize: Int?) -> rlim_t {
     let ceiling = rlim_t(ReadLimits.maximumBytes) + 4 << 30
     guard let fileSize, fileSize >= 0 else { return ceiling }
-    let program: rlim_t = 1 << 30
+    let program = rlim_t(1 << 30) + rlim_t(ProcessInfo.processInfo.activeProcessorCount) * (256 << 20)
     let (data, overflow) = rlim_t(fileSize).multipliedReportingOverflow(by: 8 * rlim_t(ReadLimits.maximumExpansion))
     return overflow || data >= ceiling - program ? ceiling : program + data
   }
