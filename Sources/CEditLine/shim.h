@@ -1,5 +1,6 @@
 // libedit's readline compatibility layer, plus setters for its globals (assigning them from
-// Swift 6 is a concurrency error) and a SIGINT flag so Ctrl-C cancels the line, not the process.
+// Swift 6 is a concurrency error). No state lives here: a static in this header is emitted once per
+// compiled unit, so the SIGINT flag is in Swift (labbook/InterruptSignal.swift).
 #ifndef LABBOOK_CEDITLINE_SHIM_H
 #define LABBOOK_CEDITLINE_SHIM_H
 
@@ -24,36 +25,6 @@ static inline int lb_terminal_columns(int fd) {
 /// locale), without touching number formatting (LC_NUMERIC stays "C").
 static inline void lb_use_utf8_characters(void) {
   if (!setlocale(LC_CTYPE, "C.UTF-8")) setlocale(LC_CTYPE, "");
-}
-
-static volatile sig_atomic_t lb_interrupted = 0;
-
-static void lb_sigint_handler(int sig) {
-  (void)sig;
-  lb_interrupted = 1;
-}
-
-/// Installs a SIGINT handler without SA_RESTART, so a blocking read returns and the line is dropped,
-/// and unblocks SIGINT for the calling (main) thread: a program started from a thread that blocks it
-/// (a thread pool's worker, say) would otherwise inherit the block and never see Ctrl-C.
-static inline void lb_install_sigint_handler(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = lb_sigint_handler;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;
-  sigaction(SIGINT, &sa, NULL);
-  sigset_t interrupt;
-  sigemptyset(&interrupt);
-  sigaddset(&interrupt, SIGINT);
-  pthread_sigmask(SIG_UNBLOCK, &interrupt, NULL);
-}
-
-/// Returns whether SIGINT arrived since the last call, and clears the flag.
-static inline int lb_take_interrupt(void) {
-  int was = lb_interrupted;
-  lb_interrupted = 0;
-  return was;
 }
 
 typedef char **(*lb_completion_fn)(const char *, int, int);

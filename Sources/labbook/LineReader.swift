@@ -21,7 +21,7 @@ final class LineReader {
     if interactive {
       lb_use_utf8_characters()
       lb_set_catch_signals(0)
-      lb_install_sigint_handler()
+      InterruptSignal.install()
       lb_set_word_break_characters(" \t\n,[]()=+*^<>")
       lb_set_completion(attemptedCompletion)
       using_history()
@@ -34,9 +34,9 @@ final class LineReader {
       guard let line = Swift.readLine(strippingNewline: true) else { return .end }
       return .text(line)
     }
-    _ = lb_take_interrupt()
+    _ = InterruptSignal.take()
     guard let pointer = readline(prompt) else {
-      if lb_take_interrupt() != 0 {
+      if InterruptSignal.take() {
         print("")
         return .interrupted
       }
@@ -44,7 +44,7 @@ final class LineReader {
       return .end
     }
     defer { free(pointer) }
-    if lb_take_interrupt() != 0 { return .interrupted }
+    if InterruptSignal.take() { return .interrupted }
     return .text(String(cString: pointer))
   }
 
@@ -54,14 +54,14 @@ final class LineReader {
   func watchInterrupts() -> DispatchSourceTimer? {
     Interrupt.clear()
     guard interactive else { return nil }
-    _ = lb_take_interrupt()
+    _ = InterruptSignal.take()
     let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
     let announced = Announcement()
     let working = WorkingLine()
     timer.schedule(deadline: .now(), repeating: .milliseconds(50))
     timer.setEventHandler {
       working.tick()
-      guard lb_take_interrupt() != 0 else { return }
+      guard InterruptSignal.take() else { return }
       Interrupt.request()
       if announced.first() { FileHandle.standardError.write(Data("\nstopping…\n".utf8)) }
     }
