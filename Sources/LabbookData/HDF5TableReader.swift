@@ -210,6 +210,9 @@ public enum HDF5TableReader {
     }
   }
 
+  /// The most columns a matrix may load as (a million: far past any table, far below memory's limit).
+  static let maximumMatrixColumns = 1_000_000
+
   private static func loadMatrix(_ dataset: HDF5Dataset, in group: HDF5Group, file: String, name: String) throws
     -> Table
   {
@@ -221,6 +224,13 @@ public enum HDF5TableReader {
     let rows = dataset.shape[0]
     let width = dataset.shape[1]
     try dataset.checkReadable(elementSize: 8)
+    // A matrix of no rows passes the size checks whatever its width, and every column gets a name:
+    // a fuzzed file declaring 0 × 34,359,738,371 asked for 550 GB of names (a trap, not an error).
+    guard width <= Self.maximumMatrixColumns else {
+      throw DataError(
+        "'\(dataset.path)' in '\(file)' declares \(width) columns, more than the \(Self.maximumMatrixColumns) a table may have; the file may be damaged"
+      )
+    }
     var names = (0..<width).map { "x\($0)" }
     if let featureNames = try dataset.stringsAttribute("feature_names") ?? group.stringsAttribute("feature_names"),
       featureNames.count == width

@@ -172,6 +172,15 @@ import Testing
     }
   }
 
+  /// `matrix-of-34-billion-columns.h5` (from the hdf5 fuzz target): a 2-D dataset of 0 rows and
+  /// 34,359,738,371 columns passes every size check (it holds no values), and naming its columns
+  /// trapped on a 550 GB allocation.
+  @Test func aMatrixWithBillionsOfColumnsIsAnError() throws {
+    let path = repositoryRoot + "/Tests/Fixtures/hostile/matrix-of-34-billion-columns.h5"
+    let text = message { try HDF5TableReader.load(path: path, name: "t") }
+    #expect(text.contains("declares 34359738371 columns, more than the 1000000 a table may have"), "\(text)")
+  }
+
   /// A deflated chunk whose stream holds fewer bytes than the chunk: libhdf5 1.10 copies the chunk's
   /// full size out of the shorter buffer (a heap overflow the hdf5 fuzz target found). Written here with
   /// `H5Dwrite_chunk`, as a hostile tool would: 64 bytes of zlib stream in a chunk of 16 int64 (128 bytes).
