@@ -32,9 +32,9 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
     let type = try checkID("cannot read the datatype of '\(path)'") { H5Dget_type(handle.id) }
     fileType = Handle(type, close: H5Tclose)
     elementType = ElementType.describe(type)
-    try Self.checkStorage(handle.id, path: path)
+    let layout = try Self.checkStorage(handle.id, path: path)
     try Self.checkType(type, path: path)
-    try Self.checkCompactData(handle.id, elements: count, type: type, path: path)
+    try Self.checkCompactData(handle.id, layout: layout, elements: count, type: type, path: path)
   }
 
   /// Types libhdf5 1.10 converts without checking them, found by the hdf5 fuzz target: a number of
@@ -92,10 +92,10 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
 
   /// A compact dataset keeps its bytes in its header; libhdf5 1.10 copies the extent's worth of them
   /// whatever the header holds (SIGSEGV in `H5VM_memcpyvv`, from the hdf5 fuzz target).
-  private static func checkCompactData(_ id: hid_t, elements: Int, type: hid_t, path: String) throws {
-    let plist = try checkID("cannot read how '\(path)' is stored") { H5Dget_create_plist(id) }
-    defer { H5Pclose(plist) }
-    guard H5Pget_layout(plist) == H5D_COMPACT else { return }
+  private static func checkCompactData(_ id: hid_t, layout: H5D_layout_t, elements: Int, type: hid_t, path: String)
+    throws
+  {
+    guard layout == H5D_COMPACT else { return }
     let (needed, overflow) = elements.multipliedReportingOverflow(by: H5Tget_size(type))
     let stored = H5Dget_storage_size(id)
     guard !overflow, UInt64(needed) <= stored else {
@@ -106,7 +106,8 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
 
   /// Refuses data that lives outside the file (external raw storage, virtual datasets) or needs a filter
   /// libhdf5 does not have built in (a plugin).
-  private static func checkStorage(_ id: hid_t, path: String) throws {
+  /// Returns the dataset's layout, which the compact-data check uses.
+  private static func checkStorage(_ id: hid_t, path: String) throws -> H5D_layout_t {
     let plist = try checkID("cannot read how '\(path)' is stored") { H5Dget_create_plist(id) }
     defer { H5Pclose(plist) }
     let layout = H5Pget_layout(plist)
@@ -130,6 +131,7 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
         )
       }
     }
+    return layout
   }
 
   /// Checks that reading every element as `elementSize` bytes is possible and plausible: within the
