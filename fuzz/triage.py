@@ -14,7 +14,9 @@ import re
 import subprocess
 import sys
 
-FRAME = re.compile(r"^\s+#(\d+) 0x[0-9a-f]+ in (\S+)(?: (.*))?$")
+# "#1 0x... in FUNCTION FILE:LINE", or "#1 0x... (/lib/.../libhdf5_serial.so.103+0x1233e4) (BuildId: ...)"
+# for a library without symbols, whose module then stands for the function.
+FRAME = re.compile(r"^\s+#(\d+) 0x[0-9a-f]+\s+(?:in (\S+)(?: (.*))?|\(([^)+]+)\+0x[0-9a-f]+\).*)$")
 LIBRARY_ONLY = ("libhdf5", "libc.so", "libz.so", "memmove-vec", "memcpy", "memset", "string/../sysdeps",
                 "sanitizer_common", "asan_", "malloc", "libsz", "libaec", "libm.so")
 
@@ -26,7 +28,10 @@ def frames(report):
         if match:
             if match.group(1) == "0" and result:
                 break  # a second stack (e.g. the allocation site) follows the first
-            result.append((match.group(2), match.group(3) or ""))
+            if match.group(2):
+                result.append((match.group(2), match.group(3) or ""))
+            else:
+                result.append((match.group(4), ""))
     return result
 
 
