@@ -46,8 +46,13 @@ extension HDF5Dataset {
         else {
           throw HDF5Error("the chunk at \(offset) of '\(path)' declares \(size) stored bytes; the file is damaged")
         }
-        if mask != 0 {
-          // A chunk stored without its filters must hold the chunk's bytes as they are.
+        // A filter whose bit is set in the mask was skipped when the chunk was written (an optional
+        // filter that failed, as shuffle does on variable-length strings): without deflate the chunk
+        // holds the chunk's bytes as they are (shuffle only reorders them).
+        let deflated = filters.enumerated().contains { index, filter in
+          filter == .deflate && (index >= 32 || mask & (1 << UInt32(index)) == 0)
+        }
+        if !deflated {
           guard bytes == chunkBytes else {
             throw HDF5Error(
               "the chunk at \(offset) of '\(path)' stores \(bytes) unfiltered bytes, not \(chunkBytes); the file is damaged"

@@ -18,33 +18,44 @@ import Foundation
 public enum GlobalHeapCheck {
   static let signature: [UInt8] = Array("GCOL".utf8)
 
-  /// Throws when a collection in the file at `path` would make libhdf5 loop or read out of bounds.
-  /// The file is read with `pread` in blocks (not mapped: a file truncated meanwhile would be SIGBUS).
-  public static func check(path: String) throws {
+  /// Throws when a collection in the file at `path` would make libhdf5 loop or read out of bounds;
+  /// else returns every collection's objects (nil when the file's addresses or lengths are not 8 bytes,
+  /// which is not walked). The file is read with `pread` in blocks (not mapped: a file truncated
+  /// meanwhile would be SIGBUS).
+  public static func check(path: String) throws -> GlobalHeapIndex? {
     let descriptor = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-    guard descriptor >= 0 else { return }  // libhdf5's own open reports the error with its context
+    guard descriptor >= 0 else { return nil }  // libhdf5's own open reports the error with its context
     defer { close(descriptor) }
     var status = stat()
     guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0 else {
-      return
+      return nil
     }
-    let file = BlockReader(descriptor: descriptor, size: Int(status.st_size))
-    if let problem = firstProblem(in: file) { throw HDF5Error(problem) }
+    return try examine(BlockReader(descriptor: descriptor, size: Int(status.st_size))).get()
   }
 
   /// The first collection in a whole file held in memory that libhdf5 could not walk safely.
   public static func firstProblem(in bytes: [UInt8]) -> String? {
-    firstProblem(in: MemoryBytes(bytes: bytes))
+    if case .failure(let error) = examine(MemoryBytes(bytes: bytes)) { return error.message }
+    return nil
   }
 
-  static func firstProblem(in file: some ByteSource) -> String? {
-    guard let lengthSize = lengthSize(in: file) else { return nil }
+  /// The index of a whole file held in memory (nil when it is not walked), or the first problem.
+  static func index(of bytes: [UInt8]) -> Result<GlobalHeapIndex?, HDF5Error> {
+    examine(MemoryBytes(bytes: bytes))
+  }
+
+  static func examine(_ file: some ByteSource) -> Result<GlobalHeapIndex?, HDF5Error> {
+    guard let superblock = superblock(in: file), superblock.lengthSize == 8 else { return .success(nil) }
+    var index = superblock.addressSize == 8 ? GlobalHeapIndex(base: superblock.offset, addressSize: 8) : nil
     for start in signatureOffsets(in: file) {
-      if let problem = checkCollection(in: file, at: start, lengthSize: lengthSize) {
-        return "the global heap collection at byte \(start) \(problem)"
+      switch checkCollection(in: file, at: start, lengthSize: superblock.lengthSize) {
+      case .failure(let problem):
+        return .failure(HDF5Error("the global heap collection at byte \(start) \(problem.message)"))
+      case .success(let objects?): index?.record(collectionAt: start, objects: objects)
+      case .success(nil): break
       }
     }
-    return nil
+    return .success(index)
   }
 
   /// Every offset where "GCOL" starts, in order. The file is searched in 8 MB blocks on all cores (it
@@ -75,36 +86,41 @@ public enum GlobalHeapCheck {
     return found.all
   }
 
-  /// Reads the collection whose header starts at `start` (as much as libhdf5 would read) and walks it.
-  static func checkCollection(in file: some ByteSource, at start: Int, lengthSize: Int) -> String? {
+  /// Reads the collection whose header starts at `start` (as much as libhdf5 would read) and walks it:
+  /// its objects, nil when libhdf5 would not load it (another version, or past the file's end).
+  static func checkCollection(in file: some ByteSource, at start: Int, lengthSize: Int)
+    -> Result<[(index: UInt16, size: UInt64)]?, HDF5Error>
+  {
     let header = file.read(at: start, count: 8 + lengthSize)
-    guard header.count == 8 + lengthSize, header[4] == 1 else { return nil }  // libhdf5 refuses other versions
+    guard header.count == 8 + lengthSize, header[4] == 1 else { return .success(nil) }  // libhdf5 refuses other versions
     let declared = header.withUnsafeBytes { littleEndian($0, at: 8, count: lengthSize) }
     // libhdf5 reads the whole collection or fails with an error; only what it can read is walked.
-    guard declared <= UInt64(file.size - start), declared <= UInt64(ReadLimits.maximumBytes) else { return nil }
+    guard declared <= UInt64(file.size - start), declared <= UInt64(ReadLimits.maximumBytes) else {
+      return .success(nil)
+    }
     let collection = file.read(at: start, count: Int(declared))
-    guard collection.count == Int(declared) else { return nil }
-    return collection.withUnsafeBytes { walk($0, lengthSize: lengthSize) }
+    guard collection.count == Int(declared) else { return .success(nil) }
+    var objects: [(index: UInt16, size: UInt64)] = []
+    if let problem = collection.withUnsafeBytes({ walk($0, lengthSize: lengthSize, objects: &objects) }) {
+      return .failure(HDF5Error(problem))
+    }
+    return .success(objects)
   }
 
-  /// The size in bytes of "lengths" the superblock declares, read where libhdf5 finds it: at byte 0,
-  /// 512, 1024, 2048, ... Nil when there is no superblock libhdf5 would accept or lengths are not 8 bytes.
-  static func lengthSize(in file: some ByteSource) -> Int? {
+  /// Where libhdf5 finds the superblock (at byte 0, 512, 1024, 2048, ...) and the sizes in bytes of
+  /// addresses and lengths it declares; nil when there is none libhdf5 would accept.
+  static func superblock(in file: some ByteSource) -> (offset: Int, addressSize: Int, lengthSize: Int)? {
     let magic: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
     var position = 0
     while position + 16 <= file.size {
       let bytes = file.read(at: position, count: 16)
       guard bytes.count == 16 else { return nil }
       if Array(bytes[0..<8]) == magic {
-        let size: UInt8
         switch bytes[8] {
-        case 0, 1: size = bytes[14]
-        case 2, 3: size = bytes[10]
+        case 0, 1: return (position, Int(bytes[13]), Int(bytes[14]))
+        case 2, 3: return (position, Int(bytes[9]), Int(bytes[10]))
         default: return nil
         }
-        // Only 8-byte lengths (libhdf5's and h5py's default, and every file seen) are walked: with 8 the
-        // collection and object headers are 16 bytes whichever way libhdf5 rounds them.
-        return size == 8 ? 8 : nil
       }
       position = position == 0 ? 512 : position * 2
     }
@@ -114,7 +130,12 @@ public enum GlobalHeapCheck {
   /// Walks one collection the way `H5HG__cache_heap_deserialize` does (HDF5 1.10.8): a 8 + L byte
   /// header, then objects of a 2-byte index, 2-byte reference count, 4 reserved bytes and an L-byte
   /// size; object 0 is free space whose size includes its header; other objects are padded to 8 bytes.
-  static func walk(_ bytes: UnsafeRawBufferPointer, lengthSize: Int) -> String? {
+  /// Only 8-byte lengths (libhdf5's and h5py's default, and every file seen) are walked: with 8 the
+  /// collection and object headers are 16 bytes whichever way libhdf5 rounds them. Appends every object
+  /// met (index, size) to `objects`.
+  static func walk(_ bytes: UnsafeRawBufferPointer, lengthSize: Int, objects: inout [(index: UInt16, size: UInt64)])
+    -> String?
+  {
     let end = bytes.count
     let objectHeaderSize = 8 + lengthSize
     var position = 8 + lengthSize
@@ -134,6 +155,7 @@ public enum GlobalHeapCheck {
         need = UInt64(objectHeaderSize) + (size + 7) / 8 * 8
       }
       guard need <= remaining else { return "holds object \(index) of \(size) bytes, past the collection's end" }
+      objects.append((UInt16(index), size))
       position += Int(need)
     }
     return nil

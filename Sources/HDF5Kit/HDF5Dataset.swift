@@ -11,14 +11,17 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
   /// Number of elements in the whole dataset.
   public let count: Int
   let fileType: Handle
-  let fileSize: Int
+  let file: HDF5File
+  var fileSize: Int { file.size }
   /// Whether `checkChunksInflate` has passed (it runs once, before libhdf5 first reads the data).
   var chunksChecked = false
+  /// Whether `checkStringReferences` has passed (once, before libhdf5 first reads the strings).
+  var stringReferencesChecked = false
 
-  init(handle: Handle, path: String, fileSize: Int) throws {
+  init(handle: Handle, path: String, file: HDF5File) throws {
     self.handle = handle
     self.path = path
-    self.fileSize = fileSize
+    self.file = file
     let space = try checkID("cannot read the shape of '\(path)'") { H5Dget_space(handle.id) }
     defer { H5Sclose(space) }
     let rank = Int(H5Sget_simple_extent_ndims(space))
@@ -273,6 +276,7 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
     let n = count
     try checkDeclaredSize(elementSize: MemoryLayout<UnsafeMutablePointer<CChar>?>.size)
     if H5Tis_variable_str(stringFileType) > 0 {
+      if field == nil { try checkStringReferences() }
       var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
       try pointers.withUnsafeMutableBytes { buffer in
         try read(

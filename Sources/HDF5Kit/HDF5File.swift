@@ -7,10 +7,15 @@ public final class HDF5File: @unchecked Sendable {
   public let path: String
   /// The file's size in bytes when it was opened (declared data sizes are checked against it).
   public let size: Int
+  /// The global heap's objects as they were before the file was opened read-only (nil for a file opened
+  /// writable or created here, whose heap changes as it is written, and for a file not walked): what
+  /// `StringReferenceCheck` looks string descriptors up in.
+  let globalHeap: GlobalHeapIndex?
 
-  private init(handle: Handle, path: String) {
+  private init(handle: Handle, path: String, globalHeap: GlobalHeapIndex? = nil) {
     self.handle = handle
     self.path = path
+    self.globalHeap = globalHeap
     var bytes: hsize_t = 0
     size = H5Fget_filesize(handle.id, &bytes) >= 0 ? Int(clamping: bytes) : Int.max
   }
@@ -18,12 +23,12 @@ public final class HDF5File: @unchecked Sendable {
   /// Opens an existing file read-only, or read-write when `writable`.
   public static func open(_ path: String, writable: Bool = false) throws -> HDF5File {
     guard ReadLimits.pluginsDisabled else { throw HDF5Error("cannot turn off HDF5 filter plugins") }
-    try GlobalHeapCheck.check(path: path)
+    let globalHeap = try GlobalHeapCheck.check(path: path)
     let flags = writable ? lb_h5f_acc_rdwr() : lb_h5f_acc_rdonly()
     let id = try checkID("cannot open '\(path)' as HDF5") {
       H5Fopen(path, flags, ReadLimits.fileAccess)
     }
-    return HDF5File(handle: Handle(id, close: H5Fclose), path: path)
+    return HDF5File(handle: Handle(id, close: H5Fclose), path: path, globalHeap: writable ? nil : globalHeap)
   }
 
   /// Creates (truncating) a file whose groups track link creation order.

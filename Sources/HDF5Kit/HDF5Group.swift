@@ -81,7 +81,7 @@ public final class HDF5Group: AttributeHolder, @unchecked Sendable {
     let id = try checkID("cannot open dataset '\(childPath(name))'") {
       H5Dopen2(handle.id, name, ReadLimits.datasetAccess)
     }
-    return try HDF5Dataset(handle: Handle(id, close: H5Dclose), path: childPath(name), fileSize: file.size)
+    return try HDF5Dataset(handle: Handle(id, close: H5Dclose), path: childPath(name), file: file)
   }
 
   /// Creates a child group that tracks link creation order and stores no modification times.

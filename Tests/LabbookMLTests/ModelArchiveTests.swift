@@ -79,6 +79,27 @@ import Testing
     #expect(throws: MLError.self) { try ModelArchive.read(from: repositoryRoot + "/datasets/iris.h5") }
   }
 
+  /// Model files from the model fuzz target (2026-12-04) on which libhdf5 1.10's `H5HG_read` crashed
+  /// (SIGSEGV, in this process) reading a variable-length string whose descriptor names an object its
+  /// heap collection does not hold, or declares fewer bytes than the object holds. Each is now a located
+  /// error before libhdf5 follows the descriptor (`StringReferenceCheck`).
+  @Test func fuzzedModelFilesThatKilledLibhdf5AreErrors() throws {
+    let hostile = repositoryRoot + "/Tests/Fixtures/hostile/"
+    let expected = [
+      "model-string-object-index.h5":
+        "string 3 of '/features' points at object 23 of the global heap collection at byte 2048, which holds none",
+      "model-string-longer-than-declared.h5":
+        "string 2 of '/input_levels/2' declares 1 bytes but its heap object holds 3",
+    ]
+    for (file, words) in expected.sorted(by: { $0.key < $1.key }) {
+      #expect {
+        try ModelArchive.read(from: hostile + file)
+      } throws: { error in
+        "\(error)".contains(words)
+      }
+    }
+  }
+
   /// Files from model-file format 1 (Tests/Fixtures/model_format1, written by the Labbook of commit
   /// 54a7bc5): a model without natively read categories still loads and predicts what that Labbook
   /// predicted; a gbm with categorical splits cannot be read correctly without its training levels, so

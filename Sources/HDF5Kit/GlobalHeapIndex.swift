@@ -1,0 +1,66 @@
+/// Every object of every global heap collection in a file, as libhdf5 1.10 would index them when it
+/// loads the collection: by the collection's address and the object's index, with the object's size.
+///
+/// A variable-length string is stored as a descriptor (its length, a collection's address, an object
+/// index), and libhdf5's `H5HG_read` trusts the index: an index the collection does not hold reads an
+/// empty table slot or past the table (SIGSEGV), and an object longer than the descriptor's length is
+/// copied into a buffer of the descriptor's length (heap overflow). `StringReferenceCheck` looks every
+/// descriptor up here before libhdf5 reads it. Built by `GlobalHeapCheck` from the same walk that
+/// checks the collections, before the file is opened.
+public struct GlobalHeapIndex: Sendable {
+  /// Where the superblock starts: libhdf5 counts every address in the file from it.
+  public let base: Int
+  /// Bytes in a file address.
+  public let addressSize: Int
+  private var collections: [Int: Objects] = [:]
+
+  init(base: Int, addressSize: Int) {
+    self.base = base
+    self.addressSize = addressSize
+  }
+
+  /// One collection's objects. Dense (a size per index up to the largest, `absent` where there is
+  /// none) when the indexes are mostly used, as in every collection libhdf5 writes; else a dictionary,
+  /// so a collection declaring only object 65,535 does not cost half a megabyte.
+  enum Objects: Sendable {
+    case dense([UInt64])
+    case sparse([UInt16: UInt64])
+
+    static let absent = UInt64.max
+
+    func size(of index: UInt32) -> UInt64? {
+      guard index >= 1, index <= UInt32(UInt16.max) else { return nil }
+      switch self {
+      case .dense(let sizes):
+        guard Int(index) < sizes.count, sizes[Int(index)] != Self.absent else { return nil }
+        return sizes[Int(index)]
+      case .sparse(let sizes):
+        return sizes[UInt16(index)]
+      }
+    }
+  }
+
+  /// Records a walked collection at file offset `offset`: its objects (index, size) in the order met;
+  /// a later object with the same index replaces an earlier one, as in libhdf5's table. Index 0 (free
+  /// space) is not an object.
+  mutating func record(collectionAt offset: Int, objects: [(index: UInt16, size: UInt64)]) {
+    let used = objects.filter { $0.index > 0 }
+    let largest = used.map { Int($0.index) }.max() ?? 0
+    if largest < 4 * used.count + 64 {
+      var sizes = [UInt64](repeating: Objects.absent, count: largest + 1)
+      for object in used { sizes[Int(object.index)] = object.size }
+      collections[offset] = .dense(sizes)
+    } else {
+      var sizes: [UInt16: UInt64] = [:]
+      for object in used { sizes[object.index] = object.size }
+      collections[offset] = .sparse(sizes)
+    }
+  }
+
+  /// The objects of the collection that heap address `address` (counted from the base) names, or nil
+  /// when no collection libhdf5 could load starts there.
+  func collection(at address: UInt64) -> Objects? {
+    guard address <= UInt64(Int.max - base) else { return nil }
+    return collections[base + Int(address)]
+  }
+}

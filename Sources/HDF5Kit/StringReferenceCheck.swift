@@ -1,0 +1,185 @@
+import CHDF5
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A variable-length string is stored as a 16-byte descriptor: its length (4 bytes), the address of a
+/// global heap collection (8) and an object index in it (4). libhdf5 1.10's `H5HG_read` trusts all
+/// three: an index the collection does not hold reads an empty slot of its object table or past the
+/// table's end (SIGSEGV: the most frequent crash of the hdf5 and model fuzz targets), and an object
+/// longer than the descriptor says is copied into a buffer of the descriptor's length. So before
+/// libhdf5 reads a dataset of variable-length strings, every descriptor is read here from the raw data
+/// and looked up in the `GlobalHeapIndex` built before the file was opened: the address must name a
+/// collection libhdf5 could load, the index an object in it, and the object must be exactly as long as
+/// the descriptor says (libhdf5 writes it so). A null descriptor (address 0) is an empty string.
+///
+/// The raw data is read where it can be found without libhdf5 converting it: a contiguous dataset's
+/// bytes from the file (`H5Dget_offset`), a 1-D chunked one's chunks through `H5Dread_chunk` with
+/// deflate and shuffle undone here. Compact datasets, other pipelines, strings inside
+/// compounds and attributes are left to libhdf5, and so to the reader process that contains it.
+extension HDF5Dataset {
+  /// Bytes of one descriptor with 8-byte addresses.
+  static let descriptorSize = 16
+
+  func checkStringReferences() throws {
+    if stringReferencesChecked { return }
+    if let heap = file.globalHeap, heap.addressSize == 8, H5Tis_variable_str(fileType.id) > 0, count > 0 {
+      let plist = try checkID("cannot read how '\(path)' is stored") { H5Dget_create_plist(handle.id) }
+      let layout = H5Pget_layout(plist)
+      let pipeline = Self.stringPipeline(plist)
+      H5Pclose(plist)
+      if layout == H5D_CONTIGUOUS {
+        try checkContiguousReferences(heap)
+      } else if layout == H5D_CHUNKED, shape.count == 1, let pipeline {
+        try checkChunkedReferences(heap, pipeline: pipeline)
+      }
+    }
+    stringReferencesChecked = true
+  }
+
+  private func checkContiguousReferences(_ heap: GlobalHeapIndex) throws {
+    let offset = H5Dget_offset(handle.id)  // from the file's first byte, the base included
+    if offset == lb_haddr_undef() { return }  // nothing written: libhdf5 gives empty strings
+    let (bytes, overflow) = count.multipliedReportingOverflow(by: Self.descriptorSize)
+    guard !overflow, offset <= UInt64(Int.max), bytes <= fileSize, Int(offset) <= fileSize - bytes else {
+      throw HDF5Error("'\(path)' declares \(count) strings stored past the end of the file; the file is damaged")
+    }
+    let descriptor = Glibc.open(file.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard descriptor >= 0 else { throw HDF5Error("cannot read '\(path)' from '\(file.path)'") }
+    defer { close(descriptor) }
+    let reader = BlockReader(descriptor: descriptor, size: fileSize)
+    let raw = reader.read(at: Int(offset), count: bytes)
+    guard raw.count == bytes else {
+      throw HDF5Error("'\(path)' declares \(count) strings stored past the end of the file; the file is damaged")
+    }
+    if let problem = raw.withUnsafeBytes({ Self.firstBadReference($0, count: count, heap: heap) }) {
+      throw HDF5Error("string \(problem.row + 1) of '\(path)' \(problem.reason); the file is damaged")
+    }
+  }
+
+  private func checkChunkedReferences(_ heap: GlobalHeapIndex, pipeline: [StringFilter]) throws {
+    guard let chunkRows = chunkShape?.first, chunkRows > 0 else { return }
+    let (chunkBytes, overflow) = chunkRows.multipliedReportingOverflow(by: Self.descriptorSize)
+    guard !overflow, chunkBytes <= ReadLimits.maximumBytes else {
+      throw HDF5Error("'\(path)' declares chunks of \(chunkRows) strings; the file is damaged")
+    }
+    let chunks = (count + chunkRows - 1) / chunkRows
+    var stored: [UInt8] = []
+    for chunk in 0..<chunks {
+      var offset = [hsize_t(chunk * chunkRows)]
+      var mask: UInt32 = 0
+      var address: haddr_t = 0
+      var size: hsize_t = 0
+      try checkStatus("cannot find the chunk at \(offset) of '\(path)'") {
+        H5Dget_chunk_info_by_coord(handle.id, &offset, &mask, &address, &size)
+      }
+      if address == lb_haddr_undef() { continue }  // not written: libhdf5 gives empty strings
+      guard let storedBytes = Int(exactly: size), storedBytes > 0, storedBytes <= chunkBytes + chunkBytes / 1_000 + 1_024
+      else {
+        throw HDF5Error("the chunk at \(offset) of '\(path)' declares \(size) stored bytes; the file is damaged")
+      }
+      stored = [UInt8](repeating: 0, count: storedBytes)
+      try stored.withUnsafeMutableBytes { buffer in
+        try checkStatus("cannot read the chunk at \(offset) of '\(path)'") {
+          H5Dread_chunk(handle.id, lb_h5p_default(), &offset, &mask, buffer.baseAddress)
+        }
+      }
+      guard let data = Self.undo(pipeline, mask: mask, on: stored, bytes: chunkBytes) else {
+        throw HDF5Error(
+          "the chunk at \(offset) of '\(path)' does not decode to its \(chunkBytes) bytes; the file is damaged")
+      }
+      let rows = min(chunkRows, count - chunk * chunkRows)
+      if let problem = data.withUnsafeBytes({ Self.firstBadReference($0, count: rows, heap: heap) }) {
+        throw HDF5Error(
+          "string \(chunk * chunkRows + problem.row + 1) of '\(path)' \(problem.reason); the file is damaged")
+      }
+    }
+    chunksChecked = true  // every stored chunk decoded to its exact size: what `checkChunksInflate` asks
+  }
+
+  /// A filter this check can undo, with what it needs.
+  enum StringFilter: Equatable {
+    case deflate
+    /// Element size 0 when the dataset has none: libhdf5 sets none for variable-length strings, so the
+    /// filter fails when writing and, being optional, is skipped (its bit set in the chunk's mask).
+    case shuffle(elementSize: Int)
+  }
+
+  /// The dataset's filters in the order they were applied when writing, or nil when one of them is not
+  /// deflate or shuffle (libhdf5 refuses Fletcher-32 on variable-length strings).
+  static func stringPipeline(_ plist: hid_t) -> [StringFilter]? {
+    let count = H5Pget_nfilters(plist)
+    guard count >= 0, count <= 32 else { return nil }
+    var filters: [StringFilter] = []
+    for index in 0..<UInt32(count) {
+      var flags: UInt32 = 0
+      var values = 4
+      var parameters = [UInt32](repeating: 0, count: 4)
+      var config: UInt32 = 0
+      switch H5Pget_filter2(plist, index, &flags, &values, &parameters, 0, nil, &config) {
+      case H5Z_FILTER_DEFLATE: filters.append(.deflate)
+      case H5Z_FILTER_SHUFFLE: filters.append(.shuffle(elementSize: values >= 1 ? Int(parameters[0]) : 0))
+      default: return nil
+      }
+    }
+    return filters
+  }
+
+  /// A chunk's stored bytes with its filters undone (last applied, first undone; a filter whose bit is
+  /// set in `mask` was skipped when writing), or nil when they do not give exactly `bytes` bytes.
+  static func undo(_ pipeline: [StringFilter], mask: UInt32, on stored: [UInt8], bytes: Int) -> [UInt8]? {
+    var data = stored
+    for (index, filter) in pipeline.enumerated().reversed() {
+      if index < 32, mask & (1 << UInt32(index)) != 0 { continue }
+      switch filter {
+      case .deflate:
+        var output = [UInt8](repeating: 0, count: bytes)
+        var length = uLong(bytes)
+        let status = output.withUnsafeMutableBufferPointer { target in
+          data.withUnsafeBufferPointer { source in
+            uncompress(target.baseAddress, &length, source.baseAddress, uLong(source.count))
+          }
+        }
+        guard status == Z_OK, length == uLong(bytes) else { return nil }
+        data = output
+      case .shuffle(let elementSize):
+        guard elementSize >= 1 else { return nil }  // libhdf5 cannot undo it either
+        data = unshuffle(data, elementSize: elementSize)
+      }
+    }
+    return data.count == bytes ? data : nil
+  }
+
+  /// The first of `count` descriptors in `bytes` that libhdf5 could not follow safely: its row (from 0)
+  /// and what is wrong with it.
+  static func firstBadReference(_ bytes: UnsafeRawBufferPointer, count: Int, heap: GlobalHeapIndex)
+    -> (row: Int, reason: String)?
+  {
+    precondition(bytes.count >= count * descriptorSize)
+    var lastAddress: UInt64 = 0
+    var lastObjects: GlobalHeapIndex.Objects?
+    for row in 0..<count {
+      let at = row * descriptorSize
+      let length = UInt64(bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian)
+      let address = bytes.loadUnaligned(fromByteOffset: at + 4, as: UInt64.self).littleEndian
+      let index = bytes.loadUnaligned(fromByteOffset: at + 12, as: UInt32.self).littleEndian
+      if address == 0 { continue }  // a null string
+      if address != lastAddress || lastObjects == nil {
+        lastObjects = heap.collection(at: address)
+        lastAddress = address
+      }
+      guard let objects = lastObjects else {
+        return (row, "points at byte \(address), where no global heap collection starts")
+      }
+      guard let size = objects.size(of: index) else {
+        return (row, "points at object \(index) of the global heap collection at byte \(address), which holds none")
+      }
+      guard size == length else {
+        return (row, "declares \(length) bytes but its heap object holds \(size)")
+      }
+    }
+    return nil
+  }
+}

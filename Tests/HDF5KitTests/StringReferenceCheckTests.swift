@@ -1,0 +1,171 @@
+import CHDF5
+import Foundation
+import Testing
+
+@testable import HDF5Kit
+
+/// Variable-length strings are descriptors (a 4-byte length, an 8-byte collection address, a 4-byte
+/// object index, as the HDF5 file format specification lays them out) that libhdf5 1.10 follows without
+/// checking. Files are written here by libhdf5 itself (contiguous, chunked with each filter, behind a
+/// user block) and must read back as written; then one descriptor is changed by hand, at the offset
+/// `H5Dget_offset` gives, and the read must be a located error instead of libhdf5's SIGSEGV.
+@Suite struct StringReferenceCheckTests {
+  /// Shuffle on variable-length strings is skipped by libhdf5 when writing (it has no element size),
+  /// its bit set in each chunk's filter mask; Fletcher-32 on them is refused.
+  enum Layout { case contiguous, chunked(shuffle: Bool, deflate: Bool) }
+
+  let strings = (0..<600).map { $0 % 7 == 0 ? "" : "level \($0 % 31) — row \($0) ✓" }
+
+  func path(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("strref-\(getpid())-\(UUID().uuidString)-\(name)")
+      .path
+  }
+
+  /// Writes `strings` as the variable-length string dataset `/s`; returns where its raw data starts
+  /// (contiguous layout only; else nil).
+  @discardableResult
+  func write(_ strings: [String], to file: String, layout: Layout, userBlock: Int = 0) throws -> Int? {
+    let fcpl = H5Pcreate(lb_h5p_file_create())
+    defer { H5Pclose(fcpl) }
+    if userBlock > 0 { H5Pset_userblock(fcpl, hsize_t(userBlock)) }
+    let id = H5Fcreate(file, lb_h5f_acc_trunc(), fcpl, lb_h5p_default())
+    #expect(id >= 0)
+    defer { H5Fclose(id) }
+    let type = H5Tcopy(lb_h5t_c_s1())
+    defer { H5Tclose(type) }
+    H5Tset_size(type, lb_h5t_variable())
+    var dims = [hsize_t(strings.count)]
+    let space = H5Screate_simple(1, &dims, nil)
+    defer { H5Sclose(space) }
+    let dcpl = H5Pcreate(lb_h5p_dataset_create())
+    defer { H5Pclose(dcpl) }
+    if case .chunked(let shuffle, let deflate) = layout {
+      var chunk = [hsize_t(128)]
+      H5Pset_chunk(dcpl, 1, &chunk)
+      if shuffle { H5Pset_shuffle(dcpl) }
+      if deflate { H5Pset_deflate(dcpl, 6) }
+    }
+    let dataset = H5Dcreate2(id, "s", type, space, lb_h5p_default(), dcpl, lb_h5p_default())
+    #expect(dataset >= 0)
+    defer { H5Dclose(dataset) }
+    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    defer { pointers.forEach { free($0) } }
+    let status = pointers.withUnsafeBytes {
+      H5Dwrite(dataset, type, lb_h5s_all(), lb_h5s_all(), lb_h5p_default(), $0.baseAddress)
+    }
+    #expect(status >= 0)
+    let offset = H5Dget_offset(dataset)
+    return offset == lb_haddr_undef() ? nil : Int(offset)
+  }
+
+  /// Reads `/s`; opened writable, the file has no heap index, so only `ChunkCheck` runs before libhdf5.
+  func read(_ file: String, writable: Bool = false) throws -> [String] {
+    try HDF5File.open(file, writable: writable).root.openDataset("s").readStrings()
+  }
+
+  /// Changes `count` little-endian bytes at `offset` of the file.
+  func patch(_ file: String, at offset: Int, value: UInt64, count: Int) throws {
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+    for index in 0..<count { bytes[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(index))) }
+    try Data(bytes).write(to: URL(fileURLWithPath: file))
+  }
+
+  @Test(arguments: [
+    Layout.contiguous, .chunked(shuffle: false, deflate: false), .chunked(shuffle: false, deflate: true),
+    .chunked(shuffle: true, deflate: true), .chunked(shuffle: true, deflate: false),
+  ])
+  func stringsLibhdf5WroteReadBack(layout: Layout) throws {
+    let file = path("written.h5")
+    try write(strings, to: file, layout: layout)
+    #expect(try read(file) == strings)
+    #expect(try read(file, writable: true) == strings)
+    let behindUserBlock = path("userblock.h5")
+    try write(strings, to: behindUserBlock, layout: layout, userBlock: 1024)
+    #expect(try read(behindUserBlock) == strings)
+  }
+
+  @Test func stringsLabbookWroteReadBack() throws {
+    let file = path("labbook.h5")
+    do { try HDF5File.create(file).root.createDataset("s", strings: strings) }
+    #expect(try read(file) == strings)
+  }
+
+  @Test(arguments: [0, 1024])
+  func aDescriptorNamingNoObjectIsAnError(userBlock: Int) throws {
+    let file = path("index.h5")
+    let start = try #require(try write(strings, to: file, layout: .contiguous, userBlock: userBlock))
+    try patch(file, at: start + 16 * 5 + 12, value: 999, count: 4)  // string 6's object index
+    #expect {
+      try read(file)
+    } throws: {
+      let message = ($0 as? HDF5Error)?.message ?? ""
+      return message.hasPrefix("string 6 of '/s' points at object 999 of the global heap collection at byte ")
+        && message.hasSuffix(", which holds none; the file is damaged")
+    }
+  }
+
+  @Test func aDescriptorLongerThanItsObjectIsAnError() throws {
+    let file = path("length.h5")
+    let start = try #require(try write(strings, to: file, layout: .contiguous))
+    // String 2 is "level 1 — row 1 ✓": 21 bytes of UTF-8.
+    try patch(file, at: start + 16 * 1, value: 4_000, count: 4)
+    #expect {
+      try read(file)
+    } throws: {
+      ($0 as? HDF5Error)?.message == "string 2 of '/s' declares 4000 bytes but its heap object holds 21; the file is damaged"
+    }
+  }
+
+  @Test func aDescriptorPointingOutsideTheHeapIsAnError() throws {
+    let file = path("address.h5")
+    let start = try #require(try write(strings, to: file, layout: .contiguous))
+    try patch(file, at: start + 16 * 3 + 4, value: 40, count: 8)  // string 4's collection address
+    #expect {
+      try read(file)
+    } throws: {
+      ($0 as? HDF5Error)?.message
+        == "string 4 of '/s' points at byte 40, where no global heap collection starts; the file is damaged"
+    }
+  }
+
+  @Test func aNullDescriptorIsAnEmptyString() throws {
+    let file = path("null.h5")
+    let start = try #require(try write(strings, to: file, layout: .contiguous))
+    try patch(file, at: start + 16 * 2 + 4, value: 0, count: 8)  // string 3: address 0, what libhdf5 reads as nil
+    var expected = strings
+    expected[2] = ""
+    #expect(try read(file) == expected)
+  }
+
+  @Test func theIndexHoldsEveryObjectAsLibhdf5TablesIt() throws {
+    // One collection by hand (sizes from the file format specification): header 16 bytes, object 1 of
+    // 3 bytes (padded to 8), object 4 of 0 bytes, object 1 again of 5 bytes (replaces the first, as
+    // libhdf5's table does), then free space (object 0) to the collection's end.
+    var bytes = [UInt8](repeating: 0, count: 4096)
+    func put(_ value: UInt64, at offset: Int, count: Int) {
+      for index in 0..<count { bytes[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(index))) }
+    }
+    let superblock: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0, 0, 8, 8, 0]
+    bytes.replaceSubrange(0..<16, with: superblock)
+    let start = 2048
+    bytes.replaceSubrange(start..<(start + 4), with: Array("GCOL".utf8))
+    bytes[start + 4] = 1
+    put(2048, at: start + 8, count: 8)
+    var at = start + 16
+    for (index, size) in [(1, 3), (4, 0), (1, 5)] as [(UInt64, UInt64)] {
+      put(index, at: at, count: 2)
+      put(size, at: at + 8, count: 8)
+      at += 16 + Int((size + 7) / 8 * 8)
+    }
+    put(0, at: at, count: 2)
+    put(UInt64(start + 2048 - at), at: at + 8, count: 8)
+    let index = try #require(try GlobalHeapCheck.index(of: bytes).get())
+    let collection = try #require(index.collection(at: UInt64(start)))
+    #expect(collection.size(of: 1) == 5)
+    #expect(collection.size(of: 4) == 0)
+    #expect(collection.size(of: 2) == nil)
+    #expect(collection.size(of: 0) == nil)
+    #expect(collection.size(of: 70_000) == nil)
+    #expect(index.collection(at: UInt64(start + 8)) == nil)
+  }
+}
