@@ -101,6 +101,7 @@ public enum GlobalHeapCheck {
     let collection = file.read(at: start, count: Int(declared))
     guard collection.count == Int(declared) else { return .success(nil) }
     var objects: [(index: UInt16, size: UInt64)] = []
+    objects.reserveCapacity(collection.count / 24)  // an object takes at least 24 bytes (16 of header)
     if let problem = collection.withUnsafeBytes({ walk($0, lengthSize: lengthSize, objects: &objects) }) {
       return .failure(HDF5Error(problem))
     }

@@ -44,15 +44,19 @@ public struct GlobalHeapIndex: Sendable {
   /// a later object with the same index replaces an earlier one, as in libhdf5's table. Index 0 (free
   /// space) is not an object.
   mutating func record(collectionAt offset: Int, objects: [(index: UInt16, size: UInt64)]) {
-    let used = objects.filter { $0.index > 0 }
-    let largest = used.map { Int($0.index) }.max() ?? 0
-    if largest < 4 * used.count + 64 {
+    var largest = 0
+    var used = 0
+    for object in objects where object.index > 0 {
+      largest = max(largest, Int(object.index))
+      used += 1
+    }
+    if largest < 4 * used + 64 {
       var sizes = [UInt64](repeating: Objects.absent, count: largest + 1)
-      for object in used { sizes[Int(object.index)] = object.size }
+      for object in objects where object.index > 0 { sizes[Int(object.index)] = object.size }
       collections[offset] = .dense(sizes)
     } else {
       var sizes: [UInt16: UInt64] = [:]
-      for object in used { sizes[object.index] = object.size }
+      for object in objects where object.index > 0 { sizes[object.index] = object.size }
       collections[offset] = .sparse(sizes)
     }
   }
