@@ -12,6 +12,27 @@ extension AttributeHolder {
     return -1
   }
 
+  /// The global heap index of the file the holder is in (nil when it has none: see `HDF5File`).
+  private var globalHeap: GlobalHeapIndex? {
+    if let group = self as? HDF5Group { return group.file.globalHeap }
+    if let dataset = self as? HDF5Dataset { return dataset.file.globalHeap }
+    return nil
+  }
+
+  /// Before libhdf5 follows the descriptors of a variable-length string attribute (`H5HG_read` crashes on
+  /// a bad one: see `StringReferenceCheck`), they are read as stored and looked up in the heap index.
+  private func checkStringReferences(_ attribute: hid_t, count: Int, name: String) throws {
+    guard let heap = globalHeap, heap.addressSize == 8, let raw = RawStringDescriptors.memoryType else { return }
+    var descriptors = [UInt8](repeating: 0, count: count * HDF5Dataset.descriptorSize)
+    try checkStatus("cannot read attribute '\(name)' of '\(path)'; the file may be damaged") {
+      H5Aread(attribute, raw, &descriptors)
+    }
+    if let problem = descriptors.withUnsafeBytes({ heap.firstBadReference(in: $0, count: count) }) {
+      throw HDF5Error(
+        "string \(problem.row + 1) of attribute '\(name)' of '\(path)' \(problem.reason); the file is damaged")
+    }
+  }
+
   public func hasAttribute(_ name: String) -> Bool {
     silenceErrors()
     let exists = H5Aexists(holderID, name)
@@ -38,6 +59,7 @@ extension AttributeHolder {
     let n = Int(points)
     if n == 0 { return [] }
     if H5Tis_variable_str(type) > 0 {
+      try checkStringReferences(attribute, count: n, name: name)
       let memoryType = try checkID("cannot copy a string type") { H5Tcopy(type) }
       defer { H5Tclose(memoryType) }
       var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)

@@ -67,4 +67,36 @@ public struct GlobalHeapIndex: Sendable {
     guard address <= UInt64(Int.max - base) else { return nil }
     return collections[base + Int(address)]
   }
+
+  /// The first of `count` variable-length string descriptors in `bytes` (a 4-byte length, an 8-byte
+  /// collection address, a 4-byte object index) that libhdf5 could not follow safely: its row (from 0)
+  /// and what is wrong with it. A null descriptor (address 0) is an empty string.
+  func firstBadReference(in bytes: UnsafeRawBufferPointer, count: Int) -> (row: Int, reason: String)?
+  {
+    let descriptorSize = HDF5Dataset.descriptorSize
+    precondition(bytes.count >= count * descriptorSize)
+    var lastAddress: UInt64 = 0
+    var lastObjects: Objects?
+    for row in 0..<count {
+      let at = row * descriptorSize
+      let length = UInt64(bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian)
+      let address = bytes.loadUnaligned(fromByteOffset: at + 4, as: UInt64.self).littleEndian
+      let index = bytes.loadUnaligned(fromByteOffset: at + 12, as: UInt32.self).littleEndian
+      if address == 0 { continue }  // a null string
+      if address != lastAddress || lastObjects == nil {
+        lastObjects = collection(at: address)
+        lastAddress = address
+      }
+      guard let objects = lastObjects else {
+        return (row, "points at byte \(address), where no global heap collection starts")
+      }
+      guard let size = objects.size(of: index) else {
+        return (row, "points at object \(index) of the global heap collection at byte \(address), which holds none")
+      }
+      guard size == length else {
+        return (row, "declares \(length) bytes but its heap object holds \(size)")
+      }
+    }
+    return nil
+  }
 }

@@ -15,10 +15,11 @@ import Foundation
 /// collection libhdf5 could load, the index an object in it, and the object must be exactly as long as
 /// the descriptor says (libhdf5 writes it so). A null descriptor (address 0) is an empty string.
 ///
-/// The raw data is read where it can be found without libhdf5 converting it: a contiguous dataset's
-/// bytes from the file (`H5Dget_offset`), a 1-D chunked one's chunks through `H5Dread_chunk` with
-/// deflate and shuffle undone here. Compact datasets, other pipelines, strings inside
-/// compounds and attributes are left to libhdf5, and so to the reader process that contains it.
+/// The descriptors are read as stored: a contiguous dataset's bytes from the file (`H5Dget_offset`), a
+/// 1-D chunked one's chunks through `H5Dread_chunk` with deflate and shuffle undone here; any other
+/// dataset, and string attributes, through libhdf5's own read into `RawStringDescriptors`, a type whose
+/// conversion keeps the descriptors as they are. Strings inside compounds are left to libhdf5, and so
+/// to the reader process that contains it.
 extension HDF5Dataset {
   /// Bytes of one descriptor with 8-byte addresses.
   static let descriptorSize = 16
@@ -34,6 +35,8 @@ extension HDF5Dataset {
         try checkContiguousReferences(heap)
       } else if layout == H5D_CHUNKED, shape.count == 1, let pipeline {
         try checkChunkedReferences(heap, pipeline: pipeline)
+      } else {
+        try checkReferencesReadByLibrary(heap)
       }
     }
     stringReferencesChecked = true
@@ -54,7 +57,24 @@ extension HDF5Dataset {
     guard raw.count == bytes else {
       throw HDF5Error("'\(path)' declares \(count) strings stored past the end of the file; the file is damaged")
     }
-    if let problem = raw.withUnsafeBytes({ Self.firstBadReference($0, count: count, heap: heap) }) {
+    if let problem = raw.withUnsafeBytes({ heap.firstBadReference(in: $0, count: count) }) {
+      throw HDF5Error("string \(problem.row + 1) of '\(path)' \(problem.reason); the file is damaged")
+    }
+  }
+
+  /// Compact datasets, chunks of several dimensions and other filters: libhdf5 reads the descriptors
+  /// (after `checkChunksInflate`, as before any read) and `RawStringDescriptors` keeps them as stored.
+  private func checkReferencesReadByLibrary(_ heap: GlobalHeapIndex) throws {
+    guard let raw = RawStringDescriptors.memoryType else { return }
+    try checkChunksInflate()
+    let bytes = try ReadLimits.bytes(count, of: Self.descriptorSize, reading: path)
+    var descriptors = [UInt8](repeating: 0, count: bytes)
+    try descriptors.withUnsafeMutableBytes { buffer in
+      try checkStatus("cannot read '\(path)'") {
+        H5Dread(handle.id, raw, lb_h5s_all(), lb_h5s_all(), lb_h5p_default(), buffer.baseAddress)
+      }
+    }
+    if let problem = descriptors.withUnsafeBytes({ heap.firstBadReference(in: $0, count: count) }) {
       throw HDF5Error("string \(problem.row + 1) of '\(path)' \(problem.reason); the file is damaged")
     }
   }
@@ -91,7 +111,7 @@ extension HDF5Dataset {
           "the chunk at \(offset) of '\(path)' does not decode to its \(chunkBytes) bytes; the file is damaged")
       }
       let rows = min(chunkRows, count - chunk * chunkRows)
-      if let problem = data.withUnsafeBytes({ Self.firstBadReference($0, count: rows, heap: heap) }) {
+      if let problem = data.withUnsafeBytes({ heap.firstBadReference(in: $0, count: rows) }) {
         throw HDF5Error(
           "string \(chunk * chunkRows + problem.row + 1) of '\(path)' \(problem.reason); the file is damaged")
       }
@@ -151,35 +171,42 @@ extension HDF5Dataset {
     }
     return data.count == bytes ? data : nil
   }
+}
 
-  /// The first of `count` descriptors in `bytes` that libhdf5 could not follow safely: its row (from 0)
-  /// and what is wrong with it.
-  static func firstBadReference(_ bytes: UnsafeRawBufferPointer, count: Int, heap: GlobalHeapIndex)
-    -> (row: Int, reason: String)?
-  {
-    precondition(bytes.count >= count * descriptorSize)
-    var lastAddress: UInt64 = 0
-    var lastObjects: GlobalHeapIndex.Objects?
-    for row in 0..<count {
-      let at = row * descriptorSize
-      let length = UInt64(bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian)
-      let address = bytes.loadUnaligned(fromByteOffset: at + 4, as: UInt64.self).littleEndian
-      let index = bytes.loadUnaligned(fromByteOffset: at + 12, as: UInt32.self).littleEndian
-      if address == 0 { continue }  // a null string
-      if address != lastAddress || lastObjects == nil {
-        lastObjects = heap.collection(at: address)
-        lastAddress = address
-      }
-      guard let objects = lastObjects else {
-        return (row, "points at byte \(address), where no global heap collection starts")
-      }
-      guard let size = objects.size(of: index) else {
-        return (row, "points at object \(index) of the global heap collection at byte \(address), which holds none")
-      }
-      guard size == length else {
-        return (row, "declares \(length) bytes but its heap object holds \(size)")
-      }
+/// A memory type into which libhdf5 reads variable-length strings as their stored 16-byte descriptors,
+/// without following them: an opaque type with Labbook's tag, and a conversion from variable-length
+/// strings to it (registered once per process, found by libhdf5 like its own) that leaves the bytes as
+/// libhdf5 hands them over, which is as stored. Nil if libhdf5 refused the registration.
+enum RawStringDescriptors {
+  static let tag = "labbook.raw-string-descriptors"
+
+  static let memoryType: hid_t? = {
+    let opaque = H5Tcreate(H5T_OPAQUE, HDF5Dataset.descriptorSize)
+    guard opaque >= 0 else { return nil }
+    guard H5Tset_tag(opaque, tag) >= 0, let source = try? makeVariableStringType() else {
+      H5Tclose(opaque)
+      return nil
     }
-    return nil
-  }
+    defer { H5Tclose(source) }
+    guard H5Tregister(H5T_PERS_SOFT, "labbook raw string descriptors", source, opaque, keepDescriptors) >= 0 else {
+      _ = takeErrorStack()
+      H5Tclose(opaque)
+      return nil
+    }
+    return opaque
+  }()
+}
+
+/// The conversion: applies only from a variable-length string of 16-byte descriptors to the tagged
+/// opaque type (libhdf5 asks with `H5T_CONV_INIT` and tries its other conversions when refused); the
+/// conversion itself changes nothing, since the stored descriptors are what is wanted.
+private let keepDescriptors: H5T_conv_t = { source, destination, data, _, _, _, _, _, _ in
+  guard let data else { return -1 }
+  guard data.pointee.command == H5T_CONV_INIT else { return 0 }
+  guard H5Tis_variable_str(source) > 0, H5Tget_size(source) == HDF5Dataset.descriptorSize,
+    H5Tget_class(destination) == H5T_OPAQUE, H5Tget_size(destination) == HDF5Dataset.descriptorSize,
+    let tag = H5Tget_tag(destination)
+  else { return -1 }
+  defer { H5free_memory(tag) }
+  return String(cString: tag) == RawStringDescriptors.tag ? 0 : -1
 }

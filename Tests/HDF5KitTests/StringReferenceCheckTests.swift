@@ -12,7 +12,7 @@ import Testing
 @Suite struct StringReferenceCheckTests {
   /// Shuffle on variable-length strings is skipped by libhdf5 when writing (it has no element size),
   /// its bit set in each chunk's filter mask; Fletcher-32 on them is refused.
-  enum Layout { case contiguous, chunked(shuffle: Bool, deflate: Bool) }
+  enum Layout { case contiguous, chunked(shuffle: Bool, deflate: Bool), compact }
 
   let strings = (0..<600).map { $0 % 7 == 0 ? "" : "level \($0 % 31) — row \($0) ✓" }
 
@@ -45,6 +45,7 @@ import Testing
       if shuffle { H5Pset_shuffle(dcpl) }
       if deflate { H5Pset_deflate(dcpl, 6) }
     }
+    if case .compact = layout { H5Pset_layout(dcpl, H5D_COMPACT) }
     let dataset = H5Dcreate2(id, "s", type, space, lb_h5p_default(), dcpl, lb_h5p_default())
     #expect(dataset >= 0)
     defer { H5Dclose(dataset) }
@@ -54,6 +55,11 @@ import Testing
       H5Dwrite(dataset, type, lb_h5s_all(), lb_h5s_all(), lb_h5p_default(), $0.baseAddress)
     }
     #expect(status >= 0)
+    // The same strings as the attribute `names` of the root group.
+    let attribute = H5Acreate2(id, "names", type, space, lb_h5p_default(), lb_h5p_default())
+    #expect(attribute >= 0)
+    defer { H5Aclose(attribute) }
+    #expect(pointers.withUnsafeBytes { H5Awrite(attribute, type, $0.baseAddress) } >= 0)
     let offset = H5Dget_offset(dataset)
     return offset == lb_haddr_undef() ? nil : Int(offset)
   }
@@ -72,7 +78,7 @@ import Testing
 
   @Test(arguments: [
     Layout.contiguous, .chunked(shuffle: false, deflate: false), .chunked(shuffle: false, deflate: true),
-    .chunked(shuffle: true, deflate: true), .chunked(shuffle: true, deflate: false),
+    .chunked(shuffle: true, deflate: true), .chunked(shuffle: true, deflate: false), .compact,
   ])
   func stringsLibhdf5WroteReadBack(layout: Layout) throws {
     let file = path("written.h5")
@@ -82,6 +88,70 @@ import Testing
     let behindUserBlock = path("userblock.h5")
     try write(strings, to: behindUserBlock, layout: layout, userBlock: 1024)
     #expect(try read(behindUserBlock) == strings)
+    #expect(try HDF5File.open(file).root.stringsAttribute("names") == strings)
+    #expect(try HDF5File.open(behindUserBlock).root.stringsAttribute("names") == strings)
+  }
+
+  /// The stored descriptors of `/s`, read through `RawStringDescriptors` (as the check reads them).
+  func storedDescriptors(_ file: String) throws -> [UInt8] {
+    let dataset = try HDF5File.open(file).root.openDataset("s")
+    let raw = try #require(RawStringDescriptors.memoryType)
+    var bytes = [UInt8](repeating: 0, count: dataset.count * 16)
+    #expect(H5Dread(dataset.objectID, raw, lb_h5s_all(), lb_h5s_all(), lb_h5p_default(), &bytes) >= 0)
+    return bytes
+  }
+
+  /// Every offset of the file where `needle` is stored.
+  func offsets(of needle: [UInt8], in file: String) throws -> [Int] {
+    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+    return (0...(bytes.count - needle.count)).filter { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
+  }
+
+  @Test func theRawReadGivesTheDescriptorsAsStored() throws {
+    let file = path("raw.h5")
+    let start = try #require(try write(strings, to: file, layout: .contiguous))
+    let stored = Array([UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))[start..<(start + strings.count * 16)])
+    #expect(try storedDescriptors(file) == stored)
+  }
+
+  /// A compact dataset's descriptors (in its object header) and an attribute's are read by libhdf5 into
+  /// `RawStringDescriptors`. String 6's descriptor is found in the file by its 16 bytes (once: the
+  /// attribute's strings are heap objects of their own, with other indexes) and its object index set to
+  /// one the collection lacks.
+  @Test func compactDatasetsAndAttributesAreCheckedToo() throws {
+    let file = path("compact.h5")
+    try write(strings, to: file, layout: .compact)
+    #expect(try read(file) == strings)
+    let descriptors = try storedDescriptors(file)
+    let sixth = Array(descriptors[(5 * 16)..<(6 * 16)])
+    let places = try offsets(of: sixth, in: file)
+    #expect(places.count == 1, "the compact dataset's copy (the attribute's strings are new heap objects)")
+    for place in places { try patch(file, at: place + 12, value: 999, count: 4) }
+    #expect {
+      try read(file)
+    } throws: {
+      (($0 as? HDF5Error)?.message ?? "").hasPrefix("string 6 of '/s' points at object 999 of the global heap")
+    }
+    // The attribute, found the same way.
+    let attributeFile = path("attribute.h5")
+    try write(strings, to: attributeFile, layout: .contiguous)
+    var stored = [UInt8](repeating: 0, count: strings.count * 16)
+    do {  // closed again before the file is changed: libhdf5 would keep serving the open file's header
+      let root = try HDF5File.open(attributeFile).root
+      let attribute = H5Aopen(root.objectID, "names", lb_h5p_default())
+      defer { H5Aclose(attribute) }
+      #expect(H5Aread(attribute, try #require(RawStringDescriptors.memoryType), &stored) >= 0)
+    }
+    let attributeSixth = Array(stored[(5 * 16)..<(6 * 16)])
+    let attributePlaces = try offsets(of: attributeSixth, in: attributeFile)
+    #expect(attributePlaces.count == 1)
+    for place in attributePlaces { try patch(attributeFile, at: place + 12, value: 999, count: 4) }
+    #expect {
+      try HDF5File.open(attributeFile).root.stringsAttribute("names")
+    } throws: {
+      (($0 as? HDF5Error)?.message ?? "").hasPrefix(
+        "string 6 of attribute 'names' of '/' points at object 999 of the global heap collection at byte ")
+    }
   }
 
   @Test func stringsLabbookWroteReadBack() throws {

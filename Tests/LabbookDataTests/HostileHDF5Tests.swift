@@ -158,6 +158,8 @@ import Testing
   /// - `compound-member-outside.h5`: a compound field at offset 4,294,967,295 of a 16-byte record
   ///   (SIGSEGV in `H5T__conv_struct_opt`).
   /// - `number-of-327688-bytes.h5`: a float type 327,688 bytes wide (SIGSEGV in `H5VM_memcpyvv`).
+  /// - `global-heap-object-index.h5`: a string of the `columns` attribute names heap object 16,383,744
+  ///   of a collection holding a handful (SIGSEGV in `H5HG_read`; `StringReferenceCheck`).
   @Test func fuzzedFilesThatKilledLibhdf5AreLocatedErrors() throws {
     let hostile = repositoryRoot + "/Tests/Fixtures/hostile/"
     let expected = [
@@ -165,6 +167,8 @@ import Testing
       "iris-global-heap.h5": "the global heap collection at byte 2048 holds object 3 of 281474976710673 bytes, past",
       "compound-member-outside.h5": "field 2 of '/c' lies outside its record (bytes 4294967295 to 4294967299 of 16)",
       "number-of-327688-bytes.h5": "'/x' declares numbers of 327688 bytes; the file is damaged",
+      "global-heap-object-index.h5":
+        "string 6 of attribute 'columns' of '/s' points at object 16383744 of the global heap collection at byte 2048, which holds none",
     ]
     for (file, words) in expected.sorted(by: { $0.key < $1.key }) {
       let text = message { try HDF5TableReader.load(path: hostile + file, name: "t") }

@@ -3,14 +3,15 @@ import LabbookCore
 import Testing
 
 /// Files that crash libhdf5 1.10 itself cannot end a session: the executable reads them in a child
-/// process. `Tests/Fixtures/hostile/global-heap-object-index.h5` came from the hdf5 fuzz target: reading
-/// its `columns` attribute makes libhdf5's H5HG_read follow a variable-length string to a global heap
-/// object that is not there (SIGSEGV), which no check before the read can see (the string's heap index
-/// is only ever decoded inside libhdf5). `chunk-dimension-sigfpe.h5` makes libhdf5 divide by zero
-/// (SIGFPE in `H5D__chunk_set_info`) while opening a dataset.
+/// process. `Tests/Fixtures/hostile/metadata-accumulator-sigsegv.h5` came from the hdf5 fuzz target:
+/// counting the links of a damaged old-style group makes libhdf5 copy out of bounds in its metadata
+/// accumulator (SIGSEGV in `H5F__accum_read` under `H5Gget_info`), which no check before the call can
+/// see (the damaged sizes are decoded only inside libhdf5). `chunk-dimension-sigfpe.h5` makes libhdf5
+/// divide by zero (SIGFPE in `H5D__chunk_set_info`) while opening a dataset. (The first such fixture,
+/// `global-heap-object-index.h5`, is an error since `StringReferenceCheck`: `HostileHDF5Tests`.)
 @Suite struct HostileFileTests {
   static let hostile = Labbook.repositoryRoot + "/Tests/Fixtures/hostile/"
-  static let crasher = hostile + "global-heap-object-index.h5"
+  static let crasher = hostile + "metadata-accumulator-sigsegv.h5"
 
   @Test func theFixtureReallyCrashesTheReaderProcess() throws {
     let result = try Labbook.run(
