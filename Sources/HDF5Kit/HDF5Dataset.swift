@@ -271,6 +271,12 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
       stringFileType = try checkID("cannot copy a string type") { H5Tcopy(fileType.id) }
     }
     defer { H5Tclose(stringFileType) }
+    // Anything else (a variable-length sequence, found by the model fuzz target) would be read as fixed
+    // strings of its in-memory size, and libhdf5 1.10 crashes converting a sequence so (SIGSEGV in
+    // `H5HG_insert`, writing to the read-only file's heap).
+    guard H5Tget_class(stringFileType) == H5T_STRING else {
+      throw HDF5Error("'\(path)'\(field.map { " field '\($0)'" } ?? "") does not hold strings; the file may be damaged")
+    }
     let memoryType = try checkID("cannot copy a string type") { H5Tcopy(stringFileType) }
     defer { H5Tclose(memoryType) }
     let n = count

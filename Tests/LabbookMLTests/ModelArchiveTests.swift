@@ -82,7 +82,9 @@ import Testing
   /// Model files from the model fuzz target (2026-12-04) on which libhdf5 1.10's `H5HG_read` crashed
   /// (SIGSEGV, in this process) reading a variable-length string whose descriptor names an object its
   /// heap collection does not hold, or declares fewer bytes than the object holds. Each is now a located
-  /// error before libhdf5 follows the descriptor (`StringReferenceCheck`).
+  /// error before libhdf5 follows the descriptor (`StringReferenceCheck`). In the third, a list of levels
+  /// is a variable-length sequence of bytes instead of strings; read as strings, libhdf5 crashed
+  /// converting it (SIGSEGV in `H5HG_insert`).
   @Test func fuzzedModelFilesThatKilledLibhdf5AreErrors() throws {
     let hostile = repositoryRoot + "/Tests/Fixtures/hostile/"
     let expected = [
@@ -90,6 +92,7 @@ import Testing
         "string 3 of '/features' points at object 23 of the global heap collection at byte 2048, which holds none",
       "model-string-longer-than-declared.h5":
         "string 2 of '/input_levels/2' declares 1 bytes but its heap object holds 3",
+      "model-sequence-read-as-strings.h5": "'/pipeline/1/levels/0' does not hold strings",
     ]
     for (file, words) in expected.sorted(by: { $0.key < $1.key }) {
       #expect {
