@@ -111,4 +111,27 @@ import Testing
     bytes[start + 4] = 2  // a version libhdf5 refuses is its error, not a problem here
     #expect(GlobalHeapCheck.firstProblem(in: bytes) == nil)
   }
+
+  /// A collection whose header is in one block and whose objects run into the next is read on its own
+  /// and walked the same: here its second object (past the boundary) has size 0 as free space.
+  @Test func aCollectionRunningIntoTheNextBlockIsWalkedWhole() throws {
+    var bytes = [UInt8](repeating: 0, count: (8 << 20) + 8192)
+    let superblock: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0, 0, 8, 8, 0]
+    bytes.replaceSubrange(0..<16, with: superblock)
+    let start = (8 << 20) - 1_000
+    bytes.replaceSubrange(start..<(start + 5), with: Array("GCOL".utf8) + [1])
+    setLittleEndian(4096, in: &bytes, at: start + 8, count: 8)
+    setLittleEndian(1, in: &bytes, at: start + 16, count: 2)  // object 1 of 1,000 bytes, ending past the block
+    setLittleEndian(1_000, in: &bytes, at: start + 24, count: 8)
+    let second = start + 16 + 16 + 1_000
+    setLittleEndian(0, in: &bytes, at: second, count: 2)  // then free space of size 0
+    setLittleEndian(0, in: &bytes, at: second + 8, count: 8)
+    #expect(
+      GlobalHeapCheck.firstProblem(in: bytes)
+        == "the global heap collection at byte \(start) holds a free-space object of size 0, which HDF5 would read forever"
+    )
+    setLittleEndian(UInt64(4096 - 32 - 1_000), in: &bytes, at: second + 8, count: 8)  // free space to the end
+    let index = try #require(try GlobalHeapCheck.index(of: bytes).get())
+    #expect(index.collection(at: UInt64(start))?.size(of: 1) == 1_000)
+  }
 }
