@@ -7,6 +7,7 @@
 // zlib, the library behind HDF5's deflate filter (libhdf5-dev depends on zlib1g-dev): Labbook inflates
 // the chunks of float64 datasets itself, several at a time (ParallelChunks.swift).
 #include <zlib.h>
+#include "read_only_driver.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -117,7 +117,8 @@ public enum GlobalHeapCheck {
     -> Result<[(index: UInt16, size: UInt64)]?, HDF5Error>
   {
     let header = file.read(at: start, count: 8 + lengthSize)
-    guard header.count == 8 + lengthSize, header[4] == 1 else { return .success(nil) }  // libhdf5 refuses other versions
+    // libhdf5 refuses other versions
+    guard header.count == 8 + lengthSize, header[4] == 1 else { return .success(nil) }
     let declared = header.withUnsafeBytes { littleEndian($0, at: 8, count: lengthSize) }
     // libhdf5 reads the whole collection or fails with an error; only what it can read is walked.
     guard declared <= UInt64(file.size - start), declared <= UInt64(ReadLimits.maximumBytes) else {

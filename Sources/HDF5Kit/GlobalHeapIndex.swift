@@ -71,8 +71,7 @@ public struct GlobalHeapIndex: Sendable {
   /// The first of `count` variable-length string descriptors in `bytes` (a 4-byte length, an 8-byte
   /// collection address, a 4-byte object index) that libhdf5 could not follow safely: its row (from 0)
   /// and what is wrong with it. A null descriptor (address 0) is an empty string.
-  func firstBadReference(in bytes: UnsafeRawBufferPointer, count: Int) -> (row: Int, reason: String)?
-  {
+  func firstBadReference(in bytes: UnsafeRawBufferPointer, count: Int) -> (row: Int, reason: String)? {
     let descriptorSize = HDF5Dataset.descriptorSize
     precondition(bytes.count >= count * descriptorSize)
     var lastAddress: UInt64 = 0

@@ -26,7 +26,7 @@ public final class HDF5File: @unchecked Sendable {
     let globalHeap = try GlobalHeapCheck.check(path: path)
     let flags = writable ? lb_h5f_acc_rdwr() : lb_h5f_acc_rdonly()
     let id = try checkID("cannot open '\(path)' as HDF5") {
-      H5Fopen(path, flags, ReadLimits.fileAccess)
+      H5Fopen(path, flags, writable ? ReadLimits.fileAccess : ReadLimits.readOnlyFileAccess)
     }
     return HDF5File(handle: Handle(id, close: H5Fclose), path: path, globalHeap: writable ? nil : globalHeap)
   }

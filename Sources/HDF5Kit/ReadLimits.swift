@@ -21,6 +21,13 @@ public enum ReadLimits {
   static let linkAccess: hid_t = lb_h5p_without_external_links(lb_h5p_link_access())
   static let groupAccess: hid_t = lb_h5p_without_external_links(lb_h5p_group_access())
   static let fileAccess: hid_t = lb_h5p_file_access_without_locks()
+  /// Files opened read-only go through Labbook's read-only driver (`CHDF5/read_only_driver.h`): sec2's
+  /// reading without the metadata accumulator, which libhdf5 1.10 overruns on damaged files. Falls back to
+  /// `fileAccess` if libhdf5 refused the driver.
+  static let readOnlyFileAccess: hid_t = {
+    let access = lb_read_only_file_access()
+    return access >= 0 ? access : fileAccess
+  }()
   static let datasetAccess: hid_t = lb_h5p_without_external_links(lb_h5p_dataset_access())
 
   /// HDF5 looks for filter plugins on a search path and `dlopen`s them; Labbook never wants that.

@@ -96,7 +96,8 @@ extension HDF5Dataset {
         H5Dget_chunk_info_by_coord(handle.id, &offset, &mask, &address, &size)
       }
       if address == lb_haddr_undef() { continue }  // not written: libhdf5 gives empty strings
-      guard let storedBytes = Int(exactly: size), storedBytes > 0, storedBytes <= chunkBytes + chunkBytes / 1_000 + 1_024
+      guard let storedBytes = Int(exactly: size), storedBytes > 0,
+        storedBytes <= chunkBytes + chunkBytes / 1_000 + 1_024
       else {
         throw HDF5Error("the chunk at \(offset) of '\(path)' declares \(size) stored bytes; the file is damaged")
       }

@@ -12,7 +12,11 @@ import Testing
 @Suite struct StringReferenceCheckTests {
   /// Shuffle on variable-length strings is skipped by libhdf5 when writing (it has no element size),
   /// its bit set in each chunk's filter mask; Fletcher-32 on them is refused.
-  enum Layout { case contiguous, chunked(shuffle: Bool, deflate: Bool), compact }
+  enum Layout {
+    case contiguous
+    case chunked(shuffle: Bool, deflate: Bool)
+    case compact
+  }
 
   let strings = (0..<600).map { $0 % 7 == 0 ? "" : "level \($0 % 31) — row \($0) ✓" }
 
@@ -50,7 +54,7 @@ import Testing
     #expect(dataset >= 0)
     defer { H5Dclose(dataset) }
     let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    defer { pointers.forEach { free($0) } }
+    defer { for pointer in pointers { free(pointer) } }
     let status = pointers.withUnsafeBytes {
       H5Dwrite(dataset, type, lb_h5s_all(), lb_h5s_all(), lb_h5p_default(), $0.baseAddress)
     }
@@ -182,7 +186,8 @@ import Testing
     #expect {
       try read(file)
     } throws: {
-      ($0 as? HDF5Error)?.message == "string 2 of '/s' declares 4000 bytes but its heap object holds 21; the file is damaged"
+      ($0 as? HDF5Error)?.message
+        == "string 2 of '/s' declares 4000 bytes but its heap object holds 21; the file is damaged"
     }
   }
 

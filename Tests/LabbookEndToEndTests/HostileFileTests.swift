@@ -3,15 +3,16 @@ import LabbookCore
 import Testing
 
 /// Files that crash libhdf5 1.10 itself cannot end a session: the executable reads them in a child
-/// process. `Tests/Fixtures/hostile/metadata-accumulator-sigsegv.h5` came from the hdf5 fuzz target:
-/// counting the links of a damaged old-style group makes libhdf5 copy out of bounds in its metadata
-/// accumulator (SIGSEGV in `H5F__accum_read` under `H5Gget_info`), which no check before the call can
-/// see (the damaged sizes are decoded only inside libhdf5). `chunk-dimension-sigfpe.h5` makes libhdf5
-/// divide by zero (SIGFPE in `H5D__chunk_set_info`) while opening a dataset. (The first such fixture,
-/// `global-heap-object-index.h5`, is an error since `StringReferenceCheck`: `HostileHDF5Tests`.)
+/// process. `Tests/Fixtures/hostile/object-header-message-sigsegv.h5` came from the hdf5 fuzz target:
+/// opening one of its datasets makes libhdf5 read a damaged object header message out of bounds
+/// (SIGSEGV in `H5O_msg_read_oh` under `H5D_open`), which no check before the call can see (the damaged
+/// sizes are decoded only inside libhdf5). `chunk-dimension-sigfpe.h5` makes libhdf5 divide by zero
+/// (SIGFPE in `H5D__chunk_set_info`) while opening a dataset. (The earlier such fixtures are errors now:
+/// `global-heap-object-index.h5` since `StringReferenceCheck`, `metadata-accumulator-sigsegv.h5` since
+/// the read-only driver; `HostileHDF5Tests`.)
 @Suite struct HostileFileTests {
   static let hostile = Labbook.repositoryRoot + "/Tests/Fixtures/hostile/"
-  static let crasher = hostile + "metadata-accumulator-sigsegv.h5"
+  static let crasher = hostile + "object-header-message-sigsegv.h5"
 
   @Test func theFixtureReallyCrashesTheReaderProcess() throws {
     let result = try Labbook.run(
