@@ -51,15 +51,16 @@ public enum GlobalHeapCheck {
       switch walked ?? checkCollection(in: file, at: start, lengthSize: superblock.lengthSize) {
       case .failure(let problem):
         return .failure(HDF5Error("the global heap collection at byte \(start) \(problem.message)"))
-      case .success(let objects?): index?.record(collectionAt: start, objects: objects)
+      case .success(let collection?): index?.record(collectionAt: start, collection)
       case .success(nil): break
       }
     }
     return .success(index)
   }
 
-  /// What walking one collection gave: its objects, nil when libhdf5 would not load it, or a problem.
-  typealias Walked = Result<[(index: UInt16, size: UInt64)]?, HDF5Error>
+  /// What walking one collection gave: its bytes and objects, nil when libhdf5 would not load it, or a
+  /// problem.
+  typealias Walked = Result<GlobalHeapIndex.Collection?, HDF5Error>
 
   /// Every offset where "GCOL" starts, in order.
   static func signatureOffsets(in file: some ByteSource) -> [Int] { scan(file, lengthSize: 8).map(\.offset) }
@@ -104,18 +105,16 @@ public enum GlobalHeapCheck {
     let declared = littleEndian(held, at: 8, count: lengthSize)
     guard declared <= UInt64(fileRemaining), declared <= UInt64(ReadLimits.maximumBytes) else { return .success(nil) }
     guard declared <= UInt64(held.count) else { return nil }
-    var objects: [(index: UInt16, size: UInt64)] = []
+    var objects: [GlobalHeapIndex.Object] = []
     objects.reserveCapacity(Int(declared) / 24)  // an object takes at least 24 bytes (16 of header)
     let collection = UnsafeRawBufferPointer(rebasing: held[0..<Int(declared)])
     if let problem = walk(collection, lengthSize: lengthSize, objects: &objects) { return .failure(HDF5Error(problem)) }
-    return .success(objects)
+    return .success(GlobalHeapIndex.Collection(bytes: [UInt8](collection), objects: objects))
   }
 
   /// Reads the collection whose header starts at `start` (as much as libhdf5 would read) and walks it:
   /// its objects, nil when libhdf5 would not load it (another version, or past the file's end).
-  static func checkCollection(in file: some ByteSource, at start: Int, lengthSize: Int)
-    -> Result<[(index: UInt16, size: UInt64)]?, HDF5Error>
-  {
+  static func checkCollection(in file: some ByteSource, at start: Int, lengthSize: Int) -> Walked {
     let header = file.read(at: start, count: 8 + lengthSize)
     // libhdf5 refuses other versions
     guard header.count == 8 + lengthSize, header[4] == 1 else { return .success(nil) }
@@ -126,12 +125,12 @@ public enum GlobalHeapCheck {
     }
     let collection = file.read(at: start, count: Int(declared))
     guard collection.count == Int(declared) else { return .success(nil) }
-    var objects: [(index: UInt16, size: UInt64)] = []
+    var objects: [GlobalHeapIndex.Object] = []
     objects.reserveCapacity(collection.count / 24)  // an object takes at least 24 bytes (16 of header)
     if let problem = collection.withUnsafeBytes({ walk($0, lengthSize: lengthSize, objects: &objects) }) {
       return .failure(HDF5Error(problem))
     }
-    return .success(objects)
+    return .success(GlobalHeapIndex.Collection(bytes: collection, objects: objects))
   }
 
   /// Where libhdf5 finds the superblock (at byte 0, 512, 1024, 2048, ...) and the sizes in bytes of
@@ -159,8 +158,8 @@ public enum GlobalHeapCheck {
   /// size; object 0 is free space whose size includes its header; other objects are padded to 8 bytes.
   /// Only 8-byte lengths (libhdf5's and h5py's default, and every file seen) are walked: with 8 the
   /// collection and object headers are 16 bytes whichever way libhdf5 rounds them. Appends every object
-  /// met (index, size) to `objects`.
-  static func walk(_ bytes: UnsafeRawBufferPointer, lengthSize: Int, objects: inout [(index: UInt16, size: UInt64)])
+  /// met (index, where its data starts, size) to `objects`.
+  static func walk(_ bytes: UnsafeRawBufferPointer, lengthSize: Int, objects: inout [GlobalHeapIndex.Object])
     -> String?
   {
     let end = bytes.count
@@ -182,7 +181,7 @@ public enum GlobalHeapCheck {
         need = UInt64(objectHeaderSize) + (size + 7) / 8 * 8
       }
       guard need <= remaining else { return "holds object \(index) of \(size) bytes, past the collection's end" }
-      objects.append((UInt16(index), size))
+      objects.append(GlobalHeapIndex.Object(index: UInt16(index), start: position + objectHeaderSize, size: size))
       position += Int(need)
     }
     return nil

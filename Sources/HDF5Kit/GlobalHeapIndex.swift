@@ -5,67 +5,122 @@
 /// index), and libhdf5's `H5HG_read` trusts the index: an index the collection does not hold reads an
 /// empty table slot or past the table (SIGSEGV), and an object longer than the descriptor's length is
 /// copied into a buffer of the descriptor's length (heap overflow). `StringReferenceCheck` looks every
-/// descriptor up here before libhdf5 reads it. Built by `GlobalHeapCheck` from the same walk that
-/// checks the collections, before the file is opened.
+/// descriptor up here before libhdf5 reads it, and a dataset's strings are then read from the collections
+/// kept here instead of through libhdf5 (`strings(in:count:)`). Built by `GlobalHeapCheck` from the same
+/// walk that checks the collections, before the file is opened.
 public struct GlobalHeapIndex: Sendable {
   /// Where the superblock starts: libhdf5 counts every address in the file from it.
   public let base: Int
   /// Bytes in a file address.
   public let addressSize: Int
-  private var collections: [Int: Objects] = [:]
+  private var collections: [Int: Collection] = [:]
 
   init(base: Int, addressSize: Int) {
     self.base = base
     self.addressSize = addressSize
   }
 
-  /// One collection's objects. Dense (a size per index up to the largest, `absent` where there is
-  /// none) when the indexes are mostly used, as in every collection libhdf5 writes; else a dictionary,
-  /// so a collection declaring only object 65,535 does not cost half a megabyte.
-  enum Objects: Sendable {
-    case dense([UInt64])
-    case sparse([UInt16: UInt64])
+  /// An object met walking a collection: its index, where its data starts in the collection (after its
+  /// 16-byte header) and its size.
+  struct Object: Sendable {
+    let index: UInt16
+    let start: Int
+    let size: UInt64
+  }
 
-    static let absent = UInt64.max
+  /// One collection: its bytes as read, and its objects by index. Dense (an entry per index up to the
+  /// largest, `absent` where there is none) when the indexes are mostly used, as in every collection
+  /// libhdf5 writes; else a dictionary, so a collection declaring only object 65,535 does not cost a
+  /// megabyte. A later object with an index met before replaces it, as in libhdf5's table; index 0
+  /// (free space) is not an object.
+  struct Collection: Sendable {
+    let bytes: [UInt8]
+    private let table: Table
 
-    func size(of index: UInt32) -> UInt64? {
-      guard index >= 1, index <= UInt32(UInt16.max) else { return nil }
-      switch self {
-      case .dense(let sizes):
-        guard Int(index) < sizes.count, sizes[Int(index)] != Self.absent else { return nil }
-        return sizes[Int(index)]
-      case .sparse(let sizes):
-        return sizes[UInt16(index)]
+    private enum Table: Sendable {
+      case dense([Object])
+      case sparse([UInt16: Object])
+    }
+
+    private static let absent = Object(index: 0, start: 0, size: .max)
+
+    init(bytes: [UInt8], objects: [Object]) {
+      self.bytes = bytes
+      var largest = 0
+      var used = 0
+      for object in objects where object.index > 0 {
+        largest = max(largest, Int(object.index))
+        used += 1
+      }
+      if largest < 4 * used + 64 {
+        var entries = [Object](repeating: Self.absent, count: largest + 1)
+        for object in objects where object.index > 0 { entries[Int(object.index)] = object }
+        table = .dense(entries)
+      } else {
+        var entries: [UInt16: Object] = [:]
+        for object in objects where object.index > 0 { entries[object.index] = object }
+        table = .sparse(entries)
       }
     }
+
+    /// The object with index `index`, nil when the collection holds none.
+    func object(_ index: UInt32) -> Object? {
+      guard index >= 1, index <= UInt32(UInt16.max) else { return nil }
+      switch table {
+      case .dense(let entries):
+        guard Int(index) < entries.count, entries[Int(index)].size != Self.absent.size else { return nil }
+        return entries[Int(index)]
+      case .sparse(let entries):
+        return entries[UInt16(index)]
+      }
+    }
+
+    func size(of index: UInt32) -> UInt64? { object(index)?.size }
   }
 
-  /// Records a walked collection at file offset `offset`: its objects (index, size) in the order met;
-  /// a later object with the same index replaces an earlier one, as in libhdf5's table. Index 0 (free
-  /// space) is not an object.
-  mutating func record(collectionAt offset: Int, objects: [(index: UInt16, size: UInt64)]) {
-    var largest = 0
-    var used = 0
-    for object in objects where object.index > 0 {
-      largest = max(largest, Int(object.index))
-      used += 1
-    }
-    if largest < 4 * used + 64 {
-      var sizes = [UInt64](repeating: Objects.absent, count: largest + 1)
-      for object in objects where object.index > 0 { sizes[Int(object.index)] = object.size }
-      collections[offset] = .dense(sizes)
-    } else {
-      var sizes: [UInt16: UInt64] = [:]
-      for object in objects where object.index > 0 { sizes[object.index] = object.size }
-      collections[offset] = .sparse(sizes)
-    }
-  }
+  /// Records the collection walked at file offset `offset`.
+  mutating func record(collectionAt offset: Int, _ collection: Collection) { collections[offset] = collection }
 
-  /// The objects of the collection that heap address `address` (counted from the base) names, or nil
-  /// when no collection libhdf5 could load starts there.
-  func collection(at address: UInt64) -> Objects? {
+  /// The collection that heap address `address` (counted from the base) names, or nil when no collection
+  /// libhdf5 could load starts there.
+  func collection(at address: UInt64) -> Collection? {
     guard address <= UInt64(Int.max - base) else { return nil }
     return collections[base + Int(address)]
+  }
+
+  /// The strings of `count` descriptors that `firstBadReference` passed, read from the collections as
+  /// libhdf5 would give them to Labbook: the object's bytes up to the first NUL (libhdf5 hands over a
+  /// C string), invalid UTF-8 repaired as `String(cString:)` repairs it; a null descriptor is empty.
+  func strings(in bytes: UnsafeRawBufferPointer, count: Int) -> [String]? {
+    let descriptorSize = HDF5Dataset.descriptorSize
+    guard bytes.count >= count * descriptorSize else { return nil }
+    var strings: [String] = []
+    strings.reserveCapacity(count)
+    var lastAddress: UInt64 = 0
+    var lastCollection: Collection?
+    for row in 0..<count {
+      let at = row * descriptorSize
+      let address = bytes.loadUnaligned(fromByteOffset: at + 4, as: UInt64.self).littleEndian
+      let index = bytes.loadUnaligned(fromByteOffset: at + 12, as: UInt32.self).littleEndian
+      if address == 0 {
+        strings.append("")
+        continue
+      }
+      if address != lastAddress || lastCollection == nil {
+        lastCollection = collection(at: address)
+        lastAddress = address
+      }
+      guard let collection = lastCollection, let object = collection.object(index),
+        object.start >= 0, UInt64(object.start) + object.size <= UInt64(collection.bytes.count)
+      else { return nil }
+      let string = collection.bytes.withUnsafeBufferPointer { all in
+        let data = UnsafeBufferPointer(rebasing: all[object.start..<(object.start + Int(object.size))])
+        let end = data.firstIndex(of: 0) ?? data.count
+        return String(decoding: UnsafeBufferPointer(rebasing: data[0..<end]), as: UTF8.self)
+      }
+      strings.append(string)
+    }
+    return strings
   }
 
   /// The first of `count` variable-length string descriptors in `bytes` (a 4-byte length, an 8-byte
@@ -75,7 +130,7 @@ public struct GlobalHeapIndex: Sendable {
     let descriptorSize = HDF5Dataset.descriptorSize
     precondition(bytes.count >= count * descriptorSize)
     var lastAddress: UInt64 = 0
-    var lastObjects: Objects?
+    var lastObjects: Collection?
     for row in 0..<count {
       let at = row * descriptorSize
       let length = UInt64(bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian)

@@ -282,7 +282,13 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
     let n = count
     try checkDeclaredSize(elementSize: MemoryLayout<UnsafeMutablePointer<CChar>?>.size)
     if H5Tis_variable_str(stringFileType) > 0 {
-      if field == nil { try checkStringReferences() }
+      if field == nil, let descriptors = try checkStringReferences(), let heap = file.globalHeap,
+        let strings = descriptors.withUnsafeBytes({ heap.strings(in: $0, count: n) })
+      {
+        // Every descriptor checked and the collections at hand: the strings come from them directly,
+        // as libhdf5 would give them, without its conversion (a heap lookup and two copies a string).
+        return strings
+      }
       var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
       try pointers.withUnsafeMutableBytes { buffer in
         try read(

@@ -24,27 +24,31 @@ extension HDF5Dataset {
   /// Bytes of one descriptor with 8-byte addresses.
   static let descriptorSize = 16
 
-  func checkStringReferences() throws {
-    if stringReferencesChecked { return }
-    if let heap = file.globalHeap, heap.addressSize == 8, H5Tis_variable_str(fileType.id) > 0, count > 0 {
-      let plist = try checkID("cannot read how '\(path)' is stored") { H5Dget_create_plist(handle.id) }
-      let layout = H5Pget_layout(plist)
-      let pipeline = Self.stringPipeline(plist)
-      H5Pclose(plist)
-      if layout == H5D_CONTIGUOUS {
-        try checkContiguousReferences(heap)
-      } else if layout == H5D_CHUNKED, shape.count == 1, let pipeline {
-        try checkChunkedReferences(heap, pipeline: pipeline)
-      } else {
-        try checkReferencesReadByLibrary(heap)
-      }
+  /// Checks every descriptor (once); returns them, in element order, when every element's descriptor is
+  /// stored (nil when the check does not apply, or some elements are not written and take the dataset's
+  /// fill value, which only libhdf5 gives).
+  @discardableResult
+  func checkStringReferences() throws -> [UInt8]? {
+    if stringReferencesChecked { return nil }
+    defer { stringReferencesChecked = true }
+    guard let heap = file.globalHeap, heap.addressSize == 8, H5Tis_variable_str(fileType.id) > 0, count > 0 else {
+      return nil
     }
-    stringReferencesChecked = true
+    let plist = try checkID("cannot read how '\(path)' is stored") { H5Dget_create_plist(handle.id) }
+    let layout = H5Pget_layout(plist)
+    let pipeline = Self.stringPipeline(plist)
+    H5Pclose(plist)
+    if layout == H5D_CONTIGUOUS { return try checkContiguousReferences(heap) }
+    if layout == H5D_CHUNKED, shape.count == 1, let pipeline {
+      return try checkChunkedReferences(heap, pipeline: pipeline)
+    }
+    try checkReferencesReadByLibrary(heap)
+    return nil
   }
 
-  private func checkContiguousReferences(_ heap: GlobalHeapIndex) throws {
+  private func checkContiguousReferences(_ heap: GlobalHeapIndex) throws -> [UInt8]? {
     let offset = H5Dget_offset(handle.id)  // from the file's first byte, the base included
-    if offset == lb_haddr_undef() { return }  // nothing written: libhdf5 gives empty strings
+    if offset == lb_haddr_undef() { return nil }  // nothing written: libhdf5 gives the fill value
     let (bytes, overflow) = count.multipliedReportingOverflow(by: Self.descriptorSize)
     guard !overflow, offset <= UInt64(Int.max), bytes <= fileSize, Int(offset) <= fileSize - bytes else {
       throw HDF5Error("'\(path)' declares \(count) strings stored past the end of the file; the file is damaged")
@@ -60,6 +64,7 @@ extension HDF5Dataset {
     if let problem = raw.withUnsafeBytes({ heap.firstBadReference(in: $0, count: count) }) {
       throw HDF5Error("string \(problem.row + 1) of '\(path)' \(problem.reason); the file is damaged")
     }
+    return raw
   }
 
   /// Compact datasets, chunks of several dimensions and other filters: libhdf5 reads the descriptors
@@ -79,14 +84,16 @@ extension HDF5Dataset {
     }
   }
 
-  private func checkChunkedReferences(_ heap: GlobalHeapIndex, pipeline: [StringFilter]) throws {
-    guard let chunkRows = chunkShape?.first, chunkRows > 0 else { return }
+  private func checkChunkedReferences(_ heap: GlobalHeapIndex, pipeline: [StringFilter]) throws -> [UInt8]? {
+    guard let chunkRows = chunkShape?.first, chunkRows > 0 else { return nil }
     let (chunkBytes, overflow) = chunkRows.multipliedReportingOverflow(by: Self.descriptorSize)
     guard !overflow, chunkBytes <= ReadLimits.maximumBytes else {
       throw HDF5Error("'\(path)' declares chunks of \(chunkRows) strings; the file is damaged")
     }
     let chunks = (count + chunkRows - 1) / chunkRows
     var stored: [UInt8] = []
+    var descriptors: [UInt8]? = []
+    descriptors?.reserveCapacity(try ReadLimits.bytes(count, of: Self.descriptorSize, reading: path))
     for chunk in 0..<chunks {
       var offset = [hsize_t(chunk * chunkRows)]
       var mask: UInt32 = 0
@@ -95,7 +102,10 @@ extension HDF5Dataset {
       try checkStatus("cannot find the chunk at \(offset) of '\(path)'") {
         H5Dget_chunk_info_by_coord(handle.id, &offset, &mask, &address, &size)
       }
-      if address == lb_haddr_undef() { continue }  // not written: libhdf5 gives empty strings
+      if address == lb_haddr_undef() {  // not written: libhdf5 gives the fill value
+        descriptors = nil
+        continue
+      }
       guard let storedBytes = Int(exactly: size), storedBytes > 0,
         storedBytes <= chunkBytes + chunkBytes / 1_000 + 1_024
       else {
@@ -116,8 +126,10 @@ extension HDF5Dataset {
         throw HDF5Error(
           "string \(chunk * chunkRows + problem.row + 1) of '\(path)' \(problem.reason); the file is damaged")
       }
+      descriptors?.append(contentsOf: data[0..<(rows * Self.descriptorSize)])
     }
     chunksChecked = true  // every stored chunk decoded to its exact size: what `checkChunksInflate` asks
+    return descriptors
   }
 
   /// A filter this check can undo, with what it needs.

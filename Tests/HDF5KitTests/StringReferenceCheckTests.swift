@@ -29,6 +29,12 @@ import Testing
   /// (contiguous layout only; else nil).
   @discardableResult
   func write(_ strings: [String], to file: String, layout: Layout, userBlock: Int = 0) throws -> Int? {
+    try write(bytes: strings.map { Array($0.utf8) }, to: file, layout: layout, userBlock: userBlock)
+  }
+
+  /// The same for strings given as bytes (which may be invalid UTF-8; no NUL, as libhdf5 takes C strings).
+  @discardableResult
+  func write(bytes strings: [[UInt8]], to file: String, layout: Layout, userBlock: Int = 0) throws -> Int? {
     let fcpl = H5Pcreate(lb_h5p_file_create())
     defer { H5Pclose(fcpl) }
     if userBlock > 0 { H5Pset_userblock(fcpl, hsize_t(userBlock)) }
@@ -53,8 +59,13 @@ import Testing
     let dataset = H5Dcreate2(id, "s", type, space, lb_h5p_default(), dcpl, lb_h5p_default())
     #expect(dataset >= 0)
     defer { H5Dclose(dataset) }
-    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    defer { for pointer in pointers { free(pointer) } }
+    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { bytes in
+      let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+      for (index, byte) in bytes.enumerated() { pointer[index] = CChar(bitPattern: byte) }
+      pointer[bytes.count] = 0
+      return pointer
+    }
+    defer { for pointer in pointers { pointer?.deallocate() } }
     let status = pointers.withUnsafeBytes {
       H5Dwrite(dataset, type, lb_h5s_all(), lb_h5s_all(), lb_h5p_default(), $0.baseAddress)
     }
@@ -109,6 +120,28 @@ import Testing
   func offsets(of needle: [UInt8], in file: String) throws -> [Int] {
     let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
     return (0...(bytes.count - needle.count)).filter { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
+  }
+
+  /// Read-only, a dataset's strings come from the heap index's collections; writable (no index), from
+  /// libhdf5's own conversion. Both must give the same strings: here with invalid UTF-8, strings of 10
+  /// and 70 KB (the second larger than a collection's usual 4 KB), and a string whose heap object gets a
+  /// NUL in its middle (by hand, at its bytes in the file: libhdf5 hands over a C string, so it ends there).
+  @Test(arguments: [Layout.contiguous, .chunked(shuffle: false, deflate: true), .compact])
+  func theHeapGivesWhatLibhdf5Gives(layout: Layout) throws {
+    var values = strings.map { Array($0.utf8) }
+    values += [[0xFF, 0x41], [0xC3], [0x41, 0xE2, 0x82], [0xED, 0xA0, 0x80], Array(repeating: 0x62, count: 10_000)]
+    values += [Array(repeating: 0x63, count: 70_000), Array("needle in the haystack".utf8)]
+    if case .compact = layout { values = Array(values.prefix(40)) + [Array("needle in the haystack".utf8)] }
+    let file = path("same.h5")
+    try write(bytes: values, to: file, layout: layout)
+    let expected = values.map { String(decoding: $0, as: UTF8.self) }
+    #expect(try read(file, writable: true) == expected)
+    #expect(try read(file) == expected)
+    let needle = try #require(try offsets(of: Array("needle in the haystack".utf8), in: file).first)
+    try patch(file, at: needle + 6, value: 0, count: 1)
+    let libhdf5 = try read(file, writable: true)
+    #expect(libhdf5.last == "needle")
+    #expect(try read(file) == libhdf5)
   }
 
   @Test func theRawReadGivesTheDescriptorsAsStored() throws {
