@@ -61,6 +61,7 @@ public struct ContentHasher {
   public mutating func update(bytes: [UInt8]) {
     bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
   }
+  public mutating func update(bytes: UnsafeRawBufferPointer) { hasher.update(bufferPointer: bytes) }
   /// The bytes `update(_ string:)` feeds for `string`: its UTF-8 length (8 bytes, little-endian), then
   /// its UTF-8. Callers that hash the same strings many times encode them once.
   public static func encoding(of string: String) -> [UInt8] {

@@ -82,22 +82,41 @@ public struct Table: Sendable, Equatable {
       case .categorical(let codes, let levels):
         hasher.update(byte: 2)
         // The same bytes as hashing each row's text on its own (a 0 for missing, else a 1 and the
-        // text), with each level encoded once and the rows fed to SHA-256 in blocks of 64 KiB.
-        let encoded = levels.map { [1] + ContentHasher.encoding(of: $0) }
-        var block: [UInt8] = []
-        block.reserveCapacity(1 << 16 + 1_024)
-        for code in codes {
-          if code < 0 {
-            block.append(0)
-          } else {
-            block.append(contentsOf: encoded[Int(code)])
-          }
-          if block.count >= 1 << 16 {
-            hasher.update(bytes: block)
-            block.removeAll(keepingCapacity: true)
+        // text), with each level encoded once, into one buffer (level k's bytes at starts[k] up to
+        // starts[k + 1]), and the rows copied from it into blocks of 64 KiB fed to SHA-256.
+        var encoded: [UInt8] = []
+        var starts = [0]
+        starts.reserveCapacity(levels.count + 1)
+        for level in levels {
+          encoded.append(1)
+          encoded.append(contentsOf: ContentHasher.encoding(of: level))
+          starts.append(encoded.count)
+        }
+        let longest = zip(starts.dropFirst(), starts).map { $0 - $1 }.max() ?? 0
+        let capacity = (1 << 16) + max(longest, 1)
+        let block = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { block.deallocate() }
+        var filled = 0
+        encoded.withUnsafeBufferPointer { encoded in
+          starts.withUnsafeBufferPointer { starts in
+            for code in codes {
+              if code < 0 {
+                block[filled] = 0
+                filled += 1
+              } else {
+                let start = starts[Int(code)]
+                let length = starts[Int(code) + 1] - start
+                (block + filled).update(from: encoded.baseAddress! + start, count: length)
+                filled += length
+              }
+              if filled >= 1 << 16 {
+                hasher.update(bytes: UnsafeRawBufferPointer(start: block, count: filled))
+                filled = 0
+              }
+            }
           }
         }
-        hasher.update(bytes: block)
+        hasher.update(bytes: UnsafeRawBufferPointer(start: block, count: filled))
       }
     }
     return hasher.finalize()
