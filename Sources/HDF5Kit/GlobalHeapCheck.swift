@@ -67,32 +67,37 @@ public enum GlobalHeapCheck {
 
   /// Every offset where "GCOL" starts, in order, each with its collection walked when the collection
   /// lies in the block that found it (nil: it runs past the block, and is read on its own). The file is
-  /// searched in 8 MB blocks on all cores (it costs about as much as reading the file from the page
-  /// cache); each block reads three bytes past its end so that a signature across a boundary is found,
-  /// and only by the block it starts in. Walking the collections from the blocks already read halves
-  /// the reading (a file of small strings has a 4 KB collection every few hundred strings).
+  /// searched in blocks of 1 MB on all cores, each core reusing one buffer (so the copies from the page
+  /// cache land in memory that is already mapped and in cache); each block reads three bytes past its
+  /// end so that a signature across a boundary is found, and only by the block it starts in. Walking the
+  /// collections from the blocks already read halves the reading (a file of small strings has a 4 KB
+  /// collection every few hundred strings).
   static func scan(_ file: some ByteSource, lengthSize: Int) -> [(offset: Int, walked: Walked?)] {
-    let block = 8 << 20
+    let block = 1 << 20
     let blocks = (file.size + block - 1) / block
+    let workers = max(1, min(blocks, ProcessInfo.processInfo.activeProcessorCount))
     let found = FoundCollections(blocks: blocks)
-    DispatchQueue.concurrentPerform(iterations: blocks) { index in
-      let start = index * block
-      let buffer = UnsafeMutableRawBufferPointer.allocate(
-        byteCount: min(block + signature.count - 1, file.size - start), alignment: 16)
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: block + signature.count - 1, alignment: 16)
       defer { buffer.deallocate() }
-      let count = file.read(at: start, into: buffer)
-      guard let base = buffer.baseAddress else { return }
-      var hits: [(offset: Int, walked: Walked?)] = []
-      var offset = 0
-      while offset < min(count, block) {
-        guard let hit = lb_find_bytes(base + offset, count - offset, signature, signature.count) else { break }
-        let local = base.distance(to: UnsafeMutableRawPointer(mutating: hit))
-        if local >= block { break }
-        let held = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[local..<count])
-        hits.append((start + local, walkHeld(held, fileRemaining: file.size - start - local, lengthSize: lengthSize)))
-        offset = local + 1
+      for index in stride(from: worker, to: blocks, by: workers) {
+        let start = index * block
+        let wanted = min(block + signature.count - 1, file.size - start)
+        let count = file.read(at: start, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]))
+        guard let base = buffer.baseAddress else { return }
+        var hits: [(offset: Int, walked: Walked?)] = []
+        var offset = 0
+        while offset < min(count, block) {
+          guard let hit = lb_find_bytes(base + offset, count - offset, signature, signature.count) else { break }
+          let local = base.distance(to: UnsafeMutableRawPointer(mutating: hit))
+          if local >= block { break }
+          let held = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[local..<count])
+          hits.append(
+            (start + local, walkHeld(held, fileRemaining: file.size - start - local, lengthSize: lengthSize)))
+          offset = local + 1
+        }
+        found.set(index, hits)
       }
-      found.set(index, hits)
     }
     return found.all
   }

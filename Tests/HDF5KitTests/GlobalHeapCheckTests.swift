@@ -99,7 +99,7 @@ import Testing
     #expect(naive.count >= 10)
   }
 
-  /// The file is scanned in 8 MB blocks; a header across a block boundary is still found.
+  /// The file is scanned in 1 MB blocks; a header across a block boundary (here the eighth) is still found.
   @Test func aCollectionAcrossABlockBoundaryIsFound() throws {
     var bytes = [UInt8](repeating: 0, count: (8 << 20) + 4096)
     let superblock: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0, 0, 8, 8, 0]
