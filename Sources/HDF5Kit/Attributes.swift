@@ -27,7 +27,7 @@ extension AttributeHolder {
     try checkStatus("cannot read attribute '\(name)' of '\(path)'; the file may be damaged") {
       H5Aread(attribute, raw, &descriptors)
     }
-    if let problem = descriptors.withUnsafeBytes({ heap.firstBadReference(in: $0, count: count) }) {
+    if let problem = try descriptors.withUnsafeBytes({ try heap.firstBadReference(in: $0, count: count) }) {
       throw HDF5Error(
         "string \(problem.row + 1) of attribute '\(name)' of '\(path)' \(problem.reason); the file is damaged")
     }

@@ -22,15 +22,24 @@ public enum GlobalHeapCheck {
   /// else returns every collection's objects (nil when the file's addresses or lengths are not 8 bytes,
   /// which is not walked). The file is read with `pread` in blocks (not mapped: a file truncated
   /// meanwhile would be SIGBUS).
+  @discardableResult
   public static func check(path: String) throws -> GlobalHeapIndex? {
-    let descriptor = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-    guard descriptor >= 0 else { return nil }  // libhdf5's own open reports the error with its context
-    defer { close(descriptor) }
-    var status = stat()
-    guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0 else {
+    guard let file = OpenFile(path: path) else { return nil }  // libhdf5's own open reports the error
+    return try examine(file).get()
+  }
+
+  /// For a file opened read-only: an index that walks collections as they are needed (see
+  /// `GlobalHeapIndex`). A file whose addresses are not 8 bytes is checked whole now and has no index;
+  /// one whose lengths are not 8 bytes is not walked (as `check`).
+  public static func index(path: String) throws -> GlobalHeapIndex? {
+    guard let file = OpenFile(path: path), let superblock = superblock(in: file), superblock.lengthSize == 8 else {
       return nil
     }
-    return try examine(BlockReader(descriptor: descriptor, size: Int(status.st_size))).get()
+    guard superblock.addressSize == 8 else {
+      _ = try examine(file).get()
+      return nil
+    }
+    return GlobalHeapIndex(base: superblock.offset, addressSize: 8, lengthSize: 8, file: file)
   }
 
   /// The first collection in a whole file held in memory that libhdf5 could not walk safely.
@@ -46,16 +55,18 @@ public enum GlobalHeapCheck {
 
   static func examine(_ file: some ByteSource) -> Result<GlobalHeapIndex?, HDF5Error> {
     guard let superblock = superblock(in: file), superblock.lengthSize == 8 else { return .success(nil) }
-    var index = superblock.addressSize == 8 ? GlobalHeapIndex(base: superblock.offset, addressSize: 8) : nil
+    var collections: [Int: GlobalHeapIndex.Collection] = [:]
     for (start, walked) in scan(file, lengthSize: superblock.lengthSize) {
       switch walked ?? checkCollection(in: file, at: start, lengthSize: superblock.lengthSize) {
       case .failure(let problem):
         return .failure(HDF5Error("the global heap collection at byte \(start) \(problem.message)"))
-      case .success(let collection?): index?.record(collectionAt: start, collection)
+      case .success(let collection?): collections[start] = collection
       case .success(nil): break
       }
     }
-    return .success(index)
+    guard superblock.addressSize == 8 else { return .success(nil) }
+    return .success(
+      GlobalHeapIndex(base: superblock.offset, addressSize: 8, lengthSize: 8, collections: collections))
   }
 
   /// What walking one collection gave: its bytes and objects, nil when libhdf5 would not load it, or a
@@ -230,6 +241,30 @@ struct BlockReader: ByteSource {
       filled += got
     }
     return filled
+  }
+}
+
+/// A regular file kept open for reading (closed when the last reference goes), its size when opened.
+final class OpenFile: ByteSource, @unchecked Sendable {
+  private let reader: BlockReader
+  var size: Int { reader.size }
+
+  /// Nil when `path` cannot be opened or is not a non-empty regular file.
+  init?(path: String) {
+    let descriptor = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0 else {
+      close(descriptor)
+      return nil
+    }
+    reader = BlockReader(descriptor: descriptor, size: Int(status.st_size))
+  }
+
+  deinit { close(reader.descriptor) }
+
+  func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+    reader.read(at: offset, into: buffer)
   }
 }
 

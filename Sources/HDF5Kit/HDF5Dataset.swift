@@ -333,6 +333,9 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
   private func read(memoryType: hid_t, elementSize: Int, field: String?, into buffer: UnsafeMutableRawPointer?) throws {
     if count == 0 { return }
     try checkChunksInflate()
+    // Variable-length data whose descriptors were not checked one by one (strings inside a compound):
+    // every heap collection is checked before libhdf5 follows them.
+    if !stringReferencesChecked, Self.hasVariableLength(fileType.id) { try file.globalHeap?.checkWholeFile() }
     var type = memoryType
     var wrapper: hid_t = -1
     if let field {
@@ -344,6 +347,33 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
     defer { if wrapper >= 0 { H5Tclose(wrapper) } }
     try checkStatus("cannot read '\(path)'\(field.map { " field '\($0)'" } ?? "")") {
       H5Dread(handle.id, type, lb_h5s_all(), lb_h5s_all(), lb_h5p_default(), buffer)
+    }
+  }
+}
+
+extension HDF5Dataset {
+  /// Whether values of `type` hold variable-length parts (strings or sequences), at any depth.
+  static func hasVariableLength(_ type: hid_t, depth: Int = 0) -> Bool {
+    if H5Tis_variable_str(type) > 0 || H5Tget_class(type) == H5T_VLEN { return true }
+    guard depth < 8 else { return true }
+    switch H5Tget_class(type) {
+    case H5T_COMPOUND:
+      let members = H5Tget_nmembers(type)
+      guard members > 0 else { return false }
+      for index in 0..<UInt32(members) {
+        let member = H5Tget_member_type(type, index)
+        guard member >= 0 else { return true }
+        defer { H5Tclose(member) }
+        if hasVariableLength(member, depth: depth + 1) { return true }
+      }
+      return false
+    case H5T_ARRAY:
+      let base = H5Tget_super(type)
+      guard base >= 0 else { return true }
+      defer { H5Tclose(base) }
+      return hasVariableLength(base, depth: depth + 1)
+    default:
+      return false
     }
   }
 }

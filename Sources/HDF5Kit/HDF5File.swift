@@ -7,7 +7,7 @@ public final class HDF5File: @unchecked Sendable {
   public let path: String
   /// The file's size in bytes when it was opened (declared data sizes are checked against it).
   public let size: Int
-  /// The global heap's objects as they were before the file was opened read-only (nil for a file opened
+  /// The global heap's objects, walked as needed, for a file opened read-only (nil for a file opened
   /// writable or created here, whose heap changes as it is written, and for a file not walked): what
   /// `StringReferenceCheck` looks string descriptors up in.
   let globalHeap: GlobalHeapIndex?
@@ -23,12 +23,20 @@ public final class HDF5File: @unchecked Sendable {
   /// Opens an existing file read-only, or read-write when `writable`.
   public static func open(_ path: String, writable: Bool = false) throws -> HDF5File {
     guard ReadLimits.pluginsDisabled else { throw HDF5Error("cannot turn off HDF5 filter plugins") }
-    let globalHeap = try GlobalHeapCheck.check(path: path)
+    // Written to, a file's heap changes as it is written: every collection is checked now, and the file
+    // has no index. Read-only, collections are checked as they are needed (`GlobalHeapIndex`).
+    let globalHeap: GlobalHeapIndex?
+    if writable {
+      try GlobalHeapCheck.check(path: path)
+      globalHeap = nil
+    } else {
+      globalHeap = try GlobalHeapCheck.index(path: path)
+    }
     let flags = writable ? lb_h5f_acc_rdwr() : lb_h5f_acc_rdonly()
     let id = try checkID("cannot open '\(path)' as HDF5") {
       H5Fopen(path, flags, writable ? ReadLimits.fileAccess : ReadLimits.readOnlyFileAccess)
     }
-    return HDF5File(handle: Handle(id, close: H5Fclose), path: path, globalHeap: writable ? nil : globalHeap)
+    return HDF5File(handle: Handle(id, close: H5Fclose), path: path, globalHeap: globalHeap)
   }
 
   /// Creates (truncating) a file whose groups track link creation order.

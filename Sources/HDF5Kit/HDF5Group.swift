@@ -99,6 +99,8 @@ public final class HDF5Group: AttributeHolder, @unchecked Sendable {
 
   /// Copies the object `name` (with everything below it) into `destination` under the same name.
   public func copy(_ name: String, to destination: HDF5Group) throws {
+    // libhdf5 copies variable-length data through the heap, descriptors unchecked: every collection first.
+    try file.globalHeap?.checkWholeFile()
     try checkStatus("cannot copy '\(childPath(name))'") {
       H5Ocopy(handle.id, name, destination.objectID, name, lb_h5p_default(), lb_h5p_default())
     }

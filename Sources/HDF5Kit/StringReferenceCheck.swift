@@ -61,7 +61,7 @@ extension HDF5Dataset {
     guard raw.count == bytes else {
       throw HDF5Error("'\(path)' declares \(count) strings stored past the end of the file; the file is damaged")
     }
-    if let problem = raw.withUnsafeBytes({ heap.firstBadReference(in: $0, count: count) }) {
+    if let problem = try raw.withUnsafeBytes({ try heap.firstBadReference(in: $0, count: count) }) {
       throw HDF5Error("string \(problem.row + 1) of '\(path)' \(problem.reason); the file is damaged")
     }
     return raw
@@ -79,7 +79,7 @@ extension HDF5Dataset {
         H5Dread(handle.id, raw, lb_h5s_all(), lb_h5s_all(), lb_h5p_default(), buffer.baseAddress)
       }
     }
-    if let problem = descriptors.withUnsafeBytes({ heap.firstBadReference(in: $0, count: count) }) {
+    if let problem = try descriptors.withUnsafeBytes({ try heap.firstBadReference(in: $0, count: count) }) {
       throw HDF5Error("string \(problem.row + 1) of '\(path)' \(problem.reason); the file is damaged")
     }
   }
@@ -122,7 +122,7 @@ extension HDF5Dataset {
           "the chunk at \(offset) of '\(path)' does not decode to its \(chunkBytes) bytes; the file is damaged")
       }
       let rows = min(chunkRows, count - chunk * chunkRows)
-      if let problem = data.withUnsafeBytes({ heap.firstBadReference(in: $0, count: rows) }) {
+      if let problem = try data.withUnsafeBytes({ try heap.firstBadReference(in: $0, count: rows) }) {
         throw HDF5Error(
           "string \(chunk * chunkRows + problem.row + 1) of '\(path)' \(problem.reason); the file is damaged")
       }

@@ -56,7 +56,32 @@ import Testing
         == "the global heap collection at byte \(first) holds a free-space object of size 0, which HDF5 would read forever"
     )
     try Data(bytes).write(to: URL(fileURLWithPath: file))
-    #expect(throws: HDF5Error.self) { try HDF5File.open(file) }
+    // To be written, the file is refused at once; read-only, when its strings are read.
+    #expect(throws: HDF5Error.self) { try HDF5File.open(file, writable: true) }
+    #expect {
+      try HDF5File.open(file).root.openGroup("t").openDataset("a").readStrings()
+    } throws: {
+      (($0 as? HDF5Error)?.message ?? "").hasPrefix("the global heap collection at byte \(first) holds a free-space")
+    }
+  }
+
+  /// Read-only, a collection is walked when first needed: a few descriptors (an attribute's) walk only
+  /// their collection, so damage elsewhere in the file shows when the strings that live there are read.
+  @Test func aDamagedCollectionIsFoundWhenNeeded() throws {
+    var (file, bytes) = try stringsFile()
+    let last = try #require(collections(in: bytes).last)
+    #expect(last != collections(in: bytes).first)
+    setLittleEndian(0, in: &bytes, at: last + 16, count: 2)  // the last collection's first object: free
+    setLittleEndian(0, in: &bytes, at: last + 24, count: 8)  // space of size 0
+    try Data(bytes).write(to: URL(fileURLWithPath: file))
+    let group = try HDF5File.open(file).root.openGroup("t")
+    #expect(try group.stringsAttribute("columns") == ["a", "b"])
+    #expect {
+      try group.openDataset("a").readStrings()
+    } throws: {
+      ($0 as? HDF5Error)?.message
+        == "the global heap collection at byte \(last) holds a free-space object of size 0, which HDF5 would read forever"
+    }
   }
 
   @Test func anObjectPastTheCollectionsEndIsRefused() throws {
@@ -132,6 +157,6 @@ import Testing
     )
     setLittleEndian(UInt64(4096 - 32 - 1_000), in: &bytes, at: second + 8, count: 8)  // free space to the end
     let index = try #require(try GlobalHeapCheck.index(of: bytes).get())
-    #expect(index.collection(at: UInt64(start))?.size(of: 1) == 1_000)
+    #expect(try index.collection(at: UInt64(start))?.size(of: 1) == 1_000)
   }
 }

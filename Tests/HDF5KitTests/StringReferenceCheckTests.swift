@@ -268,12 +268,12 @@ import Testing
     put(0, at: at, count: 2)
     put(UInt64(start + 2048 - at), at: at + 8, count: 8)
     let index = try #require(try GlobalHeapCheck.index(of: bytes).get())
-    let collection = try #require(index.collection(at: UInt64(start)))
+    let collection = try #require(try index.collection(at: UInt64(start)))
     #expect(collection.size(of: 1) == 5)
     #expect(collection.size(of: 4) == 0)
     #expect(collection.size(of: 2) == nil)
     #expect(collection.size(of: 0) == nil)
     #expect(collection.size(of: 70_000) == nil)
-    #expect(index.collection(at: UInt64(start + 8)) == nil)
+    #expect(try index.collection(at: UInt64(start + 8)) == nil)
   }
 }
