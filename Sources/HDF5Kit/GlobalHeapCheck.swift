@@ -14,7 +14,8 @@ import Foundation
 /// past the collection's end is later copied out of bounds (the SIGSEGV in `H5HG_read`). Neither can
 /// happen in a collection libhdf5 wrote, where the objects tile the collection exactly. So every byte
 /// sequence that libhdf5 would accept as a collection header (`GCOL`, version 1) is walked here the way
-/// libhdf5 walks it, and a file where that walk would stall or overrun is refused before it is opened.
+/// libhdf5 walks it, and a file where that walk would stall or overrun is refused: before it is opened to
+/// be written (`check`), or, read-only, before libhdf5 reads the collection (`index`, `GlobalHeapIndex`).
 public enum GlobalHeapCheck {
   static let signature: [UInt8] = Array("GCOL".utf8)
 
