@@ -168,7 +168,7 @@ extension HDF5Dataset {
 
   /// A chunk's stored bytes with its filters undone (last applied, first undone), or nil when they do
   /// not give exactly `bytes` bytes.
-  private static func decode(_ stored: [UInt8], filters: [Filter], bytes: Int, elementSize: Int) -> [UInt8]? {
+  static func decode(_ stored: [UInt8], filters: [Filter], bytes: Int, elementSize: Int) -> [UInt8]? {
     var data = stored
     for filter in filters.reversed() {
       switch filter {

@@ -160,29 +160,21 @@ extension HDF5Dataset {
     return filters
   }
 
-  /// A chunk's stored bytes with its filters undone (last applied, first undone; a filter whose bit is
-  /// set in `mask` was skipped when writing), or nil when they do not give exactly `bytes` bytes.
+  /// A chunk's stored bytes with its filters undone (a filter whose bit is set in `mask` was skipped
+  /// when writing), by `decode`, or nil when they do not give exactly `bytes` bytes.
   static func undo(_ pipeline: [StringFilter], mask: UInt32, on stored: [UInt8], bytes: Int) -> [UInt8]? {
-    var data = stored
-    for (index, filter) in pipeline.enumerated().reversed() {
-      if index < 32, mask & (1 << UInt32(index)) != 0 { continue }
+    var applied: [Filter] = []
+    var shuffledSize = 1
+    for (index, filter) in pipeline.enumerated() where index >= 32 || mask & (1 << UInt32(index)) == 0 {
       switch filter {
-      case .deflate:
-        var output = [UInt8](repeating: 0, count: bytes)
-        var length = uLong(bytes)
-        let status = output.withUnsafeMutableBufferPointer { target in
-          data.withUnsafeBufferPointer { source in
-            uncompress(target.baseAddress, &length, source.baseAddress, uLong(source.count))
-          }
-        }
-        guard status == Z_OK, length == uLong(bytes) else { return nil }
-        data = output
+      case .deflate: applied.append(.deflate)
       case .shuffle(let elementSize):
         guard elementSize >= 1 else { return nil }  // libhdf5 cannot undo it either
-        data = unshuffle(data, elementSize: elementSize)
+        applied.append(.shuffle)
+        shuffledSize = elementSize
       }
     }
-    return data.count == bytes ? data : nil
+    return decode(stored, filters: applied, bytes: bytes, elementSize: shuffledSize)
   }
 }
 
