@@ -112,9 +112,9 @@ static inline uint64_t eight_digits_value(uint64_t v) {
   return v;
 }
 
-int lb_parse_decimal(const uint8_t *text, size_t length, double *value) {
+size_t lb_parse_decimal_prefix(const uint8_t *text, size_t available, double *value) {
   const uint8_t *p = text;
-  const uint8_t *end = text + length;
+  const uint8_t *end = text + available;
   int negative = 0;
   if (p < end && (*p == '-' || *p == '+')) {
     negative = *p == '-';
@@ -164,33 +164,40 @@ int lb_parse_decimal(const uint8_t *text, size_t length, double *value) {
     }
   }
   if (!saw_digit) return 0;
-  if (p < end) {
-    if (*p != 'e' && *p != 'E') return 0;
+  if (p < end && (*p == 'e' || *p == 'E')) {
     p++;
     int exponent_negative = 0;
     if (p < end && (*p == '-' || *p == '+')) {
       exponent_negative = *p == '-';
       p++;
     }
-    if (p == end) return 0;
+    // An exponent without digits ("1e", "1e+x") makes the whole text no number of this form.
+    if (p == end || *p < '0' || *p > '9') return 0;
     int64_t written = 0;
     while (p < end && *p >= '0' && *p <= '9') {
       if (written < 100000) written = written * 10 + (*p - '0');
       p++;
     }
-    if (p != end) return 0;
     exponent += exponent_negative ? -written : written;
   }
+  size_t consumed = (size_t)(p - text);
   if (w == 0) {
     *value = negative ? -0.0 : 0.0;
-    return 1;
+    return consumed;
   }
   if (exponent >= -22 && exponent <= 22 && w <= (1ULL << 53)) {
     double d = (double)w;
     d = exponent < 0 ? d / exact_powers_of_ten[-exponent] : d * exact_powers_of_ten[exponent];
     *value = negative ? -d : d;
-    return 1;
+    return consumed;
   }
   *value = eisel_lemire(exponent, w, negative);
+  return consumed;
+}
+
+int lb_parse_decimal(const uint8_t *text, size_t length, double *value) {
+  double parsed;
+  if (length == 0 || lb_parse_decimal_prefix(text, length, &parsed) != length) return 0;
+  *value = parsed;
   return 1;
 }

@@ -29,15 +29,8 @@ struct FieldIndex: Sendable {
     try take(header, firstLine: 1, source: source)
     guard header.end < bytes.count else { return }  // (`take` threw any error of the header's)
     var line = 1 + header.lines
-    // Pieces of about `pieceSize`, each ending just after a line break.
-    var bounds = [header.end]
-    while threads > 1, bytes.count - bounds.last! >= 2 * pieceSize {
-      var cut = bounds.last! + pieceSize
-      while cut < bytes.count, bytes[cut - 1] != 0x0A { cut += 1 }
-      if cut >= bytes.count { break }
-      bounds.append(cut)
-    }
-    bounds.append(bytes.count)
+    let bounds =
+      threads > 1 ? Self.pieceBounds(bytes, from: header.end, pieceSize: pieceSize) : [header.end, bytes.count]
     let indexed = Slots<Piece>(count: bounds.count - 1)
     let shared = SharedBytes(buffer: bytes)
     let columns = columnCount
@@ -57,6 +50,30 @@ struct FieldIndex: Sendable {
       }
       try take(piece, firstLine: line, source: source)
       line += piece.lines
+    }
+  }
+
+  /// Where pieces of about `pieceSize` begin, each just after a line break, from `start`; the last bound
+  /// is the file's end. A file with less than twice `pieceSize` after `start` is one piece.
+  static func pieceBounds(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, pieceSize: Int) -> [Int] {
+    var bounds = [start]
+    while bytes.count - bounds.last! >= 2 * pieceSize {
+      var cut = bounds.last! + pieceSize
+      while cut < bytes.count, bytes[cut - 1] != 0x0A { cut += 1 }
+      if cut >= bytes.count { break }
+      bounds.append(cut)
+    }
+    bounds.append(bytes.count)
+    return bounds
+  }
+
+  /// The header's column names (a piece read with `rowLimit: 1`), trimmed; a name left empty is an error.
+  static func names(ofHeader header: Piece, in bytes: UnsafeBufferPointer<UInt8>, source: String) throws -> [String] {
+    try (0..<(header.columnCount ?? 0)).map { column in
+      let (start, end, quoted) = header.range(field: column)
+      let name = text(start, end, quoted, in: bytes).trimmingCharacters(in: .whitespaces)
+      if name.isEmpty { throw DataError("'\(source)' line 1: column \(column + 1) has no name") }
+      return name
     }
   }
 

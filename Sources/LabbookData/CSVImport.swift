@@ -5,8 +5,9 @@ import LabbookCore
 /// Reads a CSV file (RFC 4180: quoted fields, doubled quotes, CRLF or LF) with a header row.
 /// A column is numeric when every non-missing field parses as a number, else categorical.
 ///
-/// Works on bytes: a pass (pieces in parallel, `FieldIndex`) records where each field starts and ends,
-/// then each column is typed and converted on its own, so no string is made for a numeric field.
+/// Works on bytes. A file of numbers alone is read in one pass (`NumericCSV`); any other, a pass (pieces
+/// in parallel, `FieldIndex`) records where each field starts and ends, then each column is typed and
+/// converted on its own, so no string is made for a numeric field.
 public enum CSVImport {
   /// Field spellings that mean "missing", as pandas reads them by default.
   public static let missingMarkers: Set<String> = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A"]
@@ -15,65 +16,93 @@ public enum CSVImport {
     try readHashing(path: path, name: name, threads: threads).table
   }
 
-  /// The table, and the sha256 of exactly the bytes it was read from (hashed beside the parse, so the
-  /// file is read once and a change to it after the read cannot make the two disagree).
+  /// The table, and the sha256 of exactly the bytes it was read from (hashed as they are read, so the
+  /// file is read once and a change to it after the read cannot make the two disagree). A file of
+  /// numbers alone is parsed as it streams in (`NumericCSV.stream`); any other is read whole, then
+  /// parsed through the field index.
   public static func readHashing(path: String, name: String, threads: Int = defaultThreadCount) throws -> (
     table: Table, sha256: String
   ) {
-    let bytes = try fileBytes(path: path, threads: threads)
+    let (descriptor, size) = try open(path)
+    defer { close(descriptor) }
+    if let numeric = try NumericCSV.stream(descriptor, source: path, threads: threads) {
+      let columns = zip(numeric.names, numeric.columns).map { Column.numeric($0, $1) }
+      return (try Table(name: name, columns: columns), numeric.sha256)
+    }
+    let bytes = try fileBytes(descriptor, size: size, path: path, threads: threads)
     return try concurrently(
-      { try bytes.withUnsafeBufferPointer { try parse($0, name: name, source: path, threads: threads) } },
+      {
+        try bytes.withUnsafeBufferPointer {
+          try parseIndexed($0, name: name, source: path, threads: threads, pieceSize: FieldIndex.pieceSize)
+        }
+      },
       beside: { _ in bytes.withUnsafeBytes { SHA256Digest.hex($0) } })
   }
 
-  /// The whole of a regular file (a device or pipe is refused, not read). Large files are read in bands
-  /// by parallel `pread`s into one buffer: most of a read's cost is faulting in the fresh pages it
-  /// copies into (0.11 s for 161 MB on one core), and page faults proceed in parallel.
-  static func fileBytes(path: String, threads: Int) throws -> [UInt8] {
-    let (descriptor, size): (Int32, Int)
+  /// A regular file opened for reading, and its size; a device or pipe is refused, not read.
+  static func open(_ path: String) throws -> (descriptor: Int32, size: Int) {
     switch RegularFile.open(path) {
-    case .opened(let opened, let length): (descriptor, size) = (opened, length)
+    case .opened(let opened, let length): return (opened, length)
     case .missing: throw DataError("no such file: '\(path)'")
     case .notRegular: throw DataError("'\(path)' is not a regular file")
     case .failed(let error): throw DataError("cannot read '\(path)': \(String(cString: strerror(error)))")
     }
+  }
+
+  /// Reads up to `count` bytes at `offset` into `destination`, retrying short reads: the bytes read, fewer
+  /// than `count` only at the file's end.
+  static func readFully(
+    _ descriptor: Int32, into destination: UnsafeMutableRawPointer, count: Int, at offset: Int, path: String
+  ) throws -> Int {
+    var done = 0
+    while done < count {
+      let got = pread(descriptor, destination + done, count - done, off_t(offset + done))
+      if got < 0, errno == EINTR { continue }
+      if got < 0 { throw DataError("cannot read '\(path)': \(String(cString: strerror(errno)))") }
+      if got == 0 { break }
+      done += got
+    }
+    return done
+  }
+
+  /// The whole of a regular file (a device or pipe is refused, not read).
+  public static func fileBytes(path: String, threads: Int) throws -> [UInt8] {
+    let (descriptor, size) = try open(path)
     defer { close(descriptor) }
+    return try fileBytes(descriptor, size: size, path: path, threads: threads)
+  }
+
+  /// The whole of an open file of (about) `size` bytes. Large files are read in bands by parallel
+  /// `pread`s into one buffer: most of a read's cost is faulting in the fresh pages it copies into
+  /// (0.11 s for 161 MB on one core), and page faults proceed in parallel.
+  static func fileBytes(_ descriptor: Int32, size: Int, path: String, threads: Int) throws -> [UInt8] {
     let band = 16 << 20
     let bands = (size + band - 1) / band
     var bytes = [UInt8].unfilled(count: size)
-    // Per band: 0 read whole, -1 ended early (the file shrank), else the errno of a failed read.
-    let outcome = Slots<Int32>(count: bands)
+    let outcome = Slots<Result<Int, any Error>>(count: bands)
     bytes.withUnsafeMutableBufferPointer { buffer in
       let out = Shared(buffer)
       parallelFor(count: bands, threads: threads) { b in
-        var offset = b * band
-        let end = min(size, offset + band)
-        var result: Int32 = 0
-        while offset < end {
-          let count = pread(descriptor, out.value.baseAddress! + offset, end - offset, off_t(offset))
-          if count < 0, errno == EINTR { continue }
-          if count <= 0 {
-            result = count == 0 ? -1 : errno
-            break
-          }
-          offset += count
-        }
-        outcome.store(result, at: b)
+        let offset = b * band
+        let length = min(size, offset + band) - offset
+        outcome.store(
+          Result {
+            try readFully(descriptor, into: out.value.baseAddress! + offset, count: length, at: offset, path: path)
+          },
+          at: b)
       }
     }
-    for result in outcome.values where result != 0 {
-      throw DataError(
-        result < 0
-          ? "'\(path)' became shorter while it was read"
-          : "cannot read '\(path)': \(String(cString: strerror(result)))")
+    for (b, result) in outcome.values.enumerated() where try result.get() < min(size, (b + 1) * band) - b * band {
+      throw DataError("'\(path)' became shorter while it was read")
     }
     // A file that grew while it was read: the rest, as a plain read would have taken it.
     var more = [UInt8](repeating: 0, count: 1 << 16)
     while true {
-      let count = more.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, $0.count, off_t(bytes.count)) }
-      if count < 0, errno == EINTR { continue }
-      if count <= 0 { break }
+      let count = try more.withUnsafeMutableBytes {
+        try readFully(descriptor, into: $0.baseAddress!, count: $0.count, at: bytes.count, path: path)
+      }
       bytes += more.prefix(count)
+      if count < more.count { break }
     }
     return bytes
   }
@@ -86,18 +115,29 @@ public enum CSVImport {
     }
   }
 
+  /// The table in `bytes`, a whole CSV file.
+  public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, name: String, source: String, threads: Int) throws
+    -> Table
+  {
+    try parse(bytes, name: name, source: source, threads: threads, pieceSize: FieldIndex.pieceSize)
+  }
+
   static func parse(
-    _ bytes: UnsafeBufferPointer<UInt8>, name: String, source: String, threads: Int,
-    pieceSize: Int = FieldIndex.pieceSize
+    _ bytes: UnsafeBufferPointer<UInt8>, name: String, source: String, threads: Int, pieceSize: Int
+  ) throws -> Table {
+    if let numeric = try NumericCSV.read(bytes, source: source, threads: threads, pieceSize: pieceSize) {
+      return try Table(name: name, columns: zip(numeric.names, numeric.columns).map { .numeric($0, $1) })
+    }
+    return try parseIndexed(bytes, name: name, source: source, threads: threads, pieceSize: pieceSize)
+  }
+
+  /// Any CSV file, through the field index: the general reading, which `NumericCSV` must agree with.
+  static func parseIndexed(
+    _ bytes: UnsafeBufferPointer<UInt8>, name: String, source: String, threads: Int, pieceSize: Int
   ) throws -> Table {
     let fields = try FieldIndex(bytes, source: source, threads: threads, pieceSize: pieceSize)
     guard fields.columnCount > 0 else { throw DataError("'\(source)' is empty: a CSV file needs a header row") }
-    var names: [String] = []
-    for column in 0..<fields.columnCount {
-      let header = fields.text(row: 0, column: column, in: bytes).trimmingCharacters(in: .whitespaces)
-      if header.isEmpty { throw DataError("'\(source)' line 1: column \(column + 1) has no name") }
-      names.append(header)
-    }
+    let names = try FieldIndex.names(ofHeader: fields.pieces[0], in: bytes, source: source)
     let shared = SharedBytes(buffer: bytes)
     var (numbers, numeric) = parseNumbers(fields, shared, threads: threads)
     // The columns that are not numbers become categories, independently, so in parallel; each lands in

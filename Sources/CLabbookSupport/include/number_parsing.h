@@ -12,4 +12,9 @@ double lb_strtod_c(const char *text, char **end);
 /// 0 when the text is longer or not of that form (the caller asks strtod).
 int lb_parse_decimal(const uint8_t *text, size_t length, double *value);
 
+/// The longest decimal number of that form at the start of text[0..<available]: how many bytes it
+/// takes, and *value set; 0 when none starts there or it breaks the form (more than 19 significant
+/// digits, an exponent without digits). lb_parse_decimal(t, n) is 1 exactly when this takes all n.
+size_t lb_parse_decimal_prefix(const uint8_t *text, size_t available, double *value);
+
 #endif

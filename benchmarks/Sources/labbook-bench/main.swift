@@ -10,7 +10,7 @@ let arguments = CommandLine.arguments
 func usage() -> Never {
   FileHandle.standardError.write(
     Data(
-      "usage: labbook-bench load FILE.h5 FILE.csv|- [repeats] | table FILE.h5 LABEL [repeats] | session-load FILE.h5 LABBOOK [repeats] | learn FILE.h5 LEARNER | importance FILE.h5 REPEATS | automl DATASET BUDGET SEED | automl-study TRAIN.csv TEST.csv TARGET METRIC TRIALS SEED [TOP]\n"
+      "usage: labbook-bench load FILE.h5|- FILE.csv|- [repeats] | table FILE.h5 LABEL [repeats] | session-load FILE.h5 LABBOOK [repeats] | learn FILE.h5 LEARNER | importance FILE.h5 REPEATS | automl DATASET BUDGET SEED | automl-study TRAIN.csv TEST.csv TARGET METRIC TRIALS SEED [TOP]\n"
         .utf8))
   exit(2)
 }
@@ -37,10 +37,24 @@ case "load":
     return fastest
   }
   // The floor: HDF5 decompressing the whole matrix into one buffer, as h5py's f["X"][:] does.
-  print("labbook_hdf5_raw_read \(try best { _ = try HDF5File.open(arguments[2]).root.openDataset("X").readDoubles() })")
-  print("labbook_hdf5 \(try best { _ = try HDF5TableReader.load(path: arguments[2], name: "t") })")
+  if arguments[2] != "-" {
+    print(
+      "labbook_hdf5_raw_read \(try best { _ = try HDF5File.open(arguments[2]).root.openDataset("X").readDoubles() })")
+    print("labbook_hdf5 \(try best { _ = try HDF5TableReader.load(path: arguments[2], name: "t") })")
+  }
   if arguments[3] != "-" {
     print("labbook_csv \(try best { _ = try CSVImport.read(path: arguments[3], name: "t", threads: benchThreads) })")
+    // Its parts, one at a time: reading the file into memory, hashing it, parsing it.
+    var bytes: [UInt8] = []
+    print("labbook_csv_read \(try best { bytes = try CSVImport.fileBytes(path: arguments[3], threads: benchThreads) })")
+    print("labbook_csv_hash \(best { _ = bytes.withUnsafeBytes { SHA256Digest.hex($0) } })")
+    print(
+      "labbook_csv_parse \(try best { _ = try bytes.withUnsafeBufferPointer { try CSVImport.parse($0, name: "t", source: arguments[3], threads: benchThreads) } })"
+    )
+    let held = bytes
+    print(
+      "labbook_csv_parse_hash \(try best { _ = try concurrently({ try held.withUnsafeBufferPointer { try CSVImport.parse($0, name: "t", source: arguments[3], threads: benchThreads) } }, beside: { _ in held.withUnsafeBytes { SHA256Digest.hex($0) } }) })"
+    )
   }
 case "table":
   // labbook-bench table FILE.h5 LABEL [repeats]: the best time to load FILE as a table, and to hash

@@ -11,7 +11,7 @@ struct FuzzTarget: Sendable {
     FuzzTarget(name: "parse", prepare: {}, run: ParseTarget.run),
     FuzzTarget(name: "statements", prepare: { _ = StatementsTarget.table }, run: StatementsTarget.run),
     FuzzTarget(name: "notebook", prepare: {}, run: NotebookTarget.run),
-    FuzzTarget(name: "csv", prepare: {}, run: CSVTarget.run),
+    FuzzTarget(name: "csv", prepare: { _ = Scratch.folder }, run: CSVTarget.run),
     FuzzTarget(name: "hdf5", prepare: { _ = Scratch.folder }, run: HDF5Target.run),
     FuzzTarget(name: "model", prepare: { _ = ModelTarget.table }, run: ModelTarget.run),
     FuzzTarget(name: "registry-import", prepare: { _ = RegistryImportTarget.model }, run: RegistryImportTarget.run),
