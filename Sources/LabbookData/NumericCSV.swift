@@ -7,9 +7,9 @@ import LabbookCore
 /// field straight into numbers: a number's own end is where its field ends (fast_float's way of reading
 /// a list of numbers), and the byte after it must be the delimiter the row needs there. Fields that are
 /// not plain numbers (spaces, missing markers, CRLF, more than 19 digits) take the general reading of one
-/// field, the same as `CSVImport.number`.
+/// field, the same as `CSVImport.number`; blank lines are skipped, as the general reading skips them.
 ///
-/// Anything else (a text field, a quote, a ragged or blank line, an empty file) gives nil, and the caller
+/// Anything else (a text field, a quote, a ragged row, an empty file) gives nil, and the caller
 /// reads the file the general way (`FieldIndex`), whose tables and errors, with their line numbers, are
 /// the reference: a test reads the same files both ways. The field index cost 16 bytes of fresh memory a
 /// field and a pass of its own; a table of numbers is read here in one pass over its bytes.
