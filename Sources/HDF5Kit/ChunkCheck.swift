@@ -61,9 +61,9 @@ extension HDF5Dataset {
         } else {
           if stored.count < bytes { stored = [UInt8](repeating: 0, count: bytes) }
           try stored.withUnsafeMutableBytes { buffer in
-            try checkStatus("cannot read the chunk at \(offset) of '\(path)'") {
-              H5Dread_chunk(objectID, lb_h5p_default(), &offset, &mask, buffer.baseAddress)
-            }
+            try Self.readStoredChunk(
+              objectID, at: &offset, mask: &mask, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<bytes]),
+              path: path)
           }
           let inflated = Self.inflatedSize(of: stored, count: bytes, into: &scratch, limit: chunkBytes)
           guard inflated == chunkBytes else {
@@ -129,5 +129,29 @@ extension HDF5Dataset {
       }
     }
     return status == Z_STREAM_END ? total : nil
+  }
+}
+
+extension HDF5Dataset {
+  /// `H5Dread_chunk` into `buffer` after checking that the chunk it will read (found by a search of the
+  /// chunk index) has exactly the buffer's size. libhdf5 takes no buffer size: it reads the size its
+  /// search finds, and on a damaged index that search can find another record than the iteration behind
+  /// `H5Dget_chunk_info_by_coord` did (a fuzzed file made it write past a buffer sized from the latter).
+  static func readStoredChunk(
+    _ dataset: hid_t, at offset: inout [hsize_t], mask: inout UInt32, into buffer: UnsafeMutableRawBufferPointer,
+    path: String
+  ) throws {
+    var found: hsize_t = 0
+    try checkStatus("cannot find the chunk at \(offset) of '\(path)'") {
+      H5Dget_chunk_storage_size(dataset, &offset, &found)
+    }
+    guard found == hsize_t(buffer.count) else {
+      throw HDF5Error(
+        "the chunk at \(offset) of '\(path)' is listed with \(buffer.count) stored bytes but found with \(found); the file is damaged"
+      )
+    }
+    try checkStatus("cannot read the chunk at \(offset) of '\(path)'") {
+      H5Dread_chunk(dataset, lb_h5p_default(), &offset, &mask, buffer.baseAddress)
+    }
   }
 }

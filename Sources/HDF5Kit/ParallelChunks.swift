@@ -91,9 +91,7 @@ extension HDF5Dataset {
         offset[0] = hsize_t(index * chunkRows)
         var mask: UInt32 = 0
         try bytes.withUnsafeMutableBytes { buffer in
-          try checkStatus("cannot read chunk \(index) of '\(path)'") {
-            H5Dread_chunk(handle.id, lb_h5p_default(), &offset, &mask, buffer.baseAddress)
-          }
+          try HDF5Dataset.readStoredChunk(handle.id, at: &offset, mask: &mask, into: buffer, path: path)
         }
         return bytes
       }

@@ -113,9 +113,7 @@ extension HDF5Dataset {
       }
       stored = [UInt8](repeating: 0, count: storedBytes)
       try stored.withUnsafeMutableBytes { buffer in
-        try checkStatus("cannot read the chunk at \(offset) of '\(path)'") {
-          H5Dread_chunk(handle.id, lb_h5p_default(), &offset, &mask, buffer.baseAddress)
-        }
+        try HDF5Dataset.readStoredChunk(handle.id, at: &offset, mask: &mask, into: buffer, path: path)
       }
       guard let data = Self.undo(pipeline, mask: mask, on: stored, bytes: chunkBytes) else {
         throw HDF5Error(

@@ -163,6 +163,10 @@ import Testing
   /// - `metadata-accumulator-sigsegv.h5`: counting the links of a damaged old-style group copied out of
   ///   bounds in libhdf5's metadata accumulator (SIGSEGV in `H5F__accum_read`); files Labbook did not
   ///   write are read through its read-only driver, which keeps no accumulator.
+  /// - `chunk-found-larger-than-listed.h5`: a damaged chunk index lists the first chunk of '/records'
+  ///   with 1,552 stored bytes when iterated (`H5Dget_chunk_info_by_coord`) and 1,555 when searched;
+  ///   `H5Dread_chunk` reads what the search finds, past the end of a buffer sized from the listing
+  ///   (heap-buffer-overflow under AddressSanitizer). Both are asked now, and must agree.
   @Test func fuzzedFilesThatKilledLibhdf5AreLocatedErrors() throws {
     let hostile = repositoryRoot + "/Tests/Fixtures/hostile/"
     let expected = [
@@ -173,6 +177,8 @@ import Testing
       "global-heap-object-index.h5":
         "string 6 of attribute 'columns' of '/s' points at object 16383744 of the global heap collection at byte 2048, which holds none",
       "metadata-accumulator-sigsegv.h5": "cannot list group '/'",
+      "chunk-found-larger-than-listed.h5":
+        "the chunk at [0] of '/records' is listed with 1552 stored bytes but found with 1555; the file is damaged",
     ]
     for (file, words) in expected.sorted(by: { $0.key < $1.key }) {
       let text = message { try HDF5TableReader.load(path: hostile + file, name: "t") }
