@@ -60,6 +60,50 @@ import Testing
     }
   }
 
+  /// `features 2`: a round's tree may split only on the two features drawn for it. Checked without
+  /// the drawing: the first tree (the gradients are the same before any tree) must be exactly the tree
+  /// a model trained on those two columns alone grows, feature indices mapped; and the rounds must not
+  /// all draw the same two.
+  @Test func eachRoundSplitsOnlyOnTheFeaturesItDrew() throws {
+    for classification in [true, false] {
+      let table = try Self.synthetic(classification: classification)
+      let task: LabbookML.Task = classification ? .classification : .regression
+      let sampled = try Trainer.train(
+        .gbm, on: table, target: "y", task: task,
+        parameters: [("trees", .number(12)), ("leaves", .number(15)), ("features", .number(2))], seed: 5, threads: 2)
+      let boosting = try #require(sampled.learner as? FittedBoosting)
+      let used = boosting.trees.map { Set($0.nodes.map(\.feature)) }
+      #expect(used.allSatisfy { $0.count <= 2 })
+      #expect(Set(used).count > 1, "every round drew the same features")
+      #expect(used.reduce(Set<Int>()) { $0.union($1) }.count > 2)
+
+      let first = used[0].sorted()
+      try #require(first.count == 2)
+      let names = first.map { sampled.featureNames[$0] }
+      let alone = try Trainer.train(
+        .gbm, on: try table.selecting(names + ["y"]), target: "y", task: task,
+        parameters: [("trees", .number(1)), ("leaves", .number(15))], seed: 5, threads: 1)
+      var expected = try #require(alone.learner as? FittedBoosting).trees[0]
+      for n in expected.nodes.indices { expected.nodes[n].feature = first[expected.nodes[n].feature] }
+      #expect(Self.bits(boosting.trees[0]) == Self.bits(expected), "classification: \(classification)")
+
+      // The same on one thread or two, and `features all` is the model without the parameter.
+      let oneThread = try Trainer.train(
+        .gbm, on: table, target: "y", task: task,
+        parameters: [("trees", .number(12)), ("leaves", .number(15)), ("features", .number(2))], seed: 5, threads: 1)
+      #expect(
+        try #require(oneThread.learner as? FittedBoosting).trees.map(Self.bits) == boosting.trees.map(Self.bits))
+      let all = try Trainer.train(
+        .gbm, on: table, target: "y", task: task, parameters: [("trees", .number(3)), ("features", .word("all"))],
+        seed: 5, threads: 2)
+      let plain = try Trainer.train(
+        .gbm, on: table, target: "y", task: task, parameters: [("trees", .number(3))], seed: 5, threads: 2)
+      #expect(
+        try #require(all.learner as? FittedBoosting).trees.map(Self.bits)
+          == (try #require(plain.learner as? FittedBoosting)).trees.map(Self.bits))
+    }
+  }
+
   @Test func everyLeafKeepsAtLeastMinLeafRows() throws {
     let table = try Self.synthetic(classification: true)
     let model = try Trainer.train(

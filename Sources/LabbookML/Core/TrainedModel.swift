@@ -245,7 +245,7 @@ public enum Trainer {
       return try GradientBoosting(
         trees: Int(number("trees")), leaves: Int(number("leaves")), maximumDepth: optionalCount("depth"),
         rate: number("rate"), minimumLeaf: Int(number("min_leaf")), l2: number("l2"), bins: Int(number("bins")),
-        earlyStoppingPatience: patience
+        earlyStoppingPatience: patience, featuresPerTree: featuresPerSplit()
       ).fit(data)
     }
   }

@@ -5,7 +5,9 @@ import LabbookCore
 /// (≤ 255 bins), gradients and hessians in flat arrays, trees grown leaf-wise (best gain first) up to
 /// `leaves` leaves, per-feature histograms built in parallel, the larger child's histogram obtained by
 /// subtracting the smaller child's from its parent's. Missing values go to whichever side gains more;
-/// categorical features split into two sets of levels ordered by gradient ratio (Fisher, 1958).
+/// categorical features split into two sets of levels ordered by gradient ratio (Fisher, 1958). Each round
+/// may draw a subset of the features for its trees (LightGBM's `feature_fraction`, XGBoost's
+/// `colsample_bytree`; Friedman, *Stochastic Gradient Boosting*, 2002, for the idea of sampling per round).
 struct GradientBoosting {
   var trees: Int
   var leaves: Int
@@ -16,6 +18,8 @@ struct GradientBoosting {
   var bins: Int
   /// Rounds without improvement on a 10% validation split before stopping; nil = off.
   var earlyStoppingPatience: Int?
+  /// Features each round's trees may split on, drawn afresh every round; nil or the width: all.
+  var featuresPerTree: Int? = nil
 
   static let minimumHessian = 1e-3
   /// Smoothing added to the hessian sum when ordering categories (LightGBM's cat_smooth).
@@ -52,18 +56,27 @@ struct GradientBoosting {
     let grower = LeafWiseGrower(
       binned: binned, rows: trainRows, leaves: leaves, maximumDepth: maximumDepth, minimumLeaf: minimumLeaf, l2: l2,
       rate: rate, threads: data.threads)
+    let width = data.x.width
+    let drawn = featuresPerTree.map { min(width, max(1, $0)) } ?? width
+    var featureGenerator = SeededGenerator(seed: derivedSeed(data.seed, 0xFEA7_0E5))
     let progress = WorkProgress.begin("boosting round", total: trees)
     defer { WorkProgress.end(progress) }
     for round in 0..<trees {
       try Interrupt.check()
       WorkProgress.advance(progress)
+      var features: [Int]?
+      if drawn < width {
+        var order = Array(0..<width)
+        featureGenerator.shuffle(&order)
+        features = order.prefix(drawn).sorted()
+      }
       computeGradients(
         data, rows: trainRows, scores: scores, outputs: outputs, weights: weights, gradients: &gradients,
         hessians: &hessians)
       for k in 0..<outputs {
         let g = outputs == 1 ? gradients : (0..<trainRows.count).map { gradients[$0 * outputs + k] }
         let h = outputs == 1 ? hessians : (0..<trainRows.count).map { hessians[$0 * outputs + k] }
-        let grown = grower.grow(gradients: g, hessians: h)
+        let grown = grower.grow(gradients: g, hessians: h, features: features)
         add(grown, toScores: &scores, rows: trainRows, outputs: outputs, output: k, threads: data.threads)
         let tree = grown.tree
         for row in validationRows { scores[row * outputs + k] += tree.leafValues[tree.leaf(binned.codes, row: row)] }

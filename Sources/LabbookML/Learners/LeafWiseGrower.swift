@@ -6,7 +6,8 @@ import LabbookCore
 /// After a split only the smaller child's histogram is summed from its rows; the larger child's is the
 /// parent's minus it. Summing, subtracting and searching are done feature by feature in one parallel
 /// pass, so each feature's sums are searched while still in cache, and the results are the same on
-/// any number of threads (features are independent; candidates are reduced in feature order).
+/// any number of threads (features are independent; candidates are reduced in feature order). A tree may
+/// be limited to a subset of the features (LightGBM's `feature_fraction`): only theirs are summed and searched.
 struct LeafWiseGrower {
   /// Bin codes of the training rows, per feature, by position.
   let codes: [[UInt8]]
@@ -55,8 +56,10 @@ struct LeafWiseGrower {
     var leafStarts: [Int]
   }
 
-  func grow(gradients: [Double], hessians: [Double]) -> Grown {
+  /// `features`: the features this tree may split on, ascending; nil for all of them.
+  func grow(gradients: [Double], hessians: [Double], features: [Int]? = nil) -> Grown {
     let m = gradients.count
+    let usable = features ?? Array(0..<codes.count)
     // Training positions (Int32: the grower needs m < 2³¹), grouped by leaf as the tree grows.
     var positions = (0..<m).map { Int32($0) }
     var scratch = [Int32](repeating: 0, count: m)
@@ -70,7 +73,7 @@ struct LeafWiseGrower {
       rootH += hessians[p]
     }
     var root = Leaf(start: 0, end: m, g: rootG, h: rootH, depth: 0, histogram: pool.take(), best: nil, parent: nil)
-    root.best = summarizeRoot(root, gradients, hessians)
+    root.best = summarizeRoot(root, gradients, hessians, features: usable)
     var active = [root]
     while active.count < leaves {
       var chosen: Int?
@@ -97,7 +100,8 @@ struct LeafWiseGrower {
         start: middle, end: parent.end, g: parent.g - split.leftG, h: parent.h - split.leftH, depth: parent.depth + 1,
         histogram: leftIsSmaller ? parent.histogram : pool.take(), best: nil, parent: (nodeIndex, false))
       (left.best, right.best) = summarizeChildren(
-        left, right, leftIsSmaller: leftIsSmaller, positions: positions, gradients, hessians, ordered: &ordered)
+        left, right, leftIsSmaller: leftIsSmaller, positions: positions, gradients, hessians, features: usable,
+        ordered: &ordered)
       active.replaceSubrange(index...index, with: [left, right])
     }
     var leafStarts: [Int] = []
@@ -121,19 +125,20 @@ struct LeafWiseGrower {
   }
 
   /// The root's histogram (every row in position order: no gather, no indirection) and its best split.
-  private func summarizeRoot(_ root: Leaf, _ g: [Double], _ h: [Double]) -> Candidate? {
+  private func summarizeRoot(_ root: Leaf, _ g: [Double], _ h: [Double], features: [Int]) -> Candidate? {
     let splittable = canSplit(root)
-    let found = Slots<Candidate?>(count: codes.count)
+    let found = Slots<Candidate?>(count: features.count)
     g.withUnsafeBufferPointer { gBuffer in
       h.withUnsafeBufferPointer { hBuffer in
         let gradients = Shared(gBuffer)
         let hessians = Shared(hBuffer)
-        parallelFor(count: codes.count, threads: threads) { feature in
+        parallelFor(count: features.count, threads: threads) { slot in
+          let feature = features[slot]
           codes[feature].withUnsafeBufferPointer { codeBuffer in
             root.histogram.fill(
               feature: feature, codes: codeBuffer, gradients: gradients.value, hessians: hessians.value)
           }
-          found.store(splittable ? search.best(root.histogram, feature: feature, leaf: root.totals) : nil, at: feature)
+          found.store(splittable ? search.best(root.histogram, feature: feature, leaf: root.totals) : nil, at: slot)
         }
       }
     }
@@ -144,15 +149,15 @@ struct LeafWiseGrower {
   /// (already in its buffer) minus the smaller's, and both children's best splits.
   private func summarizeChildren(
     _ left: Leaf, _ right: Leaf, leftIsSmaller: Bool, positions: [Int32], _ g: [Double], _ h: [Double],
-    ordered: inout [Double]
+    features: [Int], ordered: inout [Double]
   ) -> (Candidate?, Candidate?) {
     let small = leftIsSmaller ? left : right
     let large = leftIsSmaller ? right : left
     let leftSplittable = canSplit(left)
     let rightSplittable = canSplit(right)
     let count = small.count
-    let leftFound = Slots<Candidate?>(count: codes.count)
-    let rightFound = Slots<Candidate?>(count: codes.count)
+    let leftFound = Slots<Candidate?>(count: features.count)
+    let rightFound = Slots<Candidate?>(count: features.count)
     positions.withUnsafeBufferPointer { allPositions in
       let smallPositions = Shared(UnsafeBufferPointer(rebasing: allPositions[small.start..<small.end]))
       // Gather the smaller child's g and h into leaf order (in two halves when large: a plain copy, so
@@ -170,16 +175,17 @@ struct LeafWiseGrower {
       }
       ordered.withUnsafeBufferPointer { orderedBuffer in
         let ordered = Shared(UnsafeBufferPointer(rebasing: orderedBuffer[0..<(2 * count)]))
-        parallelFor(count: codes.count, threads: threads) { feature in
+        parallelFor(count: features.count, threads: threads) { slot in
+          let feature = features[slot]
           codes[feature].withUnsafeBufferPointer { codeBuffer in
             small.histogram.fill(
               feature: feature, codes: codeBuffer, positions: smallPositions.value, ordered: ordered.value)
           }
           large.histogram.subtract(small.histogram, feature: feature)
           leftFound.store(
-            leftSplittable ? search.best(left.histogram, feature: feature, leaf: left.totals) : nil, at: feature)
+            leftSplittable ? search.best(left.histogram, feature: feature, leaf: left.totals) : nil, at: slot)
           rightFound.store(
-            rightSplittable ? search.best(right.histogram, feature: feature, leaf: right.totals) : nil, at: feature)
+            rightSplittable ? search.best(right.histogram, feature: feature, leaf: right.totals) : nil, at: slot)
         }
       }
     }

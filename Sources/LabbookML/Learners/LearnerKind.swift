@@ -161,6 +161,12 @@ public enum LearnerKind: String, Sendable, CaseIterable {
           name: "early_stop", defaultValue: .word("off"),
           help: "stop after this many rounds without improvement on a 10% validation split (`on` = 10, `off`)",
           words: ["off", "on"], numbers: true, minimum: 1, wholeNumber: true, maximum: 100_000),
+        ParameterSpec(
+          name: "features", defaultValue: .word("all"),
+          help:
+            "features each boosting round's trees may split on, drawn afresh every round: `all`, `sqrt`, `log2`, a count, or a fraction below 1",
+          words: ["all", "sqrt", "log2"], numbers: true, minimum: 1e-9, wholeNumber: false, maximum: 1e9,
+          listedAtDefault: false),
       ]
     case .knn:
       return [
