@@ -316,6 +316,8 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
       throw HDF5Error("'\(path)' declares strings of \(size) bytes")
     }
     let padding = H5Tget_strpad(stringFileType)
+    // Within the memory limit and within what the stored bytes can expand to, as numbers are.
+    try checkDeclaredSize(elementSize: size)
     var bytes = [UInt8](repeating: 0, count: max(try ReadLimits.bytes(n, of: size, reading: path), 1))
     try bytes.withUnsafeMutableBytes { buffer in
       try read(memoryType: memoryType, elementSize: size, field: field, into: buffer.baseAddress)
