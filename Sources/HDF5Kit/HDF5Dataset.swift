@@ -141,7 +141,8 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
   /// memory limit, and not more than the file's stored data can expand to.
   public func checkReadable(elementSize: Int) throws { try checkDeclaredSize(elementSize: elementSize) }
 
-  private func checkDeclaredSize(elementSize: Int) throws {
+  /// The bytes reading every element as `elementSize` bytes takes, once checked.
+  @discardableResult private func checkDeclaredSize(elementSize: Int) throws -> Int {
     let needed = try ReadLimits.bytes(count, of: elementSize, reading: path)
     let stored = Int(clamping: H5Dget_storage_size(handle.id))
     let plausible = ReadLimits.maximumExpansion.multipliedReportingOverflow(by: min(stored, fileSize))
@@ -149,6 +150,7 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
       throw HDF5Error(
         "'\(path)' declares \(count) elements but stores only \(stored) bytes; the file looks truncated or damaged")
     }
+    return needed
   }
 
   var objectID: hid_t { handle.id }
@@ -317,8 +319,7 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
     }
     let padding = H5Tget_strpad(stringFileType)
     // Within the memory limit and within what the stored bytes can expand to, as numbers are.
-    try checkDeclaredSize(elementSize: size)
-    var bytes = [UInt8](repeating: 0, count: max(try ReadLimits.bytes(n, of: size, reading: path), 1))
+    var bytes = [UInt8](repeating: 0, count: max(try checkDeclaredSize(elementSize: size), 1))
     try bytes.withUnsafeMutableBytes { buffer in
       try read(memoryType: memoryType, elementSize: size, field: field, into: buffer.baseAddress)
     }

@@ -208,7 +208,8 @@ public enum Trainer {
     func number(_ name: String) -> Double { p[name]?.number ?? 0 }
     func optionalCount(_ name: String) -> Int? { p[name]?.number.map { Int($0) } }
     let width = data.x.width
-    func featuresPerSplit() -> Int {
+    /// `features` as a count: per split for tree and forest, per round for gbm.
+    func featureCount() -> Int {
       switch p["features"] {
       case .word("sqrt"): return max(1, Int(Double(width).squareRoot()))
       case .word("log2"): return max(1, Int(log2(Double(width))))
@@ -228,12 +229,12 @@ public enum Trainer {
       let criterion: DecisionTreeSettings.Criterion = p["criterion"] == .word("entropy") ? .entropy : .gini
       let settings = DecisionTreeSettings(
         maximumDepth: optionalCount("depth"), minimumLeaf: Int(number("min_leaf")), criterion: criterion,
-        featuresPerSplit: featuresPerSplit())
+        featuresPerSplit: featureCount())
       return DecisionTree(settings: settings).fit(data)
     case .forest:
       let settings = DecisionTreeSettings(
         maximumDepth: optionalCount("depth"), minimumLeaf: Int(number("min_leaf")), criterion: .gini,
-        featuresPerSplit: featuresPerSplit(), randomCuts: p["splits"] == .word("random"))
+        featuresPerSplit: featureCount(), randomCuts: p["splits"] == .word("random"))
       return try RandomForest(trees: Int(number("trees")), settings: settings).fit(data)
     case .gbm:
       let patience: Int?
@@ -245,7 +246,7 @@ public enum Trainer {
       return try GradientBoosting(
         trees: Int(number("trees")), leaves: Int(number("leaves")), maximumDepth: optionalCount("depth"),
         rate: number("rate"), minimumLeaf: Int(number("min_leaf")), l2: number("l2"), bins: Int(number("bins")),
-        earlyStoppingPatience: patience, featuresPerTree: featuresPerSplit()
+        earlyStoppingPatience: patience, featuresPerTree: featureCount()
       ).fit(data)
     }
   }

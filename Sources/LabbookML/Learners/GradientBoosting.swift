@@ -18,8 +18,8 @@ struct GradientBoosting {
   var bins: Int
   /// Rounds without improvement on a 10% validation split before stopping; nil = off.
   var earlyStoppingPatience: Int?
-  /// Features each round's trees may split on, drawn afresh every round; nil or the width: all.
-  var featuresPerTree: Int? = nil
+  /// Features each round's trees may split on, drawn afresh every round (the width or more: all).
+  var featuresPerTree: Int
 
   static let minimumHessian = 1e-3
   /// Smoothing added to the hessian sum when ordering categories (LightGBM's cat_smooth).
@@ -57,7 +57,7 @@ struct GradientBoosting {
       binned: binned, rows: trainRows, leaves: leaves, maximumDepth: maximumDepth, minimumLeaf: minimumLeaf, l2: l2,
       rate: rate, threads: data.threads)
     let width = data.x.width
-    let drawn = featuresPerTree.map { min(width, max(1, $0)) } ?? width
+    let drawn = min(width, max(1, featuresPerTree))
     var featureGenerator = SeededGenerator(seed: derivedSeed(data.seed, 0xFEA7_0E5))
     let progress = WorkProgress.begin("boosting round", total: trees)
     defer { WorkProgress.end(progress) }

@@ -161,12 +161,7 @@ public enum LearnerKind: String, Sendable, CaseIterable {
           name: "early_stop", defaultValue: .word("off"),
           help: "stop after this many rounds without improvement on a 10% validation split (`on` = 10, `off`)",
           words: ["off", "on"], numbers: true, minimum: 1, wholeNumber: true, maximum: 100_000),
-        ParameterSpec(
-          name: "features", defaultValue: .word("all"),
-          help:
-            "features each boosting round's trees may split on, drawn afresh every round: `all`, `sqrt`, `log2`, a count, or a fraction below 1",
-          words: ["all", "sqrt", "log2"], numbers: true, minimum: 1e-9, wholeNumber: false, maximum: 1e9,
-          listedAtDefault: false),
+        featuresPerRound(features),
       ]
     case .knn:
       return [
@@ -178,6 +173,16 @@ public enum LearnerKind: String, Sendable, CaseIterable {
     case .bayes:
       return [real("smoothing", 1e-9, "variance smoothing, as a share of the largest feature variance", minimum: 0)]
     }
+  }
+
+  /// gbm's `features`: the same values as a tree's, drawn once per boosting round rather than per split;
+  /// listed only when given (it came after gbm models were first recorded).
+  private func featuresPerRound(_ features: ParameterSpec) -> ParameterSpec {
+    var spec = features
+    spec.help =
+      "features each boosting round's trees may split on, drawn afresh every round: `all`, `sqrt`, `log2`, a count, or a fraction below 1"
+    spec.listedAtDefault = false
+    return spec
   }
 
   /// Every hyper-parameter with its value: the given ones checked, the rest at their defaults.
