@@ -25,7 +25,7 @@ let package = Package(
     .target(name: "HDF5Kit", dependencies: ["CHDF5"]),
     .target(
       name: "LabbookCore",
-      dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+      dependencies: ["CLabbookSupport", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "CLabbookSupport", exclude: ["make_powers_of_five.py"]),
     .target(name: "LabbookData", dependencies: ["HDF5Kit", "LabbookCore", "CLabbookSupport"]),
     // The learners' inner loops are optimised even in debug builds, so the test suite (which trains

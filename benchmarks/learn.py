@@ -9,6 +9,11 @@ HistGradientBoostingClassifier (the faster of the two is the ratio's peer); logi
 scikit-learn's LogisticRegression (lbfgs) after StandardScaler (Labbook's logistic standardises
 internally), the scaling timed with the fit; forest (100 trees) beside RandomForestClassifier(n_jobs=2).
 Also gbm's peak memory, from one run under /usr/bin/time, against the raw float64 matrix.
+
+Each round also prints the host's steal time (CPU time the hypervisor gave to other guests while this
+virtual machine wanted it; /proc/stat) during each figure. On the 2-core VMs this runs on, a slow
+Labbook fit is one with steal: fourteen gbm fits in a row (2026-12-05) took 2.41 s + 0.65 s per second of
+steal during the process, correlation 0.997.
 """
 
 import os
@@ -34,12 +39,23 @@ cut = len(y) * 4 // 5
 xt, yt, xv, yv = x[:cut], y[:cut], x[cut:], y[cut:]
 
 
+def steal_seconds():
+    """The machine's steal time so far, all CPUs (the eighth number of /proc/stat's cpu line)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def labbook(learner, timed=False):
     command = [BENCH, "learn", DATA, learner]
     if timed:
         command = ["/usr/bin/time", "-f", "labbook_peak_rss_kb %M"] + command
+    stolen = steal_seconds()
     run = subprocess.run(command, check=True, capture_output=True, text=True)
-    values = {}
+    values = {"steal": steal_seconds() - stolen}
     for line in (run.stdout + run.stderr).splitlines():
         parts = line.split()
         if len(parts) == 2:
@@ -51,10 +67,11 @@ def labbook(learner, timed=False):
 
 
 def peer(fit, predict):
+    stolen = steal_seconds()
     start = time.perf_counter()
     model = fit()
     seconds = time.perf_counter() - start
-    return seconds, roc_auc_score(yv, predict(model))
+    return seconds, roc_auc_score(yv, predict(model)), steal_seconds() - stolen
 
 
 peers = {
@@ -80,15 +97,18 @@ rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 seconds = {}
 auc = {}
 for r in range(rounds):
+    figures = []
     for learner, names in plan:
         values = labbook(learner)
         seconds.setdefault(learner, []).append(values[f"labbook_{learner}_train_seconds"])
         auc[learner] = values[f"labbook_{learner}_test_auc"]
+        figures.append(f"{learner} {seconds[learner][-1]:.2f} s (steal {values['steal']:.2f} s, whole process)")
         for name in names:
-            s, a = peers[name]()
+            s, a, stolen = peers[name]()
             seconds.setdefault(name, []).append(s)
             auc[name] = a
-    print(f"round {r + 1} of {rounds} done", file=sys.stderr)
+            figures.append(f"{name} {s:.2f} s (steal {stolen:.2f} s)")
+    print(f"round {r + 1} of {rounds}: " + "; ".join(figures), file=sys.stderr)
 
 median = {k: statistics.median(v) for k, v in seconds.items()}
 print(f"median of {rounds} alternated rounds; ratio = median of the rounds' ratios to the fastest peer of each round\n")

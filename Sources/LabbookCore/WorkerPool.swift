@@ -1,3 +1,4 @@
+import CLabbookSupport
 import Foundation
 import Synchronization
 
@@ -9,9 +10,10 @@ import Synchronization
 /// sleeping thread for each call, and on this project's virtual machines a cross-core wake-up costs tens
 /// of microseconds: a 2-core gbm fit ran only 1.3× faster than on one core, against LightGBM's 1.8×
 /// (its OpenMP threads spin). Here a helper that finished a job keeps polling for the next one for
-/// `pollSeconds` before it sleeps on a condition variable. Between polls it yields the core, and so does
-/// a caller waiting for helpers: pure spinning made a fit beside another busy program slower than
-/// Dispatch (3.65 s against 3.02 s; yielding, 2.87 s).
+/// `pollSeconds` before it sleeps on a condition variable. A waiting thread (a helper, or a caller
+/// waiting for helpers) spins for `spinNanoseconds`, then yields the core between polls: pure spinning
+/// made a fit beside another busy program slower than Dispatch (3.65 s against 3.02 s; yielding,
+/// 2.87 s), and yielding at once gave the core away to any other program (see `wait`).
 ///
 /// A job's indices are handed out one at a time from an atomic counter; each is run exactly once, by
 /// whichever thread takes it, and callers store results by index, so results never depend on which
@@ -22,6 +24,8 @@ final class WorkerPool: @unchecked Sendable {
 
   /// How long an idle helper polls for the next job before it sleeps.
   static let pollSeconds = 0.000_2
+  /// How long a waiting thread spins on the core before it starts yielding it.
+  static let spinNanoseconds: UInt64 = 100_000
 
   let helpers: Int
   private let busy = Atomic<Bool>(false)
@@ -88,8 +92,7 @@ final class WorkerPool: @unchecked Sendable {
       self.job = nil
       let joined = job.joined
       condition.unlock()
-      // Yielding, not spinning: on a machine busy with other work a helper may be waiting for this core.
-      while job.finishedHelpers.load(ordering: .acquiring) < joined { sched_yield() }
+      Self.wait { job.finishedHelpers.load(ordering: .acquiring) >= joined }
       job.body = nil
     }
     return true
@@ -132,7 +135,9 @@ final class WorkerPool: @unchecked Sendable {
   /// generation (all sequentially consistent), so either the helper sees the new job or the caller
   /// sees the sleeper and wakes it under the lock.
   private func waitForGeneration(after seen: Int) {
-    let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(Self.pollSeconds * 1e9)
+    let start = DispatchTime.now().uptimeNanoseconds
+    let deadline = start + UInt64(Self.pollSeconds * 1e9)
+    if Self.spin(until: start + Self.spinNanoseconds, { generation.load(ordering: .acquiring) != seen }) { return }
     var polls = 0
     while generation.load(ordering: .acquiring) == seen {
       polls &+= 1
@@ -146,6 +151,31 @@ final class WorkerPool: @unchecked Sendable {
         sleepers.subtract(1, ordering: .sequentiallyConsistent)
         return
       }
+    }
+  }
+
+  /// Waits until `done`: spinning for `spinNanoseconds`, then yielding the core between polls.
+  ///
+  /// Why both: a wait at a join is mostly short (the other thread finishing its last index), and a spin
+  /// with the processor's pause hint catches it without leaving the core. Yielding at once handed the
+  /// core to any other runnable program, even one at the lowest priority, for its time slice; spinning
+  /// without end wastes this program's share of a core that another busy program also wants. Medians of
+  /// five alternated gbm bench fits (2026-12-05): beside a `nice 19` fuzzer on both cores, yielding at
+  /// once 3.96 s, spinning 50 µs 3.45 s, 100 µs 3.28 s, 300 µs 2.69 s; beside a busy loop at normal
+  /// priority, 3.76, 3.51, 3.48 and 3.82 s; alone, no difference.
+  static func wait(_ done: () -> Bool) {
+    if spin(until: DispatchTime.now().uptimeNanoseconds + spinNanoseconds, done) { return }
+    while !done() { sched_yield() }
+  }
+
+  /// Spins with the pause hint until `done` (true) or the clock passes `deadline` (false).
+  private static func spin(until deadline: UInt64, _ done: () -> Bool) -> Bool {
+    while true {
+      for _ in 0..<64 {
+        if done() { return true }
+        lb_cpu_relax()
+      }
+      if DispatchTime.now().uptimeNanoseconds > deadline { return done() }
     }
   }
 }

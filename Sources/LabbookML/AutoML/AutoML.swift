@@ -351,11 +351,7 @@ public enum AutoML {
       }
       let members = selected.members.map { id in trials.first { $0.id == id.0 }! }
       let rowsShare = Double(table.rowCount) / Double(max(1, evaluation.trainingRows))
-      let expected = members.reduce(0.0) { total, trial in
-        total
-          + (timing.secondsPerUnit[trial.learner] ?? timing.overall.map { $0 * Timing.relativeCost(trial.learner) } ?? 0)
-          * trial.units * rowsShare
-      }
+      let expected = members.reduce(0.0) { $0 + (timing.rate($1.learner) ?? 0) * $1.units * rowsShare }
       let fits = !settings.timeGate || expected <= deadline.timeIntervalSinceNow + 0.5
       if settings.recordedEnsemble ?? fits { ensemble = selected }
     }
@@ -571,8 +567,13 @@ struct Timing {
   func fits(_ units: Double, splits: Int, learner: LearnerKind, deadline: Date, reserve: Double) -> Bool {
     let left = deadline.timeIntervalSinceNow - reserve
     if left <= 0 { return false }
-    guard let rate = secondsPerUnit[learner] ?? overall.map({ $0 * Self.relativeCost(learner) }) else { return true }
+    guard let rate = rate(learner) else { return true }
     return rate * units * Double(splits) <= left
+  }
+
+  /// Seconds per work unit of `learner`: its own trials' rate, else the others' through `relativeCost`.
+  func rate(_ learner: LearnerKind) -> Double? {
+    secondsPerUnit[learner] ?? overall.map { $0 * Self.relativeCost(learner) }
   }
 }
 
