@@ -3,7 +3,8 @@
 
 Usage: fuzz/triage.py BINARY TARGET FINDING...
 
-Each finding is run once more. It is *contained* when the report's stack, from the innermost frame out
+Each finding is run once more (an out-of-memory without a stack, a third time with a limit on single
+allocations, which gives the stack of the large one). It is *contained* when the report's stack, from the innermost frame out
 to the first frame in Labbook's own code, runs only through libhdf5 (and the C library, zlib or the
 sanitizer's interceptors below it): libhdf5 1.10 crashed, hung or over-allocated on its own, which the
 `labbook` executable survives by reading such files in a child process (IsolatedReader). Anything else
@@ -69,6 +70,15 @@ def main():
             kind, why = "fixed", "no longer fails"
         else:
             kind, why = classify(report)
+        if kind == "labbook" and not frames(report) and "out-of-memory" in report:
+            # Memory that grew past -rss_limit_mb leaves no stack; a limit on single allocations catches
+            # the large one where it is asked for, with its stack.
+            run = subprocess.run([binary, target, "-runs=1", "-timeout=10", "-rss_limit_mb=4096",
+                                  "-malloc_limit_mb=512", finding],
+                                 capture_output=True, text=True, errors="replace", env=env, timeout=120)
+            report = run.stdout + run.stderr
+            if frames(report):
+                kind, why = classify(report)
         ours += kind == "labbook"
         top = next((f for f, _ in frames(report) if f.startswith("H5")), "")
         print(f"{kind:9} {os.path.basename(finding)}  {why}{'  [' + top + ']' if top else ''}")
