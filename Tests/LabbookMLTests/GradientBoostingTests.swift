@@ -166,7 +166,11 @@ import Testing
     let histogram = HistogramBuffer(features: 1)
     codes.withUnsafeBufferPointer { c in
       g.withUnsafeBufferPointer { gb in
-        h.withUnsafeBufferPointer { hb in histogram.fill(feature: 0, codes: c, gradients: gb, hessians: hb) }
+        h.withUnsafeBufferPointer { hb in
+          HistogramBuffer.codeCounts(c).withUnsafeBufferPointer { counts in
+            histogram.fill(feature: 0, codes: c, gradients: gb, hessians: hb, codeCounts: counts)
+          }
+        }
       }
     }
     let minimumLeaf = 20

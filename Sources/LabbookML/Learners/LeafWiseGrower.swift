@@ -17,19 +17,23 @@ struct LeafWiseGrower {
   let rate: Double
   let threads: Int
   private let pool: HistogramPool
+  /// Every feature's counts by code over all the training rows: the root's counts, the same every tree.
+  private let rootCounts: [[UInt32]]
 
   init(
     binned: BinnedMatrix, rows: [Int], leaves: Int, maximumDepth: Int?, minimumLeaf: Int, l2: Double, rate: Double,
     threads: Int
   ) {
     // Every row (no validation split): share the binned columns rather than copy them.
-    codes = rows.count == binned.rowCount ? binned.codes : binned.codes.map { column in rows.map { column[$0] } }
+    let rowCodes = rows.count == binned.rowCount ? binned.codes : binned.codes.map { column in rows.map { column[$0] } }
+    codes = rowCodes
     self.leaves = max(2, leaves)
     self.maximumDepth = maximumDepth
     search = SplitSearch(bins: binned.bins, minimumLeaf: max(1, minimumLeaf), l2: l2)
     self.rate = rate
     self.threads = threads
     pool = HistogramPool(features: binned.bins.count)
+    rootCounts = rowCodes.map { column in column.withUnsafeBufferPointer { HistogramBuffer.codeCounts($0) } }
   }
 
   typealias Candidate = SplitSearch.Candidate
@@ -135,8 +139,11 @@ struct LeafWiseGrower {
         parallelFor(count: features.count, threads: threads) { slot in
           let feature = features[slot]
           codes[feature].withUnsafeBufferPointer { codeBuffer in
-            root.histogram.fill(
-              feature: feature, codes: codeBuffer, gradients: gradients.value, hessians: hessians.value)
+            rootCounts[feature].withUnsafeBufferPointer { counts in
+              root.histogram.fill(
+                feature: feature, codes: codeBuffer, gradients: gradients.value, hessians: hessians.value,
+                codeCounts: counts)
+            }
           }
           found.store(splittable ? search.best(root.histogram, feature: feature, leaf: root.totals) : nil, at: slot)
         }

@@ -49,11 +49,12 @@ struct SplitSearch: Sendable {
   func best(_ histogram: HistogramBuffer, feature: Int, leaf: LeafTotals) -> Candidate? {
     let featureBins = bins[feature]
     let count = featureBins.count
-    let hist = histogram.slots(feature)
-    let missingSlot = Int(FeatureBins.missing) * 3
-    let missingG = hist[missingSlot]
-    let missingH = hist[missingSlot + 1]
-    let missingCount = hist[missingSlot + 2]
+    let sums = histogram.sums(feature)
+    let counts = histogram.counts(feature)
+    let missing = Int(FeatureBins.missing)
+    let missingG = sums[2 * missing]
+    let missingH = sums[2 * missing + 1]
+    let missingCount = Double(counts[missing])
     let totalCount = Double(leaf.count)
     let parentScore = score(leaf.g, leaf.h)
     let minimum = Double(minimumLeaf)
@@ -70,10 +71,10 @@ struct SplitSearch: Sendable {
     }
     if featureBins.isCategorical {
       // Levels present here, ordered by gradient ratio; every prefix is a candidate left set.
-      var levels = (0..<count).filter { hist[$0 * 3 + 2] > 0 }
+      var levels = (0..<count).filter { counts[$0] > 0 }
       if levels.count < 2 { return nil }
       let ratio = { (level: Int) -> Double in
-        hist[level * 3] / (hist[level * 3 + 1] + GradientBoosting.categorySmoothing)
+        sums[2 * level] / (sums[2 * level + 1] + GradientBoosting.categorySmoothing)
       }
       levels.sort { (ratio($0), $0) < (ratio($1), $1) }
       var best: Candidate?
@@ -82,9 +83,9 @@ struct SplitSearch: Sendable {
       var lc = 0.0
       var set = [UInt64](repeating: 0, count: 4)
       for level in levels.dropLast() {
-        lg += hist[level * 3]
-        lh += hist[level * 3 + 1]
-        lc += hist[level * 3 + 2]
+        lg += sums[2 * level]
+        lh += sums[2 * level + 1]
+        lc += Double(counts[level])
         set[level >> 6] |= 1 << UInt64(level & 63)
         let candidate = gain(lg, lh, lc)
         if candidate > (best?.gain ?? Self.minimumGain) {
@@ -104,13 +105,11 @@ struct SplitSearch: Sendable {
     var lg = 0.0
     var lh = 0.0
     var lc = 0.0
-    var slot = hist
     for threshold in 0..<max(0, count - 1) {
-      let c = slot[2]
-      lg += slot[0]
-      lh += slot[1]
-      lc += c
-      slot += 3
+      let c = counts[threshold]
+      lg += sums[2 * threshold]
+      lh += sums[2 * threshold + 1]
+      lc += Double(c)
       if c == 0 { continue }
       let missingRight = gain(lg, lh, lc)
       if missingRight > bestGain {
