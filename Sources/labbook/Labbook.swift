@@ -11,16 +11,23 @@ struct Labbook: ParsableCommand {
     abstract: "A scriptable REPL and notebook workbench for tabular machine learning.",
     discussion: reflowed(
       """
-      Load HDF5 datasets, reshape and check them, and record every session as a replayable,
-      tamper-evident notebook (.ipynb).
+      Load HDF5 and CSV tables, engineer features, train and tune models (AutoML), check fairness
+      and drift, and register models; every session is recorded as a replayable, tamper-evident
+      notebook (.ipynb).
 
       Examples:
-        labbook                                   start the REPL (records notebooks/session-*.ipynb)
-        labbook run notebooks/tour.lab            run a script headlessly, record notebooks/tour.ipynb
-        labbook run s.lab --param data="new.h5"   override a `param` declared in the script
-        labbook replay notebooks/tour.ipynb --check   prove the notebook reproduces its outputs
-        labbook verify notebooks/tour.ipynb       check the hash chain without running anything
+        labbook
+            the REPL; records notebooks/session-YYYYMMDD-HHMMSS.ipynb
+        labbook run notebooks/tour.lab
+            run a script headlessly; records notebooks/tour.ipynb
+        labbook run s.lab --param data="new.h5"
+            the same with a `param` the script declares set to another value
+        labbook replay notebooks/tour.ipynb --check
+            run the notebook again and prove it reproduces its outputs
+        labbook verify notebooks/tour.ipynb
+            check its hash chain and input hashes without running anything
         echo 'describe load "datasets/iris.h5"' | labbook --no-record
+            statements from a pipe, nothing recorded
 
       Inside Labbook, type `help` for the statements and `help STATEMENT` for one of them.
       """),

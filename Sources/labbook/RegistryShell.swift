@@ -22,8 +22,10 @@ struct RegistryShell: ParsableCommand {
       Examples:
         labbook registry list
         labbook registry show credit-risk@champion
-        labbook registry export credit-risk credit-risk-export     # every version, with lineage and history
+        labbook registry export credit-risk credit-risk-export
+            every version, with lineage and history, to a new folder
         labbook registry import credit-risk-export --registry other/registry
+            into another registry
       """),
     subcommands: [List.self, Show.self, Export.self, Import.self])
 

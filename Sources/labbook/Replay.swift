@@ -23,7 +23,9 @@ struct Replay: ParsableCommand {
       Exit status: 0 when the replay succeeded (and, with --check, every output is identical), 1 when a cell
       differs or fails or the notebook cannot be read, 2 for usage errors.
 
-      Retrain on new data:  labbook replay notebooks/train.ipynb --param data="datasets/new.h5" --output new.ipynb
+      Retrain on new data (the notebook's `param data` set to another file):
+        labbook replay notebooks/train.ipynb --param data="datasets/new.h5" \\
+            --output new.ipynb
       """))
 
   @Argument(
