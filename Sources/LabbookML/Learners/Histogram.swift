@@ -12,10 +12,8 @@ final class HistogramBuffer: @unchecked Sendable {
   private let allSums: UnsafeMutablePointer<Double>
   /// Feature f's counts are `allCounts[256·f ..< 256·(f + 1)]`.
   private let allCounts: UnsafeMutablePointer<UInt32>
-  let features: Int
 
   init(features: Int) {
-    self.features = features
     allSums = .allocate(capacity: features * 2 * Self.slotsPerFeature)
     allSums.initialize(repeating: 0, count: features * 2 * Self.slotsPerFeature)
     allCounts = .allocate(capacity: features * Self.slotsPerFeature)
