@@ -83,7 +83,8 @@ struct Repl: ParsableCommand {
       case .interrupted:
         pending = ""
         continue
-      case .text(let line):
+      case .text(let read):
+        let line = ScriptText.normalized(read)
         pending += pending.isEmpty ? line : "\n" + line
         if Parser.needsContinuation(pending) { continue }
         entry += 1

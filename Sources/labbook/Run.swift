@@ -68,7 +68,7 @@ struct Run: ParsableCommand {
     guard let data = FileManager.default.contents(atPath: script) else {
       throw ValidationError("cannot read the script '\(script)'")
     }
-    let source = String(decoding: data, as: UTF8.self)
+    let source = ScriptText.normalized(String(decoding: data, as: UTF8.self))
     let output = Output(json: json)
     let statements: [Statement]
     do {

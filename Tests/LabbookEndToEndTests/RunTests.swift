@@ -224,6 +224,34 @@ import Testing
     #expect(cells[3]["source"]?.stringValue == "small = select t \\\n  [\"petal width (cm)\", target]")
   }
 
+  /// A script saved by a Windows editor: a byte-order mark and CR LF line ends. It runs as the same script
+  /// with LF ends does, with the same output, and records the same cell sources (no "\r" in them).
+  /// Before, Swift's "\r\n" (one Character, not "\n") made the whole file one line that failed at its
+  /// first line end.
+  @Test func windowsLineEndsAndByteOrderMark() throws {
+    let directory = try Labbook.temporaryDirectory()
+    let unix = directory + "/unix.lab"
+    let windows = directory + "/windows.lab"
+    try RunTests.tour.write(toFile: unix, atomically: true, encoding: .utf8)
+    let windowsText = "\u{FEFF}" + RunTests.tour.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n"
+    try windowsText.write(toFile: windows, atomically: true, encoding: .utf8)
+    let unixRun = try Labbook.run(["run", unix])
+    let windowsRun = try Labbook.run(["run", windows])
+    #expect(unixRun.status == 0 && windowsRun.status == 0, "stderr: \(windowsRun.stderr)")
+    #expect(windowsRun.stdout == unixRun.stdout)
+    let sources = { (name: String) in
+      try Labbook.notebook(directory + "/" + name)["cells"]?.arrayValue?.map { $0["source"]?.stringValue ?? "" }
+    }
+    let windowsSources = try #require(try sources("windows.ipynb"))
+    #expect(windowsSources.count == 7)
+    #expect(windowsSources == (try sources("unix.ipynb")))
+    #expect(!windowsSources.contains { $0.contains("\r") })
+    // The same from a pipe (PowerShell writes a byte-order mark before piped text).
+    let piped = try Labbook.run(["--no-record"], stdin: "\u{FEFF}x = 42\r\nshow x\r\n", in: directory)
+    #expect(piped.status == 0, "stderr: \(piped.stderr)")
+    #expect(piped.stdout.contains("42"))
+  }
+
   @Test func noRecordWritesNothing() throws {
     let directory = try Labbook.temporaryDirectory()
     let result = try Labbook.run(["--no-record"], stdin: "x = 2\n", in: directory)
