@@ -71,7 +71,10 @@ struct FieldIndex: Sendable {
   static func names(ofHeader header: Piece, in bytes: UnsafeBufferPointer<UInt8>, source: String) throws -> [String] {
     try (0..<(header.columnCount ?? 0)).map { column in
       let (start, end, quoted) = header.range(field: column)
-      let name = text(start, end, quoted, in: bytes).trimmingCharacters(in: .whitespaces)
+      guard let raw = utf8Text(start, end, quoted, in: bytes) else {
+        throw notUTF8(source: source, place: "the name of column \(column + 1)", start: start, end: end, in: bytes)
+      }
+      let name = raw.trimmingCharacters(in: .whitespaces)
       if name.isEmpty { throw DataError("'\(source)' line 1: column \(column + 1) has no name") }
       return name
     }
@@ -117,6 +120,29 @@ struct FieldIndex: Sendable {
   static func text(_ start: Int, _ end: Int, _ quoted: Bool, in bytes: UnsafeBufferPointer<UInt8>) -> String {
     let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
     return quoted ? text.replacingOccurrences(of: "\"\"", with: "\"") : text
+  }
+
+  /// As `text`, or nil when the bytes are not UTF-8. (`text` would turn each bad sequence into U+FFFD, so
+  /// "José" and "Jos\u{E8}" written in Latin-1 would become one category, "Jos\u{FFFD}", and be lost.)
+  static func utf8Text(_ start: Int, _ end: Int, _ quoted: Bool, in bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) else {
+      return nil
+    }
+    return quoted ? text.replacingOccurrences(of: "\"\"", with: "\"") : text
+  }
+
+  /// The error for a field whose bytes are not UTF-8: its line (counted in the file's bytes, so right
+  /// also after quoted fields that span lines), its column and its bytes, and how to convert the file.
+  static func notUTF8(source: String, place: String, start: Int, end: Int, in bytes: UnsafeBufferPointer<UInt8>)
+    -> DataError
+  {
+    let line = 1 + UnsafeBufferPointer(rebasing: bytes[0..<start]).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+    let shown = bytes[start..<min(end, start + 24)].map { String($0, radix: 16, uppercase: true) }
+      .map { $0.count == 1 ? "0" + $0 : $0 }.joined(separator: " ")
+    return DataError(
+      "'\(source)' line \(line), \(place): not UTF-8 text (bytes \(shown)\(end - start > 24 ? " …" : "")); "
+        + "Labbook reads CSV files as UTF-8, as pandas does; if the file is Latin-1 or Windows-1252, convert it "
+        + "first: iconv -f windows-1252 -t utf-8 in.csv > out.csv")
   }
 
   /// Calls `body(start, end, quoted)` for `column`'s field in every row after the header, in row order.

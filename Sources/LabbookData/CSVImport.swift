@@ -143,14 +143,19 @@ public enum CSVImport {
     // The columns that are not numbers become categories, independently, so in parallel; each lands in
     // its own slot, so the result does not depend on scheduling.
     let textColumns = (0..<fields.columnCount).filter { !numeric[$0] }
-    let categorical = Slots<Column>(count: textColumns.count)
+    let categorical = Slots<Result<Column, Error>>(count: textColumns.count)
     let headers = names
     parallelFor(count: textColumns.count, threads: threads) { t in
       let column = textColumns[t]
-      categorical.store(categories(name: headers[column], column: column, fields: fields, bytes: shared.buffer), at: t)
+      categorical.store(
+        Result {
+          try categories(name: headers[column], column: column, fields: fields, bytes: shared.buffer, source: source)
+        }, at: t)
     }
+    // The first column's error, whatever the scheduling.
+    let textColumnsRead = try categorical.values.map { try $0.get() }
     var columns: [Column] = []
-    var nextText = categorical.values.makeIterator()
+    var nextText = textColumnsRead.makeIterator()
     for column in 0..<fields.columnCount {
       if numeric[column] {
         columns.append(.numeric(names[column], numbers[column]))
@@ -217,13 +222,21 @@ public enum CSVImport {
   }
 
   /// A column of text fields as categories: levels sorted, as pandas orders them; missing markers -1.
-  static func categories(name: String, column: Int, fields: FieldIndex, bytes: UnsafeBufferPointer<UInt8>) -> Column {
+  /// Throws at the first field that is not UTF-8.
+  static func categories(
+    name: String, column: Int, fields: FieldIndex, bytes: UnsafeBufferPointer<UInt8>, source: String
+  ) throws(DataError) -> Column {
     var codeOf: [String: Int32] = [:]
     var firstSeen: [String] = []
     var codes = [Int32]()
     codes.reserveCapacity(max(fields.rowCount - 1, 0))
+    var notUTF8: DataError?
     fields.forEachField(column: column) { start, end, quoted in
-      let text = FieldIndex.text(start, end, quoted, in: bytes)
+      guard notUTF8 == nil else { return }
+      guard let text = FieldIndex.utf8Text(start, end, quoted, in: bytes) else {
+        notUTF8 = FieldIndex.notUTF8(source: source, place: "column '\(name)'", start: start, end: end, in: bytes)
+        return
+      }
       if missingMarkers.contains(text.trimmingCharacters(in: .whitespaces)) {
         codes.append(-1)
       } else if let code = codeOf[text] {
@@ -235,6 +248,7 @@ public enum CSVImport {
         codes.append(code)
       }
     }
+    if let notUTF8 { throw notUTF8 }
     // Remap the codes of first appearance to the sorted levels' positions.
     let levels = firstSeen.sorted()
     var rank = [Int32](repeating: 0, count: firstSeen.count)

@@ -161,4 +161,42 @@ import Testing
       #expect(found == expected, "\(bytes) from \(from)")
     }
   }
+
+  /// Bytes that are not UTF-8 (a Latin-1 file) are refused with their line and column, in pieces or not,
+  /// rather than read as U+FFFD: "José" and "Josè" in Latin-1 both decoded to "Jos\u{FFFD}", one category,
+  /// and the difference was lost without a word. A field holding U+FFFD itself, written as UTF-8, is kept.
+  @Test func textThatIsNotUTF8IsRefusedWithItsPlace() throws {
+    func read(_ bytes: [UInt8], threads: Int = 1, pieceSize: Int = FieldIndex.pieceSize) throws -> Table {
+      try bytes.withUnsafeBufferPointer {
+        try CSVImport.parse($0, name: "t", source: "x.csv", threads: threads, pieceSize: pieceSize)
+      }
+    }
+    func failure(_ bytes: [UInt8], threads: Int = 1, pieceSize: Int = FieldIndex.pieceSize) -> String {
+      do {
+        _ = try read(bytes, threads: threads, pieceSize: pieceSize)
+        return "accepted"
+      } catch { return "\(error)" }
+    }
+    // name,city / José,München / Josè,Berlin, in Latin-1 (é E9, ü FC, è E8).
+    let latin1: [UInt8] =
+      Array("name,city\nJos".utf8) + [0xE9] + Array(",M".utf8) + [0xFC] + Array("nchen\nJos".utf8)
+      + [0xE8] + Array(",Berlin\n".utf8)
+    for (threads, pieceSize) in [(1, FieldIndex.pieceSize), (2, 5), (2, 1)] {
+      let message = failure(latin1, threads: threads, pieceSize: pieceSize)
+      #expect(message.hasPrefix("'x.csv' line 2, column 'name': not UTF-8 text (bytes 4A 6F 73 E9)"), "\(message)")
+    }
+    // In the header; and after quoted fields that span lines, the line is the file's (5, where the field
+    // is, not 3, its row).
+    #expect(
+      failure(Array("n".utf8) + [0xE4] + Array("me,b\n1,2\n".utf8)).hasPrefix(
+        "'x.csv' line 1, the name of column 1: not UTF-8 text (bytes 6E E4 6D 65)"))
+    #expect(
+      failure(Array("a,b\n\"x\ny\",ok\n\"p\nq\",Jos".utf8) + [0xE9] + [0x0A]).hasPrefix(
+        "'x.csv' line 5, column 'b': not UTF-8 text"))
+    // UTF-8 spellings of the same names, and of U+FFFD itself, read as written.
+    let table = try read(Array("name,mark\nJosé,\u{FFFD}\nJosè,x\n".utf8))
+    let name = try table.column("name")
+    #expect((0..<2).map { name.text(at: $0) } == ["José", "Josè"])
+    #expect(try table.column("mark").text(at: 0) == "\u{FFFD}")
+  }
 }
