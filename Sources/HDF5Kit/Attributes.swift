@@ -67,7 +67,7 @@ extension AttributeHolder {
         H5Aread(attribute, memoryType, &pointers)
       }
       defer { for case let pointer? in pointers { H5free_memory(pointer) } }
-      return pointers.map { $0.map { String(cString: $0) } ?? "" }
+      return pointers.map { $0.map { StoredText.string(cString: $0) } ?? "" }
     }
     let size = Int(H5Tget_size(type))
     guard size > 0, size <= ReadLimits.maximumFixedStringBytes else {
@@ -81,7 +81,7 @@ extension AttributeHolder {
       var slice = bytes[(index * size)..<(index * size + size)]
       if let end = slice.firstIndex(of: 0) { slice = slice[slice.startIndex..<end] }
       while let last = slice.last, last == 0x20 { slice = slice.dropLast() }
-      return String(decoding: slice, as: UTF8.self)
+      return StoredText.string(slice)
     }
   }
 

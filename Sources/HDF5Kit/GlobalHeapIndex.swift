@@ -160,7 +160,7 @@ public final class GlobalHeapIndex: @unchecked Sendable {
 
   /// The strings of `count` descriptors that `firstBadReference` passed, read from the collections as
   /// libhdf5 would give them to Labbook: the object's bytes up to the first NUL (libhdf5 hands over a
-  /// C string), invalid UTF-8 repaired as `String(cString:)` repairs it; a null descriptor is empty.
+  /// C string), text as `StoredText` reads it; a null descriptor is empty.
   func strings(in bytes: UnsafeRawBufferPointer, count: Int) -> [String]? {
     let descriptorSize = HDF5Dataset.descriptorSize
     guard bytes.count >= count * descriptorSize else { return nil }
@@ -186,7 +186,7 @@ public final class GlobalHeapIndex: @unchecked Sendable {
       let string = collection.bytes.withUnsafeBufferPointer { all in
         let data = UnsafeBufferPointer(rebasing: all[object.start..<(object.start + Int(object.size))])
         let end = data.firstIndex(of: 0) ?? data.count
-        return String(decoding: UnsafeBufferPointer(rebasing: data[0..<end]), as: UTF8.self)
+        return StoredText.string(UnsafeBufferPointer(rebasing: data[0..<end]))
       }
       strings.append(string)
     }

@@ -297,7 +297,7 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
           memoryType: memoryType, elementSize: MemoryLayout<UnsafeMutablePointer<CChar>?>.size, field: field,
           into: buffer.baseAddress)
       }
-      let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
+      let strings = pointers.map { $0.map { StoredText.string(cString: $0) } ?? "" }
       if n > 0 {
         // Reclaim through a 1-D space of the same length so the library frees each string.
         var dims = [hsize_t(n)]
@@ -329,7 +329,7 @@ public final class HDF5Dataset: AttributeHolder, @unchecked Sendable {
       if padding == H5T_STR_SPACEPAD {
         while let last = slice.last, last == 0x20 { slice = slice.dropLast() }
       }
-      return String(decoding: slice, as: UTF8.self)
+      return StoredText.string(slice)
     }
   }
 

@@ -65,12 +65,17 @@ final class CFixtureWriter {
 
   /// Fixed-length strings of `size` bytes with the given padding.
   func fixedStrings(_ path: String, _ values: [String], size: Int, padding: H5T_str_t = H5T_STR_NULLPAD) {
+    fixedByteStrings(path, values.map { Array($0.utf8) }, size: size, padding: padding)
+  }
+
+  /// Fixed-length strings given as bytes (which need not be UTF-8).
+  func fixedByteStrings(_ path: String, _ values: [[UInt8]], size: Int, padding: H5T_str_t = H5T_STR_NULLPAD) {
     let type = H5Tcopy(lb_h5t_c_s1())
     H5Tset_size(type, size)
     H5Tset_strpad(type, padding)
     var bytes = [UInt8](repeating: padding == H5T_STR_SPACEPAD ? 0x20 : 0, count: values.count * size)
     for (i, value) in values.enumerated() {
-      for (j, byte) in value.utf8.prefix(size).enumerated() { bytes[i * size + j] = byte }
+      for (j, byte) in value.prefix(size).enumerated() { bytes[i * size + j] = byte }
     }
     bytes.withUnsafeBytes {
       dataset(path, fileType: type, memoryType: type, dims: [values.count], buffer: $0.baseAddress)
@@ -79,8 +84,18 @@ final class CFixtureWriter {
   }
 
   func variableStrings(_ path: String, _ values: [String]) {
+    variableByteStrings(path, values.map { Array($0.utf8) })
+  }
+
+  /// Variable-length strings given as bytes (which need not be UTF-8; no NUL inside).
+  func variableByteStrings(_ path: String, _ values: [[UInt8]]) {
     let type = variableStringType()
-    let pointers = values.map { strdup($0) }
+    let pointers = values.map { bytes -> UnsafeMutablePointer<CChar>? in
+      let pointer = malloc(bytes.count + 1)!.bindMemory(to: CChar.self, capacity: bytes.count + 1)
+      for (i, byte) in bytes.enumerated() { pointer[i] = CChar(bitPattern: byte) }
+      pointer[bytes.count] = 0
+      return pointer
+    }
     pointers.withUnsafeBytes {
       dataset(path, fileType: type, memoryType: type, dims: [values.count], buffer: $0.baseAddress)
     }

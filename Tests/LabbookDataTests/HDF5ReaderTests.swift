@@ -99,6 +99,24 @@ import Testing
     #expect(try texts(table, "vlen") == ["männlich", nil, "女性"])
   }
 
+  /// Strings that are not UTF-8 (Latin-1 bytes, as NumPy byte strings often hold) are read byte for byte
+  /// as Latin-1, so different strings stay different: "Jos\u{E9}" and "Jos\u{E8}" both became
+  /// "Jos\u{FFFD}" before, one category. Valid UTF-8 is read as UTF-8, U+FFFD itself included.
+  @Test func stringsThatAreNotUTF8StayDistinct() throws {
+    let path = temporaryPath("latin1.h5")
+    let latin1: [[UInt8]] = [Array("Jos".utf8) + [0xE9], Array("Jos".utf8) + [0xE8], Array("M".utf8) + [0xFC, 0x6E]]
+    do {
+      let w = CFixtureWriter(path)
+      w.fixedByteStrings("/fixed", latin1, size: 5)
+      w.variableByteStrings("/vlen", latin1)
+      w.variableStrings("/utf8", ["José", "\u{FFFD}", "Mün"])
+    }
+    let table = try HDF5TableReader.load(path: path, name: "t")
+    #expect(try texts(table, "fixed") == ["José", "Josè", "Mün"])
+    #expect(try texts(table, "vlen") == ["José", "Josè", "Mün"])
+    #expect(try texts(table, "utf8") == ["José", "\u{FFFD}", "Mün"])
+  }
+
   @Test func compoundDatasetBecomesOneColumnPerField() throws {
     let path = temporaryPath("compound.h5")
     do {
