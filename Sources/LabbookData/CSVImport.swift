@@ -25,18 +25,47 @@ public enum CSVImport {
   ) {
     let (descriptor, size) = try open(path)
     defer { close(descriptor) }
-    if let numeric = try NumericCSV.stream(descriptor, source: path, threads: threads) {
-      let columns = zip(numeric.names, numeric.columns).map { Column.numeric($0, $1) }
-      return (try Table(name: name, columns: columns), numeric.sha256)
+    do {
+      if let numeric = try NumericCSV.stream(descriptor, source: path, threads: threads) {
+        let columns = zip(numeric.names, numeric.columns).map { Column.numeric($0, $1) }
+        return (try Table(name: name, columns: columns), numeric.sha256)
+      }
+      let bytes = try fileBytes(descriptor, size: size, path: path, threads: threads)
+      return try concurrently(
+        {
+          try bytes.withUnsafeBufferPointer {
+            try parseIndexed($0, name: name, source: path, threads: threads, pieceSize: FieldIndex.pieceSize)
+          }
+        },
+        beside: { _ in bytes.withUnsafeBytes { SHA256Digest.hex($0) } })
+    } catch let error as DataError {
+      var start = [UInt8](repeating: 0, count: 4096)
+      let count =
+        (try? start.withUnsafeMutableBytes {
+          try readFully(descriptor, into: $0.baseAddress!, count: 4096, at: 0, path: path)
+        }) ?? 0
+      throw start.withUnsafeBufferPointer { notText(UnsafeBufferPointer(rebasing: $0[0..<count]), source: path) }
+        ?? error
     }
-    let bytes = try fileBytes(descriptor, size: size, path: path, threads: threads)
-    return try concurrently(
-      {
-        try bytes.withUnsafeBufferPointer {
-          try parseIndexed($0, name: name, source: path, threads: threads, pieceSize: FieldIndex.pieceSize)
-        }
-      },
-      beside: { _ in bytes.withUnsafeBytes { SHA256Digest.hex($0) } })
+  }
+
+  /// The error for a file that is not text at all, from its first bytes: an HDF5 file given to `import`
+  /// (the signature), UTF-16 (a byte-order mark), or any other binary file (a NUL byte); nil for text. Asked only once reading it as
+  /// CSV has failed, so that the error says what the file is rather than where the CSV reading tripped
+  /// ("line 1, the name of column 1: not UTF-8 text (bytes 89 48 44 46)" for an HDF5 file).
+  static func notText(_ start: UnsafeBufferPointer<UInt8>, source: String) -> DataError? {
+    if start.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) {
+      return DataError("'\(source)' is an HDF5 file, not CSV text: read it with `load`")
+    }
+    if start.starts(with: [0xFF, 0xFE]) || start.starts(with: [0xFE, 0xFF]) {
+      return DataError(
+        "'\(source)' is UTF-16 text (as Excel saves \"Unicode text\"); Labbook reads CSV files as UTF-8: convert it "
+          + "first: iconv -f utf-16 -t utf-8 in.csv > out.csv")
+    }
+    if start.contains(0) {
+      return DataError("'\(source)' is not a text file (it holds NUL bytes): `import` reads CSV text")
+    }
+    return nil
   }
 
   /// A regular file opened for reading, and its size; a device or pipe is refused, not read.
@@ -125,10 +154,14 @@ public enum CSVImport {
   static func parse(
     _ bytes: UnsafeBufferPointer<UInt8>, name: String, source: String, threads: Int, pieceSize: Int
   ) throws -> Table {
-    if let numeric = try NumericCSV.read(bytes, source: source, threads: threads, pieceSize: pieceSize) {
-      return try Table(name: name, columns: zip(numeric.names, numeric.columns).map { .numeric($0, $1) })
+    do {
+      if let numeric = try NumericCSV.read(bytes, source: source, threads: threads, pieceSize: pieceSize) {
+        return try Table(name: name, columns: zip(numeric.names, numeric.columns).map { .numeric($0, $1) })
+      }
+      return try parseIndexed(bytes, name: name, source: source, threads: threads, pieceSize: pieceSize)
+    } catch let error as DataError {
+      throw notText(UnsafeBufferPointer(rebasing: bytes[0..<min(bytes.count, 4096)]), source: source) ?? error
     }
-    return try parseIndexed(bytes, name: name, source: source, threads: threads, pieceSize: pieceSize)
   }
 
   /// Any CSV file, through the field index: the general reading, which `NumericCSV` must agree with.

@@ -199,4 +199,33 @@ import Testing
     #expect((0..<2).map { name.text(at: $0) } == ["José", "Josè"])
     #expect(try table.column("mark").text(at: 0) == "\u{FFFD}")
   }
+
+  /// A file that is not text at all gets an error saying what it is, not where the CSV reading tripped:
+  /// an HDF5 file (its signature), UTF-16 (its byte-order mark, as Excel saves "Unicode text"), any other
+  /// binary file (a NUL byte); from bytes in memory and from a file (the first 4 KB read again).
+  @Test func filesThatAreNotTextSayWhatTheyAre() throws {
+    let hdf5: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0, 0x2C, 0x0A, 0x41]
+    let utf16: [UInt8] = [0xFF, 0xFE] + Array("a,b\n1,x\n".utf8).flatMap { [$0, 0] }
+    let elf: [UInt8] = [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0xE9, 0x0A, 0x2C]
+    let expected = [
+      "is an HDF5 file, not CSV text: read it with `load`", "is UTF-16 text", "is not a text file (it holds NUL bytes)",
+    ]
+    for (bytes, message) in zip([hdf5, utf16, elf], expected) {
+      do {
+        _ = try bytes.withUnsafeBufferPointer { try CSVImport.parse($0, name: "t", source: "x.csv", threads: 1) }
+        Issue.record("accepted: \(message)")
+      } catch {
+        #expect("\(error)".hasPrefix("'x.csv' " + message), "\(error)")
+      }
+      let path = NSTemporaryDirectory() + "/labbook-not-text-\(getpid()).csv"
+      defer { try? FileManager.default.removeItem(atPath: path) }
+      try Data(bytes).write(to: URL(fileURLWithPath: path))
+      do {
+        _ = try CSVImport.readHashing(path: path, name: "t", threads: 2)
+        Issue.record("accepted from a file: \(message)")
+      } catch {
+        #expect("\(error)".hasPrefix("'\(path)' " + message), "\(error)")
+      }
+    }
+  }
 }
