@@ -136,6 +136,16 @@ struct GlobalOptions: ParsableArguments {
 
 }
 
+/// Refuses a `--param` the script or notebook does not declare: a misspelt name (`--param dat=new.h5`)
+/// would otherwise be ignored without a word, and a retraining run would use the old data.
+func checkDeclared(_ overrides: [String: String], declared: [String], in what: String) throws {
+  guard let unknown = overrides.keys.sorted().first(where: { !declared.contains($0) }) else { return }
+  let known =
+    declared.isEmpty ? "it declares none" : "it declares " + declared.map { "'\($0)'" }.joined(separator: ", ")
+  standardError("error: --param \(unknown): \(what) has no parameter '\(unknown)' (\(known))")
+  throw ExitCode(2)
+}
+
 /// Parses `--param NAME=VALUE` arguments.
 func parseParams(_ items: [String]) throws -> [String: String] {
   var params: [String: String] = [:]

@@ -83,6 +83,11 @@ struct Run: ParsableCommand {
     let signer = try notebookSigner(sign)
     let notebookPath = noRecord ? nil : notebook ?? ((script as NSString).deletingPathExtension + ".ipynb")
     let overrides = try parseParams(params)
+    let declared = statements.compactMap { statement -> String? in
+      if case .param(let name, _) = statement.body { return name.value }
+      return nil
+    }
+    try checkDeclared(overrides, declared: declared, in: "the script")
     var metadata = NotebookMetadata(created: isoTimestampNow(), seed: global.seed, source: script)
     metadata.overrides = overrides
     let recorder = NotebookRecorder(path: notebookPath, metadata: metadata)

@@ -106,6 +106,12 @@ import Testing
     let labbook = try #require(try Labbook.notebook(output)["metadata"]?["labbook"])
     #expect(labbook["params"]?["data"]?.stringValue == "datasets/wine.h5")
     #expect(labbook["inputs"]?.arrayValue?.first?["path"]?.stringValue == "datasets/wine.h5")
+    // A name the notebook has no parameter for is refused, and nothing is written.
+    let misspelt = directory + "/misspelt.ipynb"
+    let typo = try Labbook.run(["replay", notebook, "--param", "dta=datasets/wine.h5", "--output", misspelt])
+    #expect(typo.status == 2)
+    #expect(typo.stderr.contains("error: --param dta: the notebook has no parameter 'dta' (it declares 'data')"))
+    #expect(!FileManager.default.fileExists(atPath: misspelt))
   }
 
   @Test func aChangedInputIsNamedAndStopsACheck() throws {

@@ -111,6 +111,19 @@ import Testing
     #expect(notebook["metadata"]?["labbook"]?["params"]?["data"]?.stringValue == "datasets/iris.h5")
   }
 
+  /// A `--param` the script does not declare (a typo: `dat` for `data`) is refused before anything runs,
+  /// with the names it does declare; before, it was ignored and the run used the default data.
+  @Test func paramTheScriptDoesNotDeclareIsRefused() throws {
+    let directory = try Labbook.temporaryDirectory()
+    let script = try write("param data = \"datasets/german_credit.h5\"\nt = load data\n", "p.lab", in: directory)
+    let result = try Labbook.run(["run", script, "--param", "dat=datasets/iris.h5"])
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("error: --param dat: the script has no parameter 'dat' (it declares 'data')"))
+    #expect(result.stdout.isEmpty && !FileManager.default.fileExists(atPath: directory + "/p.ipynb"))
+    let none = try write("t = load \"datasets/iris.h5\"\n", "q.lab", in: directory)
+    #expect(try Labbook.run(["run", none, "--param", "data=x"]).stderr.contains("(it declares none)"))
+  }
+
   @Test func aFailingStatementStopsTheRunAndIsRecorded() throws {
     let directory = try Labbook.temporaryDirectory()
     let script = try write("t = load \"datasets/iris.h5\"\nselect t [petal]\nshow t\n", "fail.lab", in: directory)
