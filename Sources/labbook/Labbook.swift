@@ -136,13 +136,23 @@ struct GlobalOptions: ParsableArguments {
 
 }
 
-/// Refuses a `--param` the script or notebook does not declare: a misspelt name (`--param dat=new.h5`)
-/// would otherwise be ignored without a word, and a retraining run would use the old data.
-func checkDeclared(_ overrides: [String: String], declared: [String], in what: String) throws {
-  guard let unknown = overrides.keys.sorted().first(where: { !declared.contains($0) }) else { return }
+/// Refuses a `--param` that the script or notebook neither declares (`param NAME = ...`) nor uses as a
+/// name (SPEC: `--param` values are predefined variables, so a script may use one it does not declare):
+/// a misspelt name (`--param dat=new.h5`) would otherwise be ignored without a word, and a retraining
+/// run would use the old data. `sources`: the script, or the notebook's cells.
+func checkDeclared(_ overrides: [String: String], declared: [String], sources: [String], in what: String) throws {
+  let unknown = overrides.keys.sorted().filter { !declared.contains($0) }
+  guard !unknown.isEmpty else { return }
+  var used = Set<String>()
+  for source in sources {
+    for token in (try? Lexer.tokenize(source)) ?? [] {
+      if case .name = token.kind { used.insert(token.text) }
+    }
+  }
+  guard let name = unknown.first(where: { !used.contains($0) }) else { return }
   let known =
     declared.isEmpty ? "it declares none" : "it declares " + declared.map { "'\($0)'" }.joined(separator: ", ")
-  standardError("error: --param \(unknown): \(what) has no parameter '\(unknown)' (\(known))")
+  standardError("error: --param \(name): \(what) neither declares nor uses '\(name)' (\(known))")
   throw ExitCode(2)
 }
 

@@ -72,9 +72,11 @@ struct Replay: ParsableCommand {
     var options = Replayer.Options()
     options.check = check
     options.params = try parseParams(params)
-    // Parameters the notebook's `param` statements recorded, and any it was recorded with by --param.
+    // Parameters the notebook's `param` statements recorded, any it was recorded with by --param, and
+    // names its cells use.
     try checkDeclared(
-      options.params, declared: recorded.params.map(\.0) + recorded.overrides.keys.sorted(), in: "the notebook")
+      options.params, declared: recorded.params.map(\.0) + recorded.overrides.keys.sorted(),
+      sources: recorded.cells.map(\.source), in: "the notebook")
     options.allowChangedInputs = allowChangedInputs
     options.threads = global.threadCount
     options.isolatedReader = IsolatedReader.ownExecutable

@@ -87,7 +87,7 @@ struct Run: ParsableCommand {
       if case .param(let name, _) = statement.body { return name.value }
       return nil
     }
-    try checkDeclared(overrides, declared: declared, in: "the script")
+    try checkDeclared(overrides, declared: declared, sources: [source], in: "the script")
     var metadata = NotebookMetadata(created: isoTimestampNow(), seed: global.seed, source: script)
     metadata.overrides = overrides
     let recorder = NotebookRecorder(path: notebookPath, metadata: metadata)

@@ -110,7 +110,7 @@ import Testing
     let misspelt = directory + "/misspelt.ipynb"
     let typo = try Labbook.run(["replay", notebook, "--param", "dta=datasets/wine.h5", "--output", misspelt])
     #expect(typo.status == 2)
-    #expect(typo.stderr.contains("error: --param dta: the notebook has no parameter 'dta' (it declares 'data')"))
+    #expect(typo.stderr.contains("error: --param dta: the notebook neither declares nor uses 'dta' (it declares 'data')"))
     #expect(!FileManager.default.fileExists(atPath: misspelt))
   }
 

@@ -118,10 +118,16 @@ import Testing
     let script = try write("param data = \"datasets/german_credit.h5\"\nt = load data\n", "p.lab", in: directory)
     let result = try Labbook.run(["run", script, "--param", "dat=datasets/iris.h5"])
     #expect(result.status == 2)
-    #expect(result.stderr.contains("error: --param dat: the script has no parameter 'dat' (it declares 'data')"))
+    #expect(
+      result.stderr.contains("error: --param dat: the script neither declares nor uses 'dat' (it declares 'data')"))
     #expect(result.stdout.isEmpty && !FileManager.default.fileExists(atPath: directory + "/p.ipynb"))
     let none = try write("t = load \"datasets/iris.h5\"\n", "q.lab", in: directory)
     #expect(try Labbook.run(["run", none, "--param", "data=x"]).stderr.contains("(it declares none)"))
+    // A name the script uses without declaring it is a predefined variable (SPEC §2), and is taken.
+    let used = try write("t = load \"datasets/iris.h5\"\na, b = split t ratio r seed 1\n", "r.lab", in: directory)
+    let predefined = try Labbook.run(["run", used, "--param", "r=0.5"])
+    #expect(predefined.status == 0, "stderr: \(predefined.stderr)")
+    #expect(predefined.stdout.contains("a: 75 rows"))
   }
 
   @Test func aFailingStatementStopsTheRunAndIsRecorded() throws {
