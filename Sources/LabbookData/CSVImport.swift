@@ -44,15 +44,32 @@ public enum CSVImport {
         (try? start.withUnsafeMutableBytes {
           try readFully(descriptor, into: $0.baseAddress!, count: 4096, at: 0, path: path)
         }) ?? 0
-      throw start.withUnsafeBufferPointer { notText(UnsafeBufferPointer(rebasing: $0[0..<count]), source: path) }
-        ?? error
+      throw start.withUnsafeBufferPointer {
+        explained(error, UnsafeBufferPointer(rebasing: $0[0..<count]), source: path)
+      }
     }
   }
 
+  /// The error of a failed reading, said in terms of what the file is when its first bytes tell:
+  /// not text at all (`notText`), or text separated by semicolons or tabs rather than commas (a header
+  /// line with one of them and no comma; spreadsheets in many locales save CSV so, with decimal commas,
+  /// and the reading trips at line 2: "2 fields, but the header has 1").
+  static func explained(_ error: DataError, _ start: UnsafeBufferPointer<UInt8>, source: String) -> DataError {
+    if let notText = notText(start, source: source) { return notText }
+    let header = start.prefix { $0 != 0x0A }
+    guard !header.contains(0x2C),
+      let separator = header.contains(0x3B) ? "semicolons" : header.contains(0x09) ? "tabs" : nil
+    else { return error }
+    return DataError(
+      error.message + "; its header line is separated by \(separator), not commas: save it as comma-separated CSV "
+        + "(in a spreadsheet: CSV, comma delimited)")
+  }
+
   /// The error for a file that is not text at all, from its first bytes: an HDF5 file given to `import`
-  /// (the signature), UTF-16 (a byte-order mark), or any other binary file (a NUL byte); nil for text. Asked only once reading it as
-  /// CSV has failed, so that the error says what the file is rather than where the CSV reading tripped
-  /// ("line 1, the name of column 1: not UTF-8 text (bytes 89 48 44 46)" for an HDF5 file).
+  /// (the signature), UTF-16 (a byte-order mark), or any other binary file (a NUL byte); nil for text.
+  /// Asked only once reading it as CSV has failed, so that the error says what the file is rather than
+  /// where the CSV reading tripped ("line 1, the name of column 1: not UTF-8 text (bytes 89 48 44 46)"
+  /// for an HDF5 file).
   static func notText(_ start: UnsafeBufferPointer<UInt8>, source: String) -> DataError? {
     if start.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) {
       return DataError("'\(source)' is an HDF5 file, not CSV text: read it with `load`")
@@ -160,7 +177,7 @@ public enum CSVImport {
       }
       return try parseIndexed(bytes, name: name, source: source, threads: threads, pieceSize: pieceSize)
     } catch let error as DataError {
-      throw notText(UnsafeBufferPointer(rebasing: bytes[0..<min(bytes.count, 4096)]), source: source) ?? error
+      throw explained(error, UnsafeBufferPointer(rebasing: bytes[0..<min(bytes.count, 4096)]), source: source)
     }
   }
 

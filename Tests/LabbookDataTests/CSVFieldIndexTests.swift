@@ -228,4 +228,22 @@ import Testing
       }
     }
   }
+
+  /// A file separated by semicolons (with decimal commas, as spreadsheets in many locales save CSV) fails
+  /// at its second line; the error says why. Semicolons in a comma-separated header add nothing.
+  @Test func semicolonSeparatedFilesAreNamedInTheError() {
+    func failure(_ text: String) -> String {
+      do {
+        _ = try Array(text.utf8).withUnsafeBufferPointer {
+          try CSVImport.parse($0, name: "t", source: "x.csv", threads: 1)
+        }
+        return "accepted"
+      } catch { return "\(error)" }
+    }
+    #expect(
+      failure("a;b;c\n1,5;2;x\n")
+        == "'x.csv' line 2: 2 fields, but the header has 1; its header line is separated by semicolons, not commas: "
+        + "save it as comma-separated CSV (in a spreadsheet: CSV, comma delimited)")
+    #expect(failure("a;b,c\n1,2,3\n") == "'x.csv' line 2: 3 fields, but the header has 2")
+  }
 }

@@ -271,6 +271,17 @@ import Testing
     #expect(piped.stdout.contains("42"))
   }
 
+  /// A tab-separated file reads as one column whose name holds the tabs: it loads (it is a valid
+  /// one-column CSV) with a warning that says what happened.
+  @Test func aOneColumnTableOfTabsIsWarnedAbout() throws {
+    let directory = try Labbook.temporaryDirectory()
+    try "a\tb\n1\t2\n".write(toFile: directory + "/tab.csv", atomically: true, encoding: .utf8)
+    let result = try Labbook.run(["--no-record"], stdin: "u = import \"tab.csv\"\n", in: directory)
+    #expect(result.status == 0, "stderr: \(result.stderr)")
+    #expect(result.stderr.contains("warning: 'tab.csv' was read as one column named 'a\tb'"))
+    #expect(result.stderr.contains("looks separated by tabs"))
+  }
+
   @Test func noRecordWritesNothing() throws {
     let directory = try Labbook.temporaryDirectory()
     let result = try Labbook.run(["--no-record"], stdin: "x = 2\n", in: directory)
