@@ -12,6 +12,30 @@ public enum HDF5TableReader {
   public static func load(path: String, inside objectPath: String? = nil, name: String) throws -> Table {
     let file = try open(path)
     let root = try file.root
+    do {
+      return try load(root, path: path, inside: objectPath, name: name)
+    } catch let error as DataError {
+      guard let kind = pandasFrame(in: root) else { throw error }
+      throw DataError(
+        error.message + "; '\(path)' was written by pandas (`to_hdf`, format \(kind)), which packs columns into "
+          + "blocks under names it keeps pickled: write it with "
+          + "df.to_hdf(path, key=\"df\", format=\"table\", data_columns=True), whose table Labbook reads")
+    }
+  }
+
+  /// The format of a pandas HDFStore frame (a group whose `pandas_type` attribute says "frame" or
+  /// "frame_table") at the top of the file, nil when there is none.
+  static func pandasFrame(in root: HDF5Group) -> String? {
+    for link in (try? root.linkNames()) ?? [] where root.kind(of: link) == .group {
+      guard let group = try? root.openGroup(link), let type = (try? group.stringsAttribute("pandas_type"))??.first
+      else { continue }
+      if type == "frame_table" { return "\"table\"" }
+      if type == "frame" { return "\"fixed\"" }
+    }
+    return nil
+  }
+
+  private static func load(_ root: HDF5Group, path: String, inside objectPath: String?, name: String) throws -> Table {
     guard let objectPath else { return try loadOnlyTable(in: root, file: path, name: name) }
     let components = objectPath.split(separator: "/").map(String.init)
     if components.isEmpty { return try loadGroup(root, file: path, name: name, explicit: true) }
@@ -107,7 +131,7 @@ public enum HDF5TableReader {
         "'\(file)' holds \(found.count) tables: \(found.prefix(20).joined(separator: ", ")); choose one with `path \"\(found[0])\"`"
       )
     }
-    return try load(path: file, inside: found[0], name: name)
+    return try load(root, path: file, inside: found[0], name: name)
   }
 
   private struct GroupContents {
@@ -147,7 +171,12 @@ public enum HDF5TableReader {
     let contents = try classify(group)
     if !contents.columnDatasets.isEmpty { found.append(group.path) }
     for name in contents.matrices + contents.compounds { found.append(group.childPath(name)) }
-    for name in contents.subgroups { try collectCandidates(try group.openGroup(name), into: &found, depth: depth + 1) }
+    for name in contents.subgroups {
+      let subgroup = try group.openGroup(name)
+      // PyTables' index of a table's column (pandas writes one per indexed column): not a table.
+      if (try? subgroup.stringsAttribute("CLASS"))??.first == "TINDEX" { continue }
+      try collectCandidates(subgroup, into: &found, depth: depth + 1)
+    }
   }
 
   private static func loadGroup(_ group: HDF5Group, file: String, name: String, explicit: Bool) throws -> Table {

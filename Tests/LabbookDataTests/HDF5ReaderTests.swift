@@ -117,6 +117,33 @@ import Testing
     #expect(try texts(table, "utf8") == ["José", "\u{FFFD}", "Mün"])
   }
 
+  /// Files pandas writes with `to_hdf` (`Tests/Fixtures/make_pandas_hdf5.py`; the frame there is x = 1.5,
+  /// 2.5, NaN; n = 1, 2, 3; s = a, b, a). With data_columns=True its table is a compound of one field per
+  /// column, read without `path` (PyTables' index groups beside it are not tables). Its other formats pack
+  /// columns into blocks whose names pandas pickles: the error says how to write the file instead.
+  @Test func pandasHDFStoreFiles() throws {
+    let folder = repositoryRoot + "/Tests/Fixtures/pandas/"
+    let table = try HDF5TableReader.load(path: folder + "table_data_columns.h5", name: "t")
+    #expect(table.columns.map(\.name) == ["index", "x", "n", "s"])
+    #expect(try texts(table, "s") == ["a", "b", "a"])
+    guard case .numeric(let x) = try table.column("x").values else {
+      Issue.record("x is not numeric")
+      return
+    }
+    #expect(x.count == 3 && x[0] == 1.5 && x[1] == 2.5 && x[2].isNaN)
+    for (file, format) in [("table.h5", "\"table\""), ("fixed.h5", "\"fixed\"")] {
+      do {
+        _ = try HDF5TableReader.load(path: folder + file, name: "t")
+        Issue.record("\(file) loaded")
+      } catch {
+        let message = "\(error)"
+        #expect(message.contains("was written by pandas (`to_hdf`, format \(format))"), "\(message)")
+        #expect(message.contains("format=\"table\", data_columns=True"))
+        #expect(message.components(separatedBy: "was written by pandas").count == 2, "said once: \(message)")
+      }
+    }
+  }
+
   @Test func compoundDatasetBecomesOneColumnPerField() throws {
     let path = temporaryPath("compound.h5")
     do {
