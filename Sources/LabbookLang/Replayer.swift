@@ -97,6 +97,10 @@ public final class Replayer {
         case .regular: break
         case .missing:
           summary.failure = "\(name): its input file '\(input.path)' is missing (recorded sha256 \(input.sha256))"
+          // A path that came from a parameter can be given anew without editing the notebook.
+          if let parameter = notebook.params.first(where: { $0.1.stringValue == input.path })?.0 {
+            summary.failure! += "; if it moved, give its new place: --param \(parameter)=\"NEW/PATH\""
+          }
           return summary
         case .folder, .notRegular:
           summary.failure =

@@ -110,7 +110,8 @@ import Testing
     let misspelt = directory + "/misspelt.ipynb"
     let typo = try Labbook.run(["replay", notebook, "--param", "dta=datasets/wine.h5", "--output", misspelt])
     #expect(typo.status == 2)
-    #expect(typo.stderr.contains("error: --param dta: the notebook neither declares nor uses 'dta' (it declares 'data')"))
+    #expect(
+      typo.stderr.contains("error: --param dta: the notebook neither declares nor uses 'dta' (it declares 'data')"))
     #expect(!FileManager.default.fileExists(atPath: misspelt))
   }
 
@@ -139,6 +140,17 @@ import Testing
     try FileManager.default.removeItem(atPath: data)
     let missing = try Labbook.run(["replay", notebook])
     #expect(missing.status == 1 && missing.stderr.contains("is missing"))
+    #expect(!missing.stderr.contains("--param"))  // the path was written in the script, not a parameter
+    // A missing file named by a parameter: the error says how to point the parameter elsewhere.
+    try "a,b\n1,2\n".write(toFile: data, atomically: true, encoding: .utf8)
+    let parameterized = directory + "/p.lab"
+    try "param data = \"\(data)\"\nt = import data\n".write(toFile: parameterized, atomically: true, encoding: .utf8)
+    #expect(try Labbook.run(["run", parameterized]).status == 0)
+    try FileManager.default.removeItem(atPath: data)
+    let moved = try Labbook.run(["replay", directory + "/p.ipynb"])
+    #expect(moved.status == 1)
+    #expect(
+      moved.stderr.contains("is missing") && moved.stderr.contains("give its new place: --param data=\"NEW/PATH\""))
   }
 
   @Test func badNotebooksAreClearErrors() throws {
