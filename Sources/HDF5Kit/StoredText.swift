@@ -7,7 +7,7 @@ import Foundation
 /// category, "Jos\u{FFFD}", and lost the difference without a word.)
 enum StoredText {
   static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-    if let text = String(validating: bytes, as: UTF8.self) { return text }
+    if let text = UTF8Text.validated(bytes) { return text }
     var scalars = String.UnicodeScalarView()
     scalars.append(contentsOf: bytes.lazy.map { Unicode.Scalar($0) })
     return String(scalars)

@@ -1,4 +1,5 @@
 import Foundation
+import HDF5Kit
 import LabbookCore
 
 /// Where every field of a CSV file starts and ends. The header row is read first; the rest of a large file
@@ -125,9 +126,7 @@ struct FieldIndex: Sendable {
   /// As `text`, or nil when the bytes are not UTF-8. (`text` would turn each bad sequence into U+FFFD, so
   /// "José" and "Jos\u{E8}" written in Latin-1 would become one category, "Jos\u{FFFD}", and be lost.)
   static func utf8Text(_ start: Int, _ end: Int, _ quoted: Bool, in bytes: UnsafeBufferPointer<UInt8>) -> String? {
-    guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) else {
-      return nil
-    }
+    guard let text = UTF8Text.validated(UnsafeBufferPointer(rebasing: bytes[start..<end])) else { return nil }
     return quoted ? text.replacingOccurrences(of: "\"\"", with: "\"") : text
   }
 
