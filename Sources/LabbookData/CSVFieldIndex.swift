@@ -72,7 +72,7 @@ struct FieldIndex: Sendable {
   static func names(ofHeader header: Piece, in bytes: UnsafeBufferPointer<UInt8>, source: String) throws -> [String] {
     try (0..<(header.columnCount ?? 0)).map { column in
       let (start, end, quoted) = header.range(field: column)
-      guard let raw = utf8Text(start, end, quoted, in: bytes) else {
+      guard let raw = text(start, end, quoted, in: bytes) else {
         throw notUTF8(source: source, place: "the name of column \(column + 1)", start: start, end: end, in: bytes)
       }
       let name = raw.trimmingCharacters(in: .whitespaces)
@@ -112,20 +112,10 @@ struct FieldIndex: Sendable {
     return pieces[low].range(field: (row - firstRows[low]) * columnCount + column)
   }
 
-  /// The field as text, with doubled quotes undone for quoted fields.
-  func text(row: Int, column: Int, in bytes: UnsafeBufferPointer<UInt8>) -> String {
-    let (start, end, quoted) = range(row: row, column: column)
-    return Self.text(start, end, quoted, in: bytes)
-  }
-
-  static func text(_ start: Int, _ end: Int, _ quoted: Bool, in bytes: UnsafeBufferPointer<UInt8>) -> String {
-    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
-    return quoted ? text.replacingOccurrences(of: "\"\"", with: "\"") : text
-  }
-
-  /// As `text`, or nil when the bytes are not UTF-8. (`text` would turn each bad sequence into U+FFFD, so
-  /// "José" and "Jos\u{E8}" written in Latin-1 would become one category, "Jos\u{FFFD}", and be lost.)
-  static func utf8Text(_ start: Int, _ end: Int, _ quoted: Bool, in bytes: UnsafeBufferPointer<UInt8>) -> String? {
+  /// The field's text, with doubled quotes undone for a quoted field; nil when its bytes are not UTF-8
+  /// (decoding them anyway would turn each bad sequence into U+FFFD, so "José" and "Jos\u{E8}" written in
+  /// Latin-1 would become one category, "Jos\u{FFFD}", and the difference be lost).
+  static func text(_ start: Int, _ end: Int, _ quoted: Bool, in bytes: UnsafeBufferPointer<UInt8>) -> String? {
     guard let text = UTF8Text.validated(UnsafeBufferPointer(rebasing: bytes[start..<end])) else { return nil }
     return quoted ? text.replacingOccurrences(of: "\"\"", with: "\"") : text
   }

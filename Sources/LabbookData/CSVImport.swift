@@ -56,14 +56,25 @@ public enum CSVImport {
   /// and the reading trips at line 2: "2 fields, but the header has 1").
   static func explained(_ error: DataError, _ start: UnsafeBufferPointer<UInt8>, source: String) -> DataError {
     if let notText = notText(start, source: source) { return notText }
-    let header = start.prefix { $0 != 0x0A }
-    guard !header.contains(0x2C),
-      let separator = header.contains(0x3B) ? "semicolons" : header.contains(0x09) ? "tabs" : nil
-    else { return error }
-    return DataError(
-      error.message + "; its header line is separated by \(separator), not commas: save it as comma-separated CSV "
-        + "(in a spreadsheet: CSV, comma delimited)")
+    guard let separator = otherSeparator(inHeader: start.prefix { $0 != 0x0A }) else { return error }
+    return DataError(error.message + "; its header line is separated by \(separator), not commas: " + commaAdvice)
   }
+
+  /// "semicolons" or "tabs" when a header line has no comma but those: a file separated by them, which
+  /// fails to read (decimal commas make later lines longer) or reads as one column named by the whole line.
+  public static func otherSeparator(inHeader header: some Sequence<UInt8>) -> String? {
+    var (comma, semicolon, tab) = (false, false, false)
+    for byte in header {
+      comma = comma || byte == 0x2C
+      semicolon = semicolon || byte == 0x3B
+      tab = tab || byte == 0x09
+    }
+    if comma { return nil }
+    return semicolon ? "semicolons" : tab ? "tabs" : nil
+  }
+
+  /// What to do about a file separated by something other than commas.
+  public static let commaAdvice = "save it as comma-separated CSV (in a spreadsheet: CSV, comma delimited)"
 
   /// The error for a file that is not text at all, from its first bytes: an HDF5 file given to `import`
   /// (the signature), UTF-16 (a byte-order mark), or any other binary file (a NUL byte); nil for text.
@@ -71,7 +82,7 @@ public enum CSVImport {
   /// where the CSV reading tripped ("line 1, the name of column 1: not UTF-8 text (bytes 89 48 44 46)"
   /// for an HDF5 file).
   static func notText(_ start: UnsafeBufferPointer<UInt8>, source: String) -> DataError? {
-    if start.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) {
+    if start.starts(with: HDF5TableReader.signature) {
       return DataError("'\(source)' is an HDF5 file, not CSV text: read it with `load`")
     }
     if start.starts(with: [0xFF, 0xFE]) || start.starts(with: [0xFE, 0xFF]) {
@@ -264,7 +275,10 @@ public enum CSVImport {
     -> Double?
   {
     if quoted {
-      let text = FieldIndex.text(start, end, true, in: bytes).trimmingCharacters(in: .whitespaces)
+      // Not UTF-8: not a number either.
+      guard let text = FieldIndex.text(start, end, true, in: bytes)?.trimmingCharacters(in: .whitespaces) else {
+        return nil
+      }
       return missingMarkers.contains(text) ? .nan : Double(text)
     }
     let (s, e) = trimmed(bytes, start, end)
@@ -283,7 +297,7 @@ public enum CSVImport {
     var notUTF8: DataError?
     fields.forEachField(column: column) { start, end, quoted in
       guard notUTF8 == nil else { return }
-      guard let text = FieldIndex.utf8Text(start, end, quoted, in: bytes) else {
+      guard let text = FieldIndex.text(start, end, quoted, in: bytes) else {
         notUTF8 = FieldIndex.notUTF8(source: source, place: "column '\(name)'", start: start, end: end, in: bytes)
         return
       }

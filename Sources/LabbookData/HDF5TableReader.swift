@@ -94,11 +94,13 @@ public enum HDF5TableReader {
     }
   }
 
+  /// The eight bytes that begin every HDF5 file (or its superblock, after a user block).
+  static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+
   /// HDF5's format signature at offset 0 or a power of two from 512, as libhdf5 looks for it.
   public static func hasSignature(_ path: String) -> Bool {
     guard let handle = FileHandle(forReadingAtPath: path) else { return false }
     defer { try? handle.close() }
-    let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
     let size = (try? handle.seekToEnd()) ?? 0
     var offset: UInt64 = 0
     while offset + 8 <= size {

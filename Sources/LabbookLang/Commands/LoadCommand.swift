@@ -69,11 +69,12 @@ struct ImportCommand: Command {
     let (table, digest) = try located(file.span) {
       try CSVImport.readHashing(path: path, name: stem(path), threads: session.threads)
     }
-    if table.columns.count == 1, let only = table.columns.first?.name, only.contains(";") || only.contains("\t") {
-      let separator = only.contains(";") ? "semicolons" : "tabs"
+    if table.columns.count == 1, let only = table.columns.first?.name,
+      let separator = CSVImport.otherSeparator(inHeader: only.utf8)
+    {
       session.warn(
         "'\(path)' was read as one column named '\(only)': Labbook reads comma-separated files, and this one looks "
-          + "separated by \(separator); save it as comma-separated CSV (in a spreadsheet: CSV, comma delimited)")
+          + "separated by \(separator); " + CSVImport.commaAdvice)
     }
     return .loaded(table, source: try session.recordInput(path, sha256: digest))
   }
