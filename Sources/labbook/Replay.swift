@@ -36,7 +36,11 @@ struct Replay: ParsableCommand {
   @Flag(help: "Compare every cell's outputs with the recorded ones; exit 1 on any difference.")
   var check = false
 
-  @Option(name: .customLong("param"), help: ArgumentHelp("Override a parameter (repeatable).", valueName: "name=value"))
+  @Option(
+    name: .customLong("param"),
+    help: ArgumentHelp(
+      "Override a parameter of the notebook, or a name its cells use (repeatable; any other name is refused).",
+      valueName: "name=value"))
   var params: [String] = []
 
   @Option(help: ArgumentHelp("Write the new run as the next revision.", valueName: "out.ipynb"))

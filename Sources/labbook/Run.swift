@@ -36,7 +36,9 @@ struct Run: ParsableCommand {
 
   @Option(
     name: .customLong("param"),
-    help: ArgumentHelp("Override a `param` of the script (repeatable).", valueName: "name=value"))
+    help: ArgumentHelp(
+      "Override a `param` of the script, or predefine a name it uses (repeatable; any other name is refused).",
+      valueName: "name=value"))
   var params: [String] = []
 
   @Flag(help: "Print each statement's structured result as one JSON object per line.")
