@@ -65,7 +65,11 @@ struct LeafWiseGrower {
     let m = gradients.count
     let usable = features ?? Array(0..<codes.count)
     // Training positions (Int32: the grower needs m < 2³¹), grouped by leaf as the tree grows.
-    var positions = (0..<m).map { Int32($0) }
+    // (Filled in place: `map` appended one element at a time, 18% of this function's own time.)
+    var positions = [Int32](unsafeUninitializedCapacity: m) { buffer, initialized in
+      for p in 0..<m { buffer[p] = Int32(truncatingIfNeeded: p) }
+      initialized = m
+    }
     var scratch = [Int32](repeating: 0, count: m)
     // The smaller child's gradients and hessians in leaf order, rewritten at every split.
     var ordered = [Double].unfilled(count: 2 * m)
@@ -247,16 +251,20 @@ struct LeafWiseGrower {
               leftCounts.store(left - bounds[half], at: half)
             }
             let counts = leftCounts.values
-            // Join in order: left rows of each half (moving forward, never past their source), then right rows.
-            var write = start
-            for half in 0..<halves {
-              for i in 0..<counts[half] { all[write + i] = all[bounds[half] + i] }
+            // Join in order: left rows of each half (moving towards the front, onto rows already moved:
+            // memmove), then right rows from the scratch buffer. The first half's left rows are in place.
+            // (Element by element, these copies were half of the tree growth's serial time.)
+            var write = start + counts[0]
+            for half in 1..<halves {
+              memmove(
+                all.baseAddress! + write, all.baseAddress! + bounds[half], counts[half] * MemoryLayout<Int32>.stride)
               write += counts[half]
             }
             middle = write
             for half in 0..<halves {
               let rightCount = bounds[half + 1] - bounds[half] - counts[half]
-              for i in 0..<rightCount { all[write + i] = spare[bounds[half] + i] }
+              memcpy(
+                all.baseAddress! + write, spare.baseAddress! + bounds[half], rightCount * MemoryLayout<Int32>.stride)
               write += rightCount
             }
           }
