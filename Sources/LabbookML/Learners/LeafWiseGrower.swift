@@ -251,20 +251,20 @@ struct LeafWiseGrower {
               leftCounts.store(left - bounds[half], at: half)
             }
             let counts = leftCounts.values
-            // Join in order: left rows of each half (moving towards the front, onto rows already moved:
-            // memmove), then right rows from the scratch buffer. The first half's left rows are in place.
-            // (Element by element, these copies were half of the tree growth's serial time.)
+            // Join in order: left rows of each half (moving towards the front, onto rows already moved; `update`
+            // copies overlapping ranges correctly), then right rows from the scratch buffer. The first half's
+            // left rows are in place. (Element by element, these copies were half of the tree growth's serial
+            // time; `update` copies a range at once.)
+            let (base, spareBase) = (all.baseAddress!, spare.baseAddress!)
             var write = start + counts[0]
             for half in 1..<halves {
-              memmove(
-                all.baseAddress! + write, all.baseAddress! + bounds[half], counts[half] * MemoryLayout<Int32>.stride)
+              (base + write).update(from: base + bounds[half], count: counts[half])
               write += counts[half]
             }
             middle = write
             for half in 0..<halves {
               let rightCount = bounds[half + 1] - bounds[half] - counts[half]
-              memcpy(
-                all.baseAddress! + write, spare.baseAddress! + bounds[half], rightCount * MemoryLayout<Int32>.stride)
+              (base + write).update(from: spareBase + bounds[half], count: rightCount)
               write += rightCount
             }
           }
