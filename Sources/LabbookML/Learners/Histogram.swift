@@ -13,6 +13,7 @@ final class HistogramBuffer: @unchecked Sendable {
   static let slotsPerFeature = 256
   /// Doubles per slot: g, h, the row count, and one unused, so a row adds to its slot as one 4-lane vector.
   static let lanes = 4
+  private static let slotBytes = lanes * MemoryLayout<Double>.stride
 
   /// Feature f's slots are `all[1024·f ..< 1024·(f + 1)]`, code c's g, h and count at `4c`, `4c + 1`, `4c + 2`.
   private let all: UnsafeMutablePointer<Double>
@@ -51,7 +52,7 @@ final class HistogramBuffer: @unchecked Sendable {
     // Only (g, h) per row: the root's counts are already in place.
     let pairs = UnsafeMutableRawPointer(out)
     for i in 0..<codes.count {
-      let pair = pairs + Int(codes[i]) &* 32
+      let pair = pairs + Int(codes[i]) &* Self.slotBytes
       let sum = pair.loadUnaligned(as: SIMD2<Double>.self) + SIMD2(gradients[i], hessians[i])
       pair.storeBytes(of: sum, as: SIMD2<Double>.self)
     }
@@ -69,7 +70,7 @@ final class HistogramBuffer: @unchecked Sendable {
     let rows = UnsafeRawPointer(ordered.baseAddress!)
     for i in 0..<positions.count {
       let code = Int(codes[Int(positions[i])])
-      let slot = base + code &* 32
+      let slot = base + code &* Self.slotBytes
       let gh = rows.loadUnaligned(fromByteOffset: i &* 16, as: SIMD2<Double>.self)
       let sum = slot.loadUnaligned(as: SIMD4<Double>.self) + SIMD4(lowHalf: gh, highHalf: SIMD2(1, 0))
       slot.storeBytes(of: sum, as: SIMD4<Double>.self)
