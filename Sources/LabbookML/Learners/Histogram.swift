@@ -29,6 +29,16 @@ final class HistogramBuffer: @unchecked Sendable {
     all + feature * Self.lanes * Self.slotsPerFeature
   }
 
+  /// One feature's sums and count by code, for reading (the split search), so the slot layout stays here.
+  struct FeatureSums {
+    let slots: UnsafeMutablePointer<Double>
+    @inline(__always) func g(_ code: Int) -> Double { slots[HistogramBuffer.lanes * code] }
+    @inline(__always) func h(_ code: Int) -> Double { slots[HistogramBuffer.lanes * code + 1] }
+    @inline(__always) func count(_ code: Int) -> Double { slots[HistogramBuffer.lanes * code + 2] }
+  }
+
+  @inline(__always) func sums(_ feature: Int) -> FeatureSums { FeatureSums(slots: slots(feature)) }
+
   /// How many of `codes` have each code: the counts of a histogram over all of them.
   static func codeCounts(_ codes: UnsafeBufferPointer<UInt8>) -> [UInt32] {
     var counts = [UInt32](repeating: 0, count: slotsPerFeature)

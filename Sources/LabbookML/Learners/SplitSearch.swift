@@ -49,12 +49,11 @@ struct SplitSearch: Sendable {
   func best(_ histogram: HistogramBuffer, feature: Int, leaf: LeafTotals) -> Candidate? {
     let featureBins = bins[feature]
     let count = featureBins.count
-    // Code c's g, h and row count are slots[4c], slots[4c + 1] and slots[4c + 2] (`HistogramBuffer`).
-    let slots = histogram.slots(feature)
+    let sums = histogram.sums(feature)
     let missing = Int(FeatureBins.missing)
-    let missingG = slots[4 * missing]
-    let missingH = slots[4 * missing + 1]
-    let missingCount = slots[4 * missing + 2]
+    let missingG = sums.g(missing)
+    let missingH = sums.h(missing)
+    let missingCount = sums.count(missing)
     let totalCount = Double(leaf.count)
     let parentScore = score(leaf.g, leaf.h)
     let minimum = Double(minimumLeaf)
@@ -71,10 +70,10 @@ struct SplitSearch: Sendable {
     }
     if featureBins.isCategorical {
       // Levels present here, ordered by gradient ratio; every prefix is a candidate left set.
-      var levels = (0..<count).filter { slots[4 * $0 + 2] > 0 }
+      var levels = (0..<count).filter { sums.count($0) > 0 }
       if levels.count < 2 { return nil }
       let ratio = { (level: Int) -> Double in
-        slots[4 * level] / (slots[4 * level + 1] + GradientBoosting.categorySmoothing)
+        sums.g(level) / (sums.h(level) + GradientBoosting.categorySmoothing)
       }
       levels.sort { (ratio($0), $0) < (ratio($1), $1) }
       var best: Candidate?
@@ -83,9 +82,9 @@ struct SplitSearch: Sendable {
       var lc = 0.0
       var set = [UInt64](repeating: 0, count: 4)
       for level in levels.dropLast() {
-        lg += slots[4 * level]
-        lh += slots[4 * level + 1]
-        lc += slots[4 * level + 2]
+        lg += sums.g(level)
+        lh += sums.h(level)
+        lc += sums.count(level)
         set[level >> 6] |= 1 << UInt64(level & 63)
         let candidate = gain(lg, lh, lc)
         if candidate > (best?.gain ?? Self.minimumGain) {
@@ -106,9 +105,9 @@ struct SplitSearch: Sendable {
     var lh = 0.0
     var lc = 0.0
     for threshold in 0..<max(0, count - 1) {
-      let c = slots[4 * threshold + 2]
-      lg += slots[4 * threshold]
-      lh += slots[4 * threshold + 1]
+      let c = sums.count(threshold)
+      lg += sums.g(threshold)
+      lh += sums.h(threshold)
       lc += c
       if c == 0 { continue }
       let missingRight = gain(lg, lh, lc)
