@@ -149,6 +149,54 @@ import Testing
     }
   }
 
+  /// A tree grown with its histogram buffers bounded (so leaves give theirs up and their children are
+  /// summed from rows) against the same tree grown without the bound: the same splits, and every leaf's
+  /// value −rate·G/(H+λ) equal to that recomputed from the gradients of the rows the leaf holds.
+  @Test func boundedHistogramMemoryGrowsTheSameTree() throws {
+    let table = try Self.synthetic(classification: false)
+    let x = FeatureMatrix(
+      features: table.columns.prefix(4).map { column in
+        guard case .numeric(let values) = column.values else {
+          return FeatureMatrix.Feature(name: "", values: [], levels: nil)
+        }
+        return FeatureMatrix.Feature(name: column.name, values: values, levels: nil)
+      }, rowCount: table.rowCount)
+    let binned = BinnedMatrix.fit(x, maximumBins: 255, threads: 1)
+    var generator = SeededGenerator(seed: 11)
+    let rows = Array(0..<table.rowCount)
+    let g = rows.map { row in
+      (x.features[0].values[row] > 0.3 ? 1.0 : -0.5) + Double.random(in: -1...1, using: &generator)
+    }
+    let h = rows.map { _ in Double.random(in: 0.1...1, using: &generator) }
+    let (rate, l2) = (0.1, 1.0)
+    func grower(limit: Int?, threads: Int) -> LeafWiseGrower {
+      LeafWiseGrower(
+        binned: binned, rows: rows, leaves: 63, maximumDepth: nil, minimumLeaf: 20, l2: l2, rate: rate,
+        threads: threads, histogramLimit: limit)
+    }
+    let free = grower(limit: nil, threads: 1)
+    let reference = free.grow(gradients: g, hessians: h)
+    #expect(reference.tree.leafCount == 63)
+    #expect(free.mostHistogramsHeld > 8)
+    for threads in [1, 2] {
+      let bounded = grower(limit: 3, threads: threads)
+      let grown = bounded.grow(gradients: g, hessians: h)
+      #expect(bounded.mostHistogramsHeld <= 3)
+      let structure = { (tree: BinnedTree) in
+        tree.nodes.map { [$0.feature, Int($0.threshold), $0.missingLeft ? 1 : 0, $0.left, $0.right] }
+      }
+      #expect(structure(grown.tree) == structure(reference.tree))
+      for leaf in 0..<grown.tree.leafCount {
+        let positions = grown.positions[grown.leafStarts[leaf]..<grown.leafStarts[leaf + 1]].map { Int($0) }
+        let sumG = positions.reduce(0.0) { $0 + g[$1] }
+        let sumH = positions.reduce(0.0) { $0 + h[$1] }
+        let expected = -rate * sumG / (sumH + l2)
+        #expect(abs(grown.tree.leafValues[leaf] - expected) <= 1e-9 * max(1, abs(expected)), "leaf \(leaf)")
+        #expect(abs(grown.tree.leafValues[leaf] - reference.tree.leafValues[leaf]) <= 1e-9 * max(1, abs(expected)))
+      }
+    }
+  }
+
   @Test func splitSearchFindsTheBestSplitOfTheRows() throws {
     var generator = SeededGenerator(seed: 7)
     let n = 2_000

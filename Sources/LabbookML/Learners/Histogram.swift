@@ -18,6 +18,9 @@ final class HistogramBuffer: @unchecked Sendable {
   /// Feature f's slots are `all[1024·f ..< 1024·(f + 1)]`, code c's g, h and count at `4c`, `4c + 1`, `4c + 2`.
   private let all: UnsafeMutablePointer<Double>
 
+  /// The bytes of a buffer for `features` features.
+  static func bytes(features: Int) -> Int { max(1, features) * slotsPerFeature * slotBytes }
+
   init(features: Int) {
     all = .allocate(capacity: features * Self.lanes * Self.slotsPerFeature)
     all.initialize(repeating: 0, count: features * Self.lanes * Self.slotsPerFeature)
@@ -101,11 +104,30 @@ final class HistogramBuffer: @unchecked Sendable {
 final class HistogramPool: @unchecked Sendable {
   private let features: Int
   private var free: [HistogramBuffer] = []
+  private var out = 0
+  private var mostOut = 0
   private let lock = NSLock()
 
   init(features: Int) { self.features = features }
 
-  func take() -> HistogramBuffer { lock.withLock { free.popLast() } ?? HistogramBuffer(features: features) }
+  func take() -> HistogramBuffer {
+    let reused: HistogramBuffer? = lock.withLock {
+      out += 1
+      mostOut = max(mostOut, out)
+      return free.popLast()
+    }
+    return reused ?? HistogramBuffer(features: features)
+  }
 
-  func give(_ buffer: HistogramBuffer) { lock.withLock { free.append(buffer) } }
+  func give(_ buffer: HistogramBuffer) {
+    lock.withLock {
+      out -= 1
+      free.append(buffer)
+    }
+  }
+
+  /// Buffers taken and not given back.
+  var held: Int { lock.withLock { out } }
+  /// The most buffers ever held at once (for tests).
+  var mostHeld: Int { lock.withLock { mostOut } }
 }

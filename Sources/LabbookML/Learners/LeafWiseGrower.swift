@@ -8,6 +8,15 @@ import LabbookCore
 /// pass, so each feature's sums are searched while still in cache, and the results are the same on
 /// any number of threads (features are independent; candidates are reduced in feature order). A tree may
 /// be limited to a subset of the features (LightGBM's `feature_fraction`): only theirs are summed and searched.
+///
+/// A leaf keeps its histogram while it may still be split, for the subtraction. On a wide table with many
+/// leaves that is a lot of memory (8 kB a feature per leaf: 1,000 features and 4,096 leaves would hold
+/// 32 GB), so the buffers a tree holds at once are bounded (`histogramLimit`, LightGBM's
+/// `histogram_pool_size`): a leaf that cannot split gives its buffer back at once, and when the bound is
+/// reached the splittable leaf of least gain gives up its own; if it is split later, both its children are
+/// summed from their rows. Which leaf gives up its buffer depends only on the gains, so the trees are the
+/// same on any number of threads; they are the same as without the bound (to the last bit) whenever the
+/// bound is not reached, which on 28 features takes more than 4,000 leaves.
 struct LeafWiseGrower {
   /// Bin codes of the training rows, per feature, by position.
   let codes: [[UInt8]]
@@ -17,12 +26,16 @@ struct LeafWiseGrower {
   let rate: Double
   let threads: Int
   private let pool: HistogramPool
+  /// The most histogram buffers a tree holds at once (three at least: a parent's and its two children's).
+  let histogramLimit: Int
+  /// Histogram memory a tree may hold before leaves give up their buffers (see above).
+  static let histogramMemory = 1 << 30
   /// Every feature's counts by code over all the training rows: the root's counts, the same every tree.
   private let rootCounts: [[UInt32]]
 
   init(
     binned: BinnedMatrix, rows: [Int], leaves: Int, maximumDepth: Int?, minimumLeaf: Int, l2: Double, rate: Double,
-    threads: Int
+    threads: Int, histogramLimit: Int? = nil
   ) {
     // Every row (no validation split): share the binned columns rather than copy them.
     let rowCodes = rows.count == binned.rowCount ? binned.codes : binned.codes.map { column in rows.map { column[$0] } }
@@ -33,6 +46,8 @@ struct LeafWiseGrower {
     self.rate = rate
     self.threads = threads
     pool = HistogramPool(features: binned.bins.count)
+    self.histogramLimit = max(
+      3, histogramLimit ?? Self.histogramMemory / HistogramBuffer.bytes(features: binned.bins.count))
     rootCounts = rowCodes.map { column in column.withUnsafeBufferPointer { HistogramBuffer.codeCounts($0) } }
   }
 
@@ -44,7 +59,8 @@ struct LeafWiseGrower {
     var g: Double
     var h: Double
     var depth: Int
-    var histogram: HistogramBuffer
+    /// Its sums while it may still be split; nil once it cannot, or once it gave its buffer up (the bound).
+    var histogram: HistogramBuffer?
     var best: Candidate?
     /// The node whose child this leaf is, and on which side.
     var parent: (node: Int, left: Bool)?
@@ -81,8 +97,9 @@ struct LeafWiseGrower {
       rootH += hessians[p]
     }
     var root = Leaf(start: 0, end: m, g: rootG, h: rootH, depth: 0, histogram: pool.take(), best: nil, parent: nil)
-    root.best = summarizeRoot(root, gradients, hessians, features: usable)
+    root.best = summarizeRoot(root, root.histogram!, gradients, hessians, features: usable)
     var active = [root]
+    releaseIfUnsplittable(&active[0])
     while active.count < leaves {
       var chosen: Int?
       for (index, leaf) in active.enumerated() {
@@ -91,6 +108,7 @@ struct LeafWiseGrower {
       }
       guard let index = chosen else { break }
       let parent = active[index]
+      active[index].histogram = nil  // it goes to the larger child
       let split = parent.best!
       let node = search.node(for: split)
       let middle = partition(&positions, &scratch, parent.start, parent.end, by: node)
@@ -99,17 +117,23 @@ struct LeafWiseGrower {
       if let link = parent.parent {
         if link.left { tree.nodes[link.node].left = nodeIndex } else { tree.nodes[link.node].right = nodeIndex }
       }
-      // The parent's buffer goes to the larger child; the smaller one gets a buffer of its own.
+      // The parent's buffer goes to the larger child (its sums become the child's by subtraction); the
+      // smaller one gets a buffer of its own. A parent that gave its buffer up has both children summed.
       let leftIsSmaller = middle - parent.start <= parent.end - middle
+      let inherited = parent.histogram
+      let smallBuffer = takeBuffer(&active)
+      let largeBuffer = inherited ?? takeBuffer(&active)
       var left = Leaf(
         start: parent.start, end: middle, g: split.leftG, h: split.leftH, depth: parent.depth + 1,
-        histogram: leftIsSmaller ? pool.take() : parent.histogram, best: nil, parent: (nodeIndex, true))
+        histogram: leftIsSmaller ? smallBuffer : largeBuffer, best: nil, parent: (nodeIndex, true))
       var right = Leaf(
         start: middle, end: parent.end, g: parent.g - split.leftG, h: parent.h - split.leftH, depth: parent.depth + 1,
-        histogram: leftIsSmaller ? parent.histogram : pool.take(), best: nil, parent: (nodeIndex, false))
+        histogram: leftIsSmaller ? largeBuffer : smallBuffer, best: nil, parent: (nodeIndex, false))
       (left.best, right.best) = summarizeChildren(
-        left, right, leftIsSmaller: leftIsSmaller, positions: positions, gradients, hessians, features: usable,
-        ordered: &ordered)
+        left, right, leftIsSmaller: leftIsSmaller, largeFromParent: inherited != nil, positions: positions,
+        gradients, hessians, features: usable, ordered: &ordered)
+      releaseIfUnsplittable(&left)
+      releaseIfUnsplittable(&right)
       active.replaceSubrange(index...index, with: [left, right])
     }
     var leafStarts: [Int] = []
@@ -119,7 +143,7 @@ struct LeafWiseGrower {
       if let link = leaf.parent {
         if link.left { tree.nodes[link.node].left = ~leafIndex } else { tree.nodes[link.node].right = ~leafIndex }
       }
-      pool.give(leaf.histogram)
+      if let histogram = leaf.histogram { pool.give(histogram) }
     }
     leafStarts.append(m)
     return Grown(tree: tree, positions: positions, leafStarts: leafStarts)
@@ -127,13 +151,41 @@ struct LeafWiseGrower {
 
   private var l2: Double { search.l2 }
 
+  /// The most histogram buffers this grower's trees have held at once.
+  var mostHistogramsHeld: Int { pool.mostHeld }
+
+  /// A leaf that cannot be split never needs its sums again: its buffer goes back to the pool.
+  private func releaseIfUnsplittable(_ leaf: inout Leaf) {
+    guard leaf.best == nil, let histogram = leaf.histogram else { return }
+    pool.give(histogram)
+    leaf.histogram = nil
+  }
+
+  /// A buffer for a new leaf's sums. At the bound, the active leaf of least gain that still holds a
+  /// buffer (the first such, in leaf order) gives it up.
+  private func takeBuffer(_ active: inout [Leaf]) -> HistogramBuffer {
+    if pool.held >= histogramLimit {
+      var victim: Int?
+      for (index, leaf) in active.enumerated() where leaf.histogram != nil {
+        if victim == nil || leaf.best!.gain < active[victim!].best!.gain { victim = index }
+      }
+      if let victim {
+        pool.give(active[victim].histogram!)
+        active[victim].histogram = nil
+      }
+    }
+    return pool.take()
+  }
+
   private func canSplit(_ leaf: Leaf) -> Bool {
     if let maximumDepth, leaf.depth >= maximumDepth { return false }
     return search.canSplit(count: leaf.count)
   }
 
   /// The root's histogram (every row in position order: no gather, no indirection) and its best split.
-  private func summarizeRoot(_ root: Leaf, _ g: [Double], _ h: [Double], features: [Int]) -> Candidate? {
+  private func summarizeRoot(_ root: Leaf, _ histogram: HistogramBuffer, _ g: [Double], _ h: [Double], features: [Int])
+    -> Candidate?
+  {
     let splittable = canSplit(root)
     let found = Slots<Candidate?>(count: features.count)
     g.withUnsafeBufferPointer { gBuffer in
@@ -144,12 +196,12 @@ struct LeafWiseGrower {
           let feature = features[slot]
           codes[feature].withUnsafeBufferPointer { codeBuffer in
             rootCounts[feature].withUnsafeBufferPointer { counts in
-              root.histogram.fill(
+              histogram.fill(
                 feature: feature, codes: codeBuffer, gradients: gradients.value, hessians: hessians.value,
                 codeCounts: counts)
             }
           }
-          found.store(splittable ? search.best(root.histogram, feature: feature, leaf: root.totals) : nil, at: slot)
+          found.store(splittable ? search.best(histogram, feature: feature, leaf: root.totals) : nil, at: slot)
         }
       }
     }
@@ -157,46 +209,63 @@ struct LeafWiseGrower {
   }
 
   /// After a split: the smaller child's histogram from its rows, the larger child's as the parent's
-  /// (already in its buffer) minus the smaller's, and both children's best splits.
+  /// (already in its buffer) minus the smaller's, or, when the parent had given its buffer up
+  /// (`largeFromParent` false), from its rows too; and both children's best splits.
   private func summarizeChildren(
-    _ left: Leaf, _ right: Leaf, leftIsSmaller: Bool, positions: [Int32], _ g: [Double], _ h: [Double],
-    features: [Int], ordered: inout [Double]
+    _ left: Leaf, _ right: Leaf, leftIsSmaller: Bool, largeFromParent: Bool, positions: [Int32], _ g: [Double],
+    _ h: [Double], features: [Int], ordered: inout [Double]
   ) -> (Candidate?, Candidate?) {
     let small = leftIsSmaller ? left : right
     let large = leftIsSmaller ? right : left
+    let (smallSums, largeSums) = (small.histogram!, large.histogram!)
+    let (leftSums, rightSums) = leftIsSmaller ? (smallSums, largeSums) : (largeSums, smallSums)
     let leftSplittable = canSplit(left)
     let rightSplittable = canSplit(right)
-    let count = small.count
+    // The rows summed, in leaf order: the smaller child's, then the larger's when it is summed too.
+    let gathered = largeFromParent ? [small] : [small, large]
+    let count = gathered.reduce(0) { $0 + $1.count }
     let leftFound = Slots<Candidate?>(count: features.count)
     let rightFound = Slots<Candidate?>(count: features.count)
     positions.withUnsafeBufferPointer { allPositions in
       let smallPositions = Shared(UnsafeBufferPointer(rebasing: allPositions[small.start..<small.end]))
-      // Gather the smaller child's g and h into leaf order (in two halves when large: a plain copy, so
+      let largePositions = Shared(UnsafeBufferPointer(rebasing: allPositions[large.start..<large.end]))
+      // Gather the summed children's g and h into leaf order (in two halves when large: a plain copy, so
       // the same either way).
       ordered.withUnsafeMutableBufferPointer { orderedOut in
         let out = Shared(orderedOut)
-        let halves = count > 20_000 ? 2 : 1
-        parallelFor(count: halves, threads: threads) { half in
-          for i in (half * count / halves)..<((half + 1) * count / halves) {
-            let position = Int(smallPositions.value[i])
-            out.value[2 * i] = g[position]
-            out.value[2 * i + 1] = h[position]
+        var offset = 0
+        for leaf in gathered {
+          let leafPositions = Shared(UnsafeBufferPointer(rebasing: allPositions[leaf.start..<leaf.end]))
+          let (n, base) = (leaf.count, offset)
+          let halves = n > 20_000 ? 2 : 1
+          parallelFor(count: halves, threads: threads) { half in
+            for i in (half * n / halves)..<((half + 1) * n / halves) {
+              let position = Int(leafPositions.value[i])
+              out.value[2 * (base + i)] = g[position]
+              out.value[2 * (base + i) + 1] = h[position]
+            }
           }
+          offset += n
         }
       }
       ordered.withUnsafeBufferPointer { orderedBuffer in
-        let ordered = Shared(UnsafeBufferPointer(rebasing: orderedBuffer[0..<(2 * count)]))
+        let smallOrdered = Shared(UnsafeBufferPointer(rebasing: orderedBuffer[0..<(2 * small.count)]))
+        let largeOrdered = Shared(UnsafeBufferPointer(rebasing: orderedBuffer[(2 * small.count)..<(2 * count)]))
         parallelFor(count: features.count, threads: threads) { slot in
           let feature = features[slot]
           codes[feature].withUnsafeBufferPointer { codeBuffer in
-            small.histogram.fill(
-              feature: feature, codes: codeBuffer, positions: smallPositions.value, ordered: ordered.value)
+            smallSums.fill(
+              feature: feature, codes: codeBuffer, positions: smallPositions.value, ordered: smallOrdered.value)
+            if !largeFromParent {
+              largeSums.fill(
+                feature: feature, codes: codeBuffer, positions: largePositions.value, ordered: largeOrdered.value)
+            }
           }
-          large.histogram.subtract(small.histogram, feature: feature)
+          if largeFromParent { largeSums.subtract(smallSums, feature: feature) }
           leftFound.store(
-            leftSplittable ? search.best(left.histogram, feature: feature, leaf: left.totals) : nil, at: slot)
+            leftSplittable ? search.best(leftSums, feature: feature, leaf: left.totals) : nil, at: slot)
           rightFound.store(
-            rightSplittable ? search.best(right.histogram, feature: feature, leaf: right.totals) : nil, at: slot)
+            rightSplittable ? search.best(rightSums, feature: feature, leaf: right.totals) : nil, at: slot)
         }
       }
     }
