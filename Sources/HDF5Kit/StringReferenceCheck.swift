@@ -74,7 +74,7 @@ extension HDF5Dataset {
     try checkChunksInflate()
     let bytes = try ReadLimits.bytes(count, of: Self.descriptorSize, reading: path)
     var descriptors = [UInt8](repeating: 0, count: bytes)
-    try descriptors.withUnsafeMutableBytes { buffer in
+    _ = try descriptors.withUnsafeMutableBytes { buffer in
       try checkStatus("cannot read '\(path)'") {
         H5Dread(handle.id, raw, lb_h5s_all(), lb_h5s_all(), lb_h5p_default(), buffer.baseAddress)
       }
