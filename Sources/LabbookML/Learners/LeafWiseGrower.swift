@@ -97,7 +97,7 @@ struct LeafWiseGrower {
       rootH += hessians[p]
     }
     var root = Leaf(start: 0, end: m, g: rootG, h: rootH, depth: 0, histogram: pool.take(), best: nil, parent: nil)
-    root.best = summarizeRoot(root, root.histogram!, gradients, hessians, features: usable)
+    root.best = summarizeRoot(root, gradients, hessians, features: usable)
     var active = [root]
     releaseIfUnsplittable(&active[0])
     while active.count < leaves {
@@ -183,9 +183,8 @@ struct LeafWiseGrower {
   }
 
   /// The root's histogram (every row in position order: no gather, no indirection) and its best split.
-  private func summarizeRoot(_ root: Leaf, _ histogram: HistogramBuffer, _ g: [Double], _ h: [Double], features: [Int])
-    -> Candidate?
-  {
+  private func summarizeRoot(_ root: Leaf, _ g: [Double], _ h: [Double], features: [Int]) -> Candidate? {
+    let histogram = root.histogram!
     let splittable = canSplit(root)
     let found = Slots<Candidate?>(count: features.count)
     g.withUnsafeBufferPointer { gBuffer in
@@ -221,22 +220,20 @@ struct LeafWiseGrower {
     let (leftSums, rightSums) = leftIsSmaller ? (smallSums, largeSums) : (largeSums, smallSums)
     let leftSplittable = canSplit(left)
     let rightSplittable = canSplit(right)
-    // The rows summed, in leaf order: the smaller child's, then the larger's when it is summed too.
-    let gathered = largeFromParent ? [small] : [small, large]
-    let count = gathered.reduce(0) { $0 + $1.count }
+    // The rows summed: the smaller child's, then the larger's when it is summed too.
+    let count = largeFromParent ? small.count : small.count + large.count
     let leftFound = Slots<Candidate?>(count: features.count)
     let rightFound = Slots<Candidate?>(count: features.count)
     positions.withUnsafeBufferPointer { allPositions in
       let smallPositions = Shared(UnsafeBufferPointer(rebasing: allPositions[small.start..<small.end]))
       let largePositions = Shared(UnsafeBufferPointer(rebasing: allPositions[large.start..<large.end]))
-      // Gather the summed children's g and h into leaf order (in two halves when large: a plain copy, so
-      // the same either way).
+      // Gather the summed children's g and h into leaf order, one after the other (in two halves when
+      // large: a plain copy, so the same either way).
       ordered.withUnsafeMutableBufferPointer { orderedOut in
         let out = Shared(orderedOut)
         var offset = 0
-        for leaf in gathered {
-          let leafPositions = Shared(UnsafeBufferPointer(rebasing: allPositions[leaf.start..<leaf.end]))
-          let (n, base) = (leaf.count, offset)
+        for leafPositions in largeFromParent ? [smallPositions] : [smallPositions, largePositions] {
+          let (n, base) = (leafPositions.value.count, offset)
           let halves = n > 20_000 ? 2 : 1
           parallelFor(count: halves, threads: threads) { half in
             for i in (half * n / halves)..<((half + 1) * n / halves) {
