@@ -14,6 +14,8 @@ random_state 0..19 for the single tree (its tie-breaking swings the score of a f
 small test sets by up to 0.2), 0..4 for the forests. Histogram boosting is deterministic here.
 `extra` (Labbook's `forest splits random`) is ExtraTrees with max_features="sqrt", Labbook's forest
 default for both tasks (scikit-learn's ExtraTreesRegressor would otherwise try every feature).
+`tree8` and `extra16` (Labbook's `leaves 8` and `leaves 16`) are the same trees grown best first to at
+most 8 and 16 leaves (`max_leaf_nodes`), with the seeds of their unlimited counterparts.
 """
 import json
 
@@ -40,6 +42,8 @@ CLASSIFIERS = {
     "tree": lambda seed: DecisionTreeClassifier(random_state=seed),
     "forest": lambda seed: RandomForestClassifier(random_state=seed),
     "extra": lambda seed: ExtraTreesClassifier(max_features="sqrt", random_state=seed),
+    "tree8": lambda seed: DecisionTreeClassifier(max_leaf_nodes=8, random_state=seed),
+    "extra16": lambda seed: ExtraTreesClassifier(max_features="sqrt", max_leaf_nodes=16, random_state=seed),
     "gbm": lambda seed: HistGradientBoostingClassifier(random_state=seed),
     "knn": lambda seed: KNeighborsClassifier(),
     "bayes": lambda seed: GaussianNB(),
@@ -50,11 +54,13 @@ REGRESSORS = {
     "tree": lambda seed: DecisionTreeRegressor(random_state=seed),
     "forest": lambda seed: RandomForestRegressor(random_state=seed),
     "extra": lambda seed: ExtraTreesRegressor(max_features="sqrt", random_state=seed),
+    "tree8": lambda seed: DecisionTreeRegressor(max_leaf_nodes=8, random_state=seed),
+    "extra16": lambda seed: ExtraTreesRegressor(max_features="sqrt", max_leaf_nodes=16, random_state=seed),
     "gbm": lambda seed: HistGradientBoostingRegressor(random_state=seed),
     "knn": lambda seed: KNeighborsRegressor(),
 }
 
-SEEDS = {"tree": range(20), "forest": range(5), "extra": range(5)}
+SEEDS = {"tree": range(20), "tree8": range(20), "forest": range(5), "extra": range(5), "extra16": range(5)}
 
 out = {"sklearn_version": sklearn.__version__, "datasets": {}}
 for name, (target, task) in DATASETS.items():

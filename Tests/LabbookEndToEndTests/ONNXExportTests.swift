@@ -58,7 +58,7 @@ import Testing
   }
 
   static let cases: [Case] = {
-    let credit = ["logistic", "gbm", "forest", "extra", "tree", "knn", "bayes", "search.best"].map {
+    let credit = ["logistic", "gbm", "forest", "extra", "leaves", "tree", "knn", "bayes", "search.best"].map {
       Case(
         model: $0 == "search.best" ? "search.best" : "c_\($0)", test: "ctest", task: "classification",
         classes: ["0", "1"])
@@ -66,7 +66,7 @@ import Testing
     let iris = ["gbm", "logistic", "forest", "tree", "knn", "bayes"].map {
       Case(model: "i_\($0)", test: "itest", task: "classification", classes: ["0", "1", "2"])
     }
-    let diabetes = ["linear", "ridge", "gbm", "forest", "extra", "tree", "knn"].map {
+    let diabetes = ["linear", "ridge", "gbm", "forest", "extra", "tree", "leaves", "knn"].map {
       Case(model: "d_\($0)", test: "dtest", task: "regression", classes: [])
     }
     let synthetic =
@@ -86,6 +86,7 @@ import Testing
       "c_gbm = train gbm on ctrain target risk trees 40",
       "c_forest = train forest on ctrain target risk trees 20",
       "c_extra = train forest on ctrain target risk trees 20 splits random",
+      "c_leaves = train forest on ctrain target risk trees 20 splits random leaves 12",
       "c_tree = train tree on ctrain target risk",
       "c_knn = train knn on ctrain target risk with prep k 7 weights distance",
       "c_bayes = train bayes on ctrain target risk",
@@ -107,6 +108,7 @@ import Testing
       "d_forest = train forest on dtrain target target trees 12",
       "d_extra = train forest on dtrain target target trees 12 splits random features all",
       "d_tree = train tree on dtrain target target",
+      "d_leaves = train tree on dtrain target target leaves 10",
       "minmax = pipeline scale minmax",
       "d_knn = train knn on dtrain target target with minmax k 4",
       "strain = import \"\(directory)/s_train.csv\"",

@@ -41,14 +41,21 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
   /// Labbook's score; for the learners with random choices, the mean over the same number of seeds as
   /// the reference (20 for a single tree, whose tie-breaking swings its score, 5 for a forest). `extra`
-  /// is `forest splits random` against scikit-learn's ExtraTrees.
+  /// is `forest splits random` against scikit-learn's ExtraTrees; `tree8` and `extra16` are those grown
+  /// best first to 8 and 16 leaves (`leaves`, scikit-learn's `max_leaf_nodes`).
   static func score(_ learner: String, on dataset: String) throws -> (labbook: Double, sklearn: Double) {
     let reference = try #require(try references()[dataset])
     let table = try HDF5TableReader.load(path: repositoryRoot + "/datasets/\(dataset).h5", name: dataset)
     let seeds: [UInt64] =
-      learner == "tree" ? Array(0..<20) : ["forest", "extra"].contains(learner) ? Array(0..<5) : [0]
+      ["tree", "tree8"].contains(learner)
+      ? Array(0..<20) : ["forest", "extra", "extra16"].contains(learner) ? Array(0..<5) : [0]
     let (kind, parameters): (LearnerKind, [(String, ParameterValue)]) =
-      learner == "extra" ? (.forest, [("splits", .word("random"))]) : (LearnerKind(rawValue: learner)!, [])
+      switch learner {
+      case "extra": (.forest, [("splits", .word("random"))])
+      case "extra16": (.forest, [("splits", .word("random")), ("leaves", .number(16))])
+      case "tree8": (.tree, [("leaves", .number(8))])
+      default: (LearnerKind(rawValue: learner)!, [])
+      }
     var total = 0.0
     for seed in seeds {
       let model = try Trainer.train(
@@ -61,8 +68,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   }
 
   static let cases: [(String, String)] = {
-    let classifiers = ["logistic", "tree", "forest", "extra", "gbm", "knn", "bayes"]
-    let regressors = ["linear", "ridge", "tree", "forest", "extra", "gbm", "knn"]
+    let classifiers = ["logistic", "tree", "tree8", "forest", "extra", "extra16", "gbm", "knn", "bayes"]
+    let regressors = ["linear", "ridge", "tree", "tree8", "forest", "extra", "extra16", "gbm", "knn"]
     return ["iris", "wine", "breast_cancer", "german_credit"].flatMap { d in classifiers.map { (d, $0) } }
       + regressors.map { ("diabetes", $0) }
   }()

@@ -229,12 +229,13 @@ public enum Trainer {
       let criterion: DecisionTreeSettings.Criterion = p["criterion"] == .word("entropy") ? .entropy : .gini
       let settings = DecisionTreeSettings(
         maximumDepth: optionalCount("depth"), minimumLeaf: Int(number("min_leaf")), criterion: criterion,
-        featuresPerSplit: featureCount())
+        featuresPerSplit: featureCount(), maximumLeaves: optionalCount("leaves"))
       return DecisionTree(settings: settings).fit(data)
     case .forest:
       let settings = DecisionTreeSettings(
         maximumDepth: optionalCount("depth"), minimumLeaf: Int(number("min_leaf")), criterion: .gini,
-        featuresPerSplit: featureCount(), randomCuts: p["splits"] == .word("random"))
+        featuresPerSplit: featureCount(), randomCuts: p["splits"] == .word("random"),
+        maximumLeaves: optionalCount("leaves"))
       return try RandomForest(trees: Int(number("trees")), settings: settings).fit(data)
     case .gbm:
       let patience: Int?

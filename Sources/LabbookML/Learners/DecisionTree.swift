@@ -18,6 +18,10 @@ struct DecisionTreeSettings: Sendable {
   /// 63, 2006): each candidate feature's cut is drawn uniformly between its smallest and largest value at
   /// the node, and the split is the best of those cuts. Smoother averages, less variance than searched cuts.
   var randomCuts = false
+  /// At most this many leaves, grown best first (the split of largest impurity decrease among all the
+  /// tree's open leaves next), as scikit-learn's `max_leaf_nodes` and FLAML's `max_leaves` grow them;
+  /// nil: depth first, unlimited.
+  var maximumLeaves: Int?
 }
 
 struct DecisionTreeBuilder {
@@ -50,7 +54,11 @@ struct DecisionTreeBuilder {
     indices = (0..<binned.rowCount).filter { weights[$0] > 0 }
     tree = BinnedTree()
     tree.stride = isClassification ? classCount : 1
-    _ = grow(start: 0, end: indices.count, depth: 0)
+    if let limit = settings.maximumLeaves {
+      growBestFirst(leafLimit: limit)
+    } else {
+      _ = grow(start: 0, end: indices.count, depth: 0)
+    }
     return tree
   }
 
@@ -65,12 +73,27 @@ struct DecisionTreeBuilder {
   /// Grows the subtree for indices[start..<end]; returns a node index, or ~leaf for a leaf.
   private mutating func grow(start: Int, end: Int, depth: Int) -> Int {
     let (totals, weight) = statistics(start, end)
-    let canSplit =
-      (settings.maximumDepth.map { depth < $0 } ?? true) && weight >= 2 * Double(settings.minimumLeaf)
-      && impurity(totals, weight) > 1e-12
-    guard canSplit, var split = bestSplit(start, end, totals: totals, weight: weight) else {
+    guard canSplit(totals, weight, depth: depth), let split = bestSplit(start, end, totals: totals, weight: weight)
+    else {
       return ~makeLeaf(totals, weight)
     }
+    let (nodeIndex, middle) = makeNode(split, start, end)
+    let leftChild = grow(start: start, end: middle, depth: depth + 1)
+    let rightChild = grow(start: middle, end: end, depth: depth + 1)
+    tree.nodes[nodeIndex].left = leftChild
+    tree.nodes[nodeIndex].right = rightChild
+    return nodeIndex
+  }
+
+  private func canSplit(_ totals: [Double], _ weight: Double, depth: Int) -> Bool {
+    (settings.maximumDepth.map { depth < $0 } ?? true) && weight >= 2 * Double(settings.minimumLeaf)
+      && impurity(totals, weight) > 1e-12
+  }
+
+  /// Appends the node of `split` over indices[start..<end] and partitions those rows, left first;
+  /// returns the node's index and where the right side's rows begin.
+  private mutating func makeNode(_ split: Split, _ start: Int, _ end: Int) -> (node: Int, middle: Int) {
+    var split = split
     if split.threshold >= 0 {
       // As scikit-learn does: cut halfway between the node's largest value on the left and smallest on
       // the right, not at the bin's edge, so unseen values between them are split evenly.
@@ -101,14 +124,62 @@ struct DecisionTreeBuilder {
       if node.goesLeft(value: values[row]) { left.append(row) } else { right.append(row) }
     }
     for (offset, row) in (left + right).enumerated() { indices[start + offset] = row }
-    let nodeIndex = tree.nodes.count
     tree.nodes.append(node)
-    let middle = start + left.count
-    let leftChild = grow(start: start, end: middle, depth: depth + 1)
-    let rightChild = grow(start: middle, end: end, depth: depth + 1)
-    tree.nodes[nodeIndex].left = leftChild
-    tree.nodes[nodeIndex].right = rightChild
-    return nodeIndex
+    return (tree.nodes.count - 1, start + left.count)
+  }
+
+  /// An open leaf of a tree grown best first: its rows, its statistics and its best split (searched when
+  /// the leaf was made, so the seeded draws happen in the order leaves are made), and the node that
+  /// points to it.
+  private struct OpenLeaf {
+    var start: Int
+    var end: Int
+    var depth: Int
+    var totals: [Double]
+    var weight: Double
+    var split: Split?
+    /// The parent node and which of its sides this is; the root has none.
+    var parent: (node: Int, left: Bool)?
+  }
+
+  /// Best-first growth up to `leafLimit` leaves: the open leaf whose split decreases the impurity most is
+  /// split next (the first made among equal ones), until the limit or until no open leaf can split.
+  /// A queue keeps it O(L log L) in the leaves, so a limit in the tens of thousands costs no more than
+  /// the rows' partitioning.
+  private mutating func growBestFirst(leafLimit: Int) {
+    func open(_ start: Int, _ end: Int, depth: Int, parent: (node: Int, left: Bool)?) -> OpenLeaf {
+      let (totals, weight) = statistics(start, end)
+      let split =
+        canSplit(totals, weight, depth: depth) ? bestSplit(start, end, totals: totals, weight: weight) : nil
+      return OpenLeaf(
+        start: start, end: end, depth: depth, totals: totals, weight: weight, split: split, parent: parent)
+    }
+    func attach(_ child: Int, to parent: (node: Int, left: Bool)?) {
+      guard let parent else { return }
+      if parent.left { tree.nodes[parent.node].left = child } else { tree.nodes[parent.node].right = child }
+    }
+    // Every leaf made, in the order made; the splittable open ones wait in a queue by gain.
+    var made = [open(0, indices.count, depth: 0, parent: nil)]
+    var isOpen = [true]
+    var queue = SplitQueue()
+    if let split = made[0].split { queue.push(gain: split.gain, leaf: 0) }
+    var leafCount = 1
+    while leafCount < leafLimit, let chosen = queue.pop() {
+      let leaf = made[chosen]
+      isOpen[chosen] = false
+      let (node, middle) = makeNode(leaf.split!, leaf.start, leaf.end)
+      attach(node, to: leaf.parent)
+      for child in [
+        open(leaf.start, middle, depth: leaf.depth + 1, parent: (node, true)),
+        open(middle, leaf.end, depth: leaf.depth + 1, parent: (node, false)),
+      ] {
+        if let split = child.split { queue.push(gain: split.gain, leaf: made.count) }
+        made.append(child)
+        isOpen.append(true)
+      }
+      leafCount += 1
+    }
+    for (leaf, open) in zip(made, isOpen) where open { attach(~makeLeaf(leaf.totals, leaf.weight), to: leaf.parent) }
   }
 
   /// Class weights (classification) or [Σw, Σwy, Σwy²] (regression), and the total weight.
@@ -369,6 +440,40 @@ extension DecisionTreeBuilder {
       totals[0] += w
       totals[1] += w * y
       totals[2] += w * y * y
+    }
+  }
+}
+
+/// A binary max-heap of open leaves by their split's gain, the earlier-made leaf first among equal gains
+/// (so a tree never depends on anything but its seed).
+private struct SplitQueue {
+  private var items: [(gain: Double, leaf: Int)] = []
+
+  private func before(_ a: Int, _ b: Int) -> Bool {
+    items[a].gain > items[b].gain || (items[a].gain == items[b].gain && items[a].leaf < items[b].leaf)
+  }
+
+  mutating func push(gain: Double, leaf: Int) {
+    items.append((gain, leaf))
+    var child = items.count - 1
+    while child > 0, before(child, (child - 1) / 2) {
+      items.swapAt(child, (child - 1) / 2)
+      child = (child - 1) / 2
+    }
+  }
+
+  /// The leaf to split next, or nil when none is left.
+  mutating func pop() -> Int? {
+    guard let top = items.first else { return nil }
+    items.swapAt(0, items.count - 1)
+    items.removeLast()
+    var parent = 0
+    while true {
+      var first = parent
+      for child in [2 * parent + 1, 2 * parent + 2] where child < items.count && before(child, first) { first = child }
+      if first == parent { return top.leaf }
+      items.swapAt(parent, first)
+      parent = first
     }
   }
 }

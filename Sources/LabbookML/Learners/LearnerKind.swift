@@ -119,6 +119,11 @@ public enum LearnerKind: String, Sendable, CaseIterable {
     }
     let depth = count(
       "depth", 0, "maximum depth (`none`: grow until pure or `min_leaf`)", maximum: 10_000, words: ["none"])
+    // Listed only when given: it came after tree and forest models were first recorded.
+    var treeLeaves = count(
+      "leaves", 0, "maximum leaves per tree, grown best first (`none`: depth first, no limit)", minimum: 2,
+      maximum: 131_072, words: ["none"])
+    treeLeaves.listedAtDefault = false
     let features = ParameterSpec(
       name: "features", defaultValue: .word(self == .forest ? "sqrt" : "all"),
       help: "features tried at each split: `all`, `sqrt`, `log2`, a count, or a fraction below 1",
@@ -134,7 +139,7 @@ public enum LearnerKind: String, Sendable, CaseIterable {
     case .ridge: return [real("alpha", 1, "L2 penalty strength", minimum: 0)]
     case .tree:
       return [
-        depth, count("min_leaf", 1, "minimum rows in a leaf"),
+        depth, count("min_leaf", 1, "minimum rows in a leaf"), treeLeaves,
         ParameterSpec(
           name: "criterion", defaultValue: .word("gini"), help: "split quality for classes: `gini` or `entropy`",
           words: ["gini", "entropy"], numbers: false, minimum: 0, wholeNumber: false),
@@ -143,7 +148,7 @@ public enum LearnerKind: String, Sendable, CaseIterable {
     case .forest:
       return [
         count("trees", 100, "number of trees", maximum: 100_000), depth, count("min_leaf", 1, "minimum rows in a leaf"),
-        features,
+        treeLeaves, features,
         ParameterSpec(
           name: "splits", defaultValue: .word("best"),
           help:
